@@ -1,0 +1,272 @@
+//! The alarm board: the projection of `alarm.*` journal events into the set
+//! of alarms on screen. Replaying the journal from the start rebuilds it;
+//! applying the same event twice is a no-op, so tailing is idempotent.
+
+use super::alarm::{Ack, Alarm, AlarmState, ObservedAlarm, TimelineEntry};
+use super::event::{AlarmAcked, AlarmResolved, Event, EventKind, NoteAdded, OwnerSet};
+use super::severity::Severity;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Long-lived flapping alarms would otherwise grow without bound.
+const TIMELINE_CAP: usize = 200;
+
+#[derive(Debug, Clone, Default)]
+pub struct AlarmBoard {
+    alarms: HashMap<String, Alarm>,
+    /// Highest journal id applied; older or repeated events are ignored.
+    pub last_event_id: i64,
+    /// Bumped whenever the set or an alarm changes, so views can cache.
+    pub generation: u64,
+}
+
+/// Firing alarms by severity plus how many of them nobody acked yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub by_severity: [usize; 5],
+    pub unacked: usize,
+    pub firing: usize,
+}
+
+impl Counts {
+    pub fn of(&self, s: Severity) -> usize {
+        self.by_severity[s as usize]
+    }
+}
+
+impl AlarmBoard {
+    pub fn new() -> AlarmBoard {
+        AlarmBoard::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.alarms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.alarms.is_empty()
+    }
+
+    pub fn get(&self, fingerprint: &str) -> Option<&Alarm> {
+        self.alarms.get(fingerprint)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.values()
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for a in self.alarms.values().filter(|a| a.is_firing()) {
+            c.by_severity[a.severity() as usize] += 1;
+            c.firing += 1;
+            if !a.is_acked() {
+                c.unacked += 1;
+            }
+        }
+        c
+    }
+
+    /// Apply one committed event. Returns whether the board changed.
+    pub fn apply(&mut self, ev: &Event) -> bool {
+        if ev.id <= self.last_event_id {
+            return false;
+        }
+        self.last_event_id = ev.id;
+        let changed = match ev.kind() {
+            Some(EventKind::AlarmRaised) | Some(EventKind::AlarmUpdated) => self.observe(ev),
+            Some(EventKind::AlarmResolved) => self.with_alarm(ev, |a, ev| {
+                let p: AlarmResolved = lenient(&ev.payload);
+                a.state = AlarmState::Resolved;
+                a.resolved_at = Some(ev.ts);
+                a.updated_at = ev.ts;
+                p.reason.map(|r| format!("resolved: {r}")).unwrap_or_else(|| "resolved".into())
+            }),
+            Some(EventKind::AlarmAcked) => self.with_alarm(ev, |a, ev| {
+                let p: AlarmAcked = lenient(&ev.payload);
+                let text = match &p.comment {
+                    Some(c) if !c.is_empty() => format!("acked: {c}"),
+                    _ => "acked".to_string(),
+                };
+                a.ack = Some(Ack { by: ev.actor.clone(), at: ev.ts, event_id: ev.id, comment: p.comment });
+                text
+            }),
+            Some(EventKind::AlarmUnacked) => self.with_alarm(ev, |a, _| {
+                a.ack = None;
+                "unacked".to_string()
+            }),
+            Some(EventKind::AlarmNoteAdded) => self.with_alarm(ev, |a, ev| {
+                let p: NoteAdded = lenient(&ev.payload);
+                a.notes += 1;
+                format!("note: {}", p.text)
+            }),
+            Some(EventKind::AlarmOwnerSet) => self.with_alarm(ev, |a, ev| {
+                let p: OwnerSet = lenient(&ev.payload);
+                if p.owner.is_empty() {
+                    a.owner = None;
+                    "ownership released".to_string()
+                } else {
+                    let text = format!("owner: {}", p.owner);
+                    a.owner = Some(p.owner);
+                    text
+                }
+            }),
+            _ => false,
+        };
+        if changed {
+            self.generation += 1;
+        }
+        changed
+    }
+
+    fn observe(&mut self, ev: &Event) -> bool {
+        let Ok(obs) = serde_json::from_value::<ObservedAlarm>(ev.payload.clone()) else {
+            return false;
+        };
+        let raised = ev.kind.as_str() == EventKind::AlarmRaised.as_str();
+        let entry = TimelineEntry {
+            event_id: ev.id,
+            ts: ev.ts,
+            actor: ev.actor.clone(),
+            kind: ev.kind.clone(),
+            text: if raised {
+                format!("raised ({})", obs.severity)
+            } else {
+                format!("updated ({})", obs.severity)
+            },
+        };
+        match self.alarms.get_mut(&obs.fingerprint) {
+            Some(a) => {
+                if a.state == AlarmState::Resolved {
+                    // A new occurrence: what operators did to the old one no longer holds.
+                    a.state = AlarmState::Firing;
+                    a.raised_at = ev.ts;
+                    a.resolved_at = None;
+                    a.ack = None;
+                    a.owner = None;
+                }
+                a.observed = obs;
+                a.updated_at = ev.ts;
+                a.last_event_id = ev.id;
+                push_capped(&mut a.timeline, entry);
+            }
+            None => {
+                let fp = obs.fingerprint.clone();
+                self.alarms.insert(
+                    fp,
+                    Alarm {
+                        observed: obs,
+                        state: AlarmState::Firing,
+                        raised_at: ev.ts,
+                        updated_at: ev.ts,
+                        resolved_at: None,
+                        ack: None,
+                        owner: None,
+                        notes: 0,
+                        timeline: vec![entry],
+                        last_event_id: ev.id,
+                    },
+                );
+            }
+        }
+        true
+    }
+
+    fn with_alarm(&mut self, ev: &Event, f: impl FnOnce(&mut Alarm, &Event) -> String) -> bool {
+        let Some(a) = self.alarms.get_mut(&ev.subject) else {
+            return false;
+        };
+        let text = f(a, ev);
+        a.last_event_id = ev.id;
+        push_capped(
+            &mut a.timeline,
+            TimelineEntry { event_id: ev.id, ts: ev.ts, actor: ev.actor.clone(), kind: ev.kind.clone(), text },
+        );
+        true
+    }
+
+    /// Forget resolved alarms that ended before `before` (the journal keeps them).
+    pub fn prune_resolved(&mut self, before: DateTime<Utc>) -> usize {
+        let n = self.alarms.len();
+        self.alarms
+            .retain(|_, a| a.is_firing() || a.resolved_at.is_none_or(|t| t >= before));
+        let removed = n - self.alarms.len();
+        if removed > 0 {
+            self.generation += 1;
+        }
+        removed
+    }
+}
+
+fn push_capped(v: &mut Vec<TimelineEntry>, e: TimelineEntry) {
+    if v.len() >= TIMELINE_CAP {
+        v.remove(0);
+    }
+    v.push(e);
+}
+
+fn lenient<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value) -> T {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::payload;
+    use crate::domain::severity::Severity;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn ev(id: i64, kind: EventKind, subject: &str, p: serde_json::Value) -> Event {
+        Event {
+            id,
+            ts: Utc.timestamp_opt(1_700_000_000 + id, 0).unwrap(),
+            actor: "alice@host".into(),
+            kind: kind.as_str().into(),
+            subject: subject.into(),
+            payload: p,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn obs(fp: &str) -> ObservedAlarm {
+        ObservedAlarm {
+            fingerprint: fp.into(),
+            source: "demo".into(),
+            name: "HighLatency".into(),
+            severity: Severity::Major,
+            labels: Default::default(),
+            annotations: Default::default(),
+            starts_at: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+            generator_url: None,
+        }
+    }
+
+    #[test]
+    fn raise_ack_resolve_reraise() {
+        let mut b = AlarmBoard::new();
+        assert!(b.apply(&ev(1, EventKind::AlarmRaised, "fp1", payload(&obs("fp1")))));
+        assert!(b.apply(&ev(2, EventKind::AlarmAcked, "fp1", json!({"comment": "on it"}))));
+        assert_eq!(b.get("fp1").unwrap().ack.as_ref().unwrap().by, "alice@host");
+        assert_eq!(b.counts().unacked, 0);
+        // replay of an old id is ignored
+        assert!(!b.apply(&ev(2, EventKind::AlarmUnacked, "fp1", json!({}))));
+        assert!(b.get("fp1").unwrap().is_acked());
+        assert!(b.apply(&ev(3, EventKind::AlarmResolved, "fp1", json!({}))));
+        assert!(!b.get("fp1").unwrap().is_firing());
+        assert!(b.apply(&ev(4, EventKind::AlarmRaised, "fp1", payload(&obs("fp1")))));
+        let a = b.get("fp1").unwrap();
+        assert!(a.is_firing() && a.ack.is_none());
+        assert_eq!(a.timeline.len(), 4);
+    }
+
+    #[test]
+    fn actions_on_unknown_alarms_and_bad_payloads_are_ignored() {
+        let mut b = AlarmBoard::new();
+        assert!(!b.apply(&ev(1, EventKind::AlarmAcked, "nope", json!({}))));
+        assert!(!b.apply(&ev(2, EventKind::AlarmRaised, "x", json!({"garbage": true}))));
+        assert!(b.is_empty());
+        assert_eq!(b.last_event_id, 2);
+    }
+}

@@ -1,0 +1,185 @@
+//! Journal events: the facts cocpit records. `NewEvent` is what gets
+//! appended; `Event` is a committed row with its id and hash-chain links.
+//! Every kind is documented in `docs/JOURNAL.md`.
+
+use super::alarm::ObservedAlarm;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Every kind cocpit writes. Rows are stored with the string form so a
+/// journal written by a newer cocpit still reads (unknown kinds are shown in
+/// the log and otherwise ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    AlarmRaised,
+    AlarmUpdated,
+    AlarmResolved,
+    AlarmAcked,
+    AlarmUnacked,
+    AlarmNoteAdded,
+    AlarmOwnerSet,
+    OperatorJoined,
+    OperatorLeft,
+    SourceUp,
+    SourceDown,
+    SimIncidentStarted,
+    SimIncidentEnded,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 13] = [
+        EventKind::AlarmRaised,
+        EventKind::AlarmUpdated,
+        EventKind::AlarmResolved,
+        EventKind::AlarmAcked,
+        EventKind::AlarmUnacked,
+        EventKind::AlarmNoteAdded,
+        EventKind::AlarmOwnerSet,
+        EventKind::OperatorJoined,
+        EventKind::OperatorLeft,
+        EventKind::SourceUp,
+        EventKind::SourceDown,
+        EventKind::SimIncidentStarted,
+        EventKind::SimIncidentEnded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::AlarmRaised => "alarm.raised",
+            EventKind::AlarmUpdated => "alarm.updated",
+            EventKind::AlarmResolved => "alarm.resolved",
+            EventKind::AlarmAcked => "alarm.acked",
+            EventKind::AlarmUnacked => "alarm.unacked",
+            EventKind::AlarmNoteAdded => "alarm.note_added",
+            EventKind::AlarmOwnerSet => "alarm.owner_set",
+            EventKind::OperatorJoined => "operator.joined",
+            EventKind::OperatorLeft => "operator.left",
+            EventKind::SourceUp => "source.up",
+            EventKind::SourceDown => "source.down",
+            EventKind::SimIncidentStarted => "sim.incident_started",
+            EventKind::SimIncidentEnded => "sim.incident_ended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Operator actions must be committed before the screen confirms them.
+    pub fn is_operator_action(self) -> bool {
+        matches!(
+            self,
+            EventKind::AlarmAcked
+                | EventKind::AlarmUnacked
+                | EventKind::AlarmNoteAdded
+                | EventKind::AlarmOwnerSet
+        )
+    }
+}
+
+/// An event to append. Time comes from the caller (the core never reads the clock).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub ts: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub payload: Value,
+}
+
+impl NewEvent {
+    pub fn new(
+        ts: DateTime<Utc>,
+        actor: impl Into<String>,
+        kind: EventKind,
+        subject: impl Into<String>,
+        payload: Value,
+    ) -> NewEvent {
+        NewEvent {
+            ts,
+            actor: actor.into(),
+            kind: kind.as_str().to_string(),
+            subject: subject.into(),
+            payload,
+        }
+    }
+}
+
+/// A committed journal row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: i64,
+    pub ts: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub payload: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Event {
+    pub fn kind(&self) -> Option<EventKind> {
+        EventKind::parse(&self.kind)
+    }
+}
+
+// Typed payloads. Serialised into `payload`; read back leniently.
+
+/// `alarm.raised` / `alarm.updated`: the full observation.
+pub type AlarmObserved = ObservedAlarm;
+
+/// `alarm.resolved`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlarmResolved {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `alarm.acked` / `alarm.unacked`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlarmAcked {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// `alarm.note_added`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoteAdded {
+    pub text: String,
+}
+
+/// `alarm.owner_set`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OwnerSet {
+    pub owner: String,
+}
+
+/// `operator.joined` / `operator.left`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OperatorSession {
+    pub mode: String,
+    pub pid: u32,
+    pub version: String,
+}
+
+/// `source.up` / `source.down`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `sim.incident_started` / `sim.incident_ended`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimIncident {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Serialise a payload struct; these are plain data, so failure would be a bug.
+pub fn payload<T: Serialize>(p: &T) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}

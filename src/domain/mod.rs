@@ -1,0 +1,17 @@
+//! Plain data types shared by every layer: alarms, severities, journal events,
+//! metrics, filters, and the pure projections that turn events into state.
+//! Nothing here touches the terminal, the network, the clock or the disk.
+
+pub mod alarm;
+pub mod board;
+pub mod event;
+pub mod filter;
+pub mod metric;
+pub mod sanitize;
+pub mod severity;
+
+pub use alarm::{Alarm, AlarmState, ObservedAlarm, fingerprint};
+pub use board::AlarmBoard;
+pub use event::{Event, EventKind, NewEvent};
+pub use metric::{MetricKind, MetricPoint, MetricSnapshot, SeriesMeta};
+pub use severity::Severity;

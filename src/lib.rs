@@ -1,0 +1,4 @@
+//! cocpit: a terminal console for alarms, monitoring and chaos drills.
+//! See `docs/ARCHITECTURE.md` for how the pieces fit.
+
+pub mod domain;
