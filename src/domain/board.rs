@@ -80,7 +80,9 @@ impl AlarmBoard {
                 a.state = AlarmState::Resolved;
                 a.resolved_at = Some(ev.ts);
                 a.updated_at = ev.ts;
-                p.reason.map(|r| format!("resolved: {r}")).unwrap_or_else(|| "resolved".into())
+                p.reason
+                    .map(|r| format!("resolved: {r}"))
+                    .unwrap_or_else(|| "resolved".into())
             }),
             Some(EventKind::AlarmAcked) => self.with_alarm(ev, |a, ev| {
                 let p: AlarmAcked = lenient(&ev.payload);
@@ -88,7 +90,12 @@ impl AlarmBoard {
                     Some(c) if !c.is_empty() => format!("acked: {c}"),
                     _ => "acked".to_string(),
                 };
-                a.ack = Some(Ack { by: ev.actor.clone(), at: ev.ts, event_id: ev.id, comment: p.comment });
+                a.ack = Some(Ack {
+                    by: ev.actor.clone(),
+                    at: ev.ts,
+                    event_id: ev.id,
+                    comment: p.comment,
+                });
                 text
             }),
             Some(EventKind::AlarmUnacked) => self.with_alarm(ev, |a, _| {
@@ -180,7 +187,13 @@ impl AlarmBoard {
         a.last_event_id = ev.id;
         push_capped(
             &mut a.timeline,
-            TimelineEntry { event_id: ev.id, ts: ev.ts, actor: ev.actor.clone(), kind: ev.kind.clone(), text },
+            TimelineEntry {
+                event_id: ev.id,
+                ts: ev.ts,
+                actor: ev.actor.clone(),
+                kind: ev.kind.clone(),
+                text,
+            },
         );
         true
     }
@@ -247,7 +260,12 @@ mod tests {
     fn raise_ack_resolve_reraise() {
         let mut b = AlarmBoard::new();
         assert!(b.apply(&ev(1, EventKind::AlarmRaised, "fp1", payload(&obs("fp1")))));
-        assert!(b.apply(&ev(2, EventKind::AlarmAcked, "fp1", json!({"comment": "on it"}))));
+        assert!(b.apply(&ev(
+            2,
+            EventKind::AlarmAcked,
+            "fp1",
+            json!({"comment": "on it"})
+        )));
         assert_eq!(b.get("fp1").unwrap().ack.as_ref().unwrap().by, "alice@host");
         assert_eq!(b.counts().unacked, 0);
         // replay of an old id is ignored
@@ -265,7 +283,12 @@ mod tests {
     fn actions_on_unknown_alarms_and_bad_payloads_are_ignored() {
         let mut b = AlarmBoard::new();
         assert!(!b.apply(&ev(1, EventKind::AlarmAcked, "nope", json!({}))));
-        assert!(!b.apply(&ev(2, EventKind::AlarmRaised, "x", json!({"garbage": true}))));
+        assert!(!b.apply(&ev(
+            2,
+            EventKind::AlarmRaised,
+            "x",
+            json!({"garbage": true})
+        )));
         assert!(b.is_empty());
         assert_eq!(b.last_event_id, 2);
     }

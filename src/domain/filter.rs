@@ -59,7 +59,10 @@ impl Filter {
     }
 
     pub fn parse(input: &str) -> Result<Filter, FilterError> {
-        let mut f = Filter { source: input.to_string(), ..Filter::default() };
+        let mut f = Filter {
+            source: input.to_string(),
+            ..Filter::default()
+        };
         for (at, tok) in tokens(input)? {
             match split_matcher(&tok) {
                 Some((name, op, value)) => {
@@ -67,14 +70,24 @@ impl Filter {
                         "=" => Op::Eq,
                         "!=" => Op::Ne,
                         "=~" | "!~" => {
-                            let re = Regex::new(&format!("^(?:{value})$")).map_err(|e| {
-                                FilterError { at, message: format!("bad regex {value:?}: {e}") }
-                            })?;
-                            if op == "=~" { Op::Re(re) } else { Op::NotRe(re) }
+                            let re =
+                                Regex::new(&format!("^(?:{value})$")).map_err(|e| FilterError {
+                                    at,
+                                    message: format!("bad regex {value:?}: {e}"),
+                                })?;
+                            if op == "=~" {
+                                Op::Re(re)
+                            } else {
+                                Op::NotRe(re)
+                            }
                         }
                         _ => unreachable!("split_matcher only yields known operators"),
                     };
-                    f.matchers.push(Matcher { name: name.to_string(), value: value.to_string(), op });
+                    f.matchers.push(Matcher {
+                        name: name.to_string(),
+                        value: value.to_string(),
+                        op,
+                    });
                 }
                 None => f.text.push(tok.to_lowercase()),
             }
@@ -183,7 +196,10 @@ fn tokens(input: &str) -> Result<Vec<(usize, String)>, FilterError> {
         }
     }
     if let Some(at) = quote_at {
-        return Err(FilterError { at, message: "unterminated quote".into() });
+        return Err(FilterError {
+            at,
+            message: "unterminated quote".into(),
+        });
     }
     if !cur.is_empty() {
         out.push((start, cur));

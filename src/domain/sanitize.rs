@@ -8,9 +8,7 @@ use std::borrow::Cow;
 /// C0/C1 controls and DEL become `�`; tabs become a space. Newlines are kept
 /// only when `keep_newlines` (multi-line notes), else shown as `⏎`.
 pub fn inert_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let needs = s
-        .chars()
-        .any(|c| c.is_control() || is_bidi_override(c));
+    let needs = s.chars().any(|c| c.is_control() || is_bidi_override(c));
     if !needs {
         return Cow::Borrowed(s);
     }

@@ -1,0 +1,129 @@
+//! The `:` command palette: parsing, completion candidates and the commands
+//! it knows. Views are reachable by name, like k9s's `:pods`.
+
+use super::alarms::SortKey;
+use super::keymap::View;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Goto(View),
+    Theme(String),
+    Sort(SortKey),
+    Resolved,
+    Help,
+    Quit,
+}
+
+/// `(name, argument hint, description)` for completion and help.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("alarms", "", "alarms view"),
+    ("monitor", "", "monitoring feeds"),
+    ("log", "", "journal log"),
+    ("theme", "NAME", "switch colour theme"),
+    ("sort", "severity|age|name", "sort the alarm table"),
+    ("resolved", "", "show / hide resolved alarms"),
+    ("help", "", "key help"),
+    ("q", "", "quit"),
+    ("quit", "", "quit"),
+];
+
+pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
+    let mut words = line.split_whitespace();
+    let Some(name) = words.next() else {
+        return Err("empty command".into());
+    };
+    let arg = words.next();
+    let cmd = match (name, arg) {
+        ("alarms" | "alarm" | "a", None) => Command::Goto(View::Alarms),
+        ("monitor" | "mon" | "m", None) => Command::Goto(View::Monitor),
+        ("log" | "l", None) => Command::Goto(View::Log),
+        ("theme", Some(t)) => match themes.iter().find(|n| n.as_str() == t) {
+            Some(n) => Command::Theme(n.clone()),
+            None => return Err(format!("unknown theme {t:?}; have {}", themes.join(", "))),
+        },
+        ("theme", None) => return Err(format!("usage: :theme NAME ({})", themes.join(", "))),
+        ("sort", Some("severity")) => Command::Sort(SortKey::Severity),
+        ("sort", Some("age")) => Command::Sort(SortKey::Age),
+        ("sort", Some("name")) => Command::Sort(SortKey::Name),
+        ("sort", _) => return Err("usage: :sort severity|age|name".into()),
+        ("resolved", None) => Command::Resolved,
+        ("help", None) => Command::Help,
+        ("q" | "quit" | "q!", None) => Command::Quit,
+        (other, _) if COMMANDS.iter().any(|(n, _, _)| *n == other) => {
+            return Err(format!("{other}: unexpected argument"));
+        }
+        (other, _) => return Err(format!("unknown command {other:?} (Tab lists commands)")),
+    };
+    if words.next().is_some() {
+        return Err(format!("{name}: too many arguments"));
+    }
+    Ok(cmd)
+}
+
+/// Full command lines that complete what was typed so far.
+pub fn candidates(line: &str, themes: &[String]) -> Vec<String> {
+    let trimmed = line.trim_start();
+    if let Some((cmd, arg)) = trimmed.split_once(' ') {
+        let arg = arg.trim_start();
+        let options: Vec<String> = match cmd {
+            "theme" => themes.to_vec(),
+            "sort" => ["severity", "age", "name"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
+        options
+            .into_iter()
+            .filter(|o| o.starts_with(arg))
+            .map(|o| format!("{cmd} {o}"))
+            .collect()
+    } else {
+        COMMANDS
+            .iter()
+            .filter(|(n, _, _)| n.starts_with(trimmed))
+            .map(|(n, hint, _)| {
+                if hint.is_empty() {
+                    n.to_string()
+                } else {
+                    format!("{n} ")
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn themes() -> Vec<String> {
+        vec!["dark".into(), "light".into()]
+    }
+
+    #[test]
+    fn parses_and_rejects() {
+        assert_eq!(
+            parse("monitor", &themes()),
+            Ok(Command::Goto(View::Monitor))
+        );
+        assert_eq!(
+            parse("theme light", &themes()),
+            Ok(Command::Theme("light".into()))
+        );
+        assert!(
+            parse("theme neon", &themes())
+                .unwrap_err()
+                .contains("unknown theme")
+        );
+        assert!(parse("frobnicate", &themes()).is_err());
+        assert_eq!(parse(" q ", &themes()), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn completes_commands_and_arguments() {
+        assert_eq!(candidates("mo", &themes()), vec!["monitor"]);
+        assert_eq!(candidates("theme l", &themes()), vec!["theme light"]);
+        assert_eq!(candidates("th", &themes()), vec!["theme "]);
+    }
+}

@@ -1,0 +1,132 @@
+//! The Log view's state: the recent journal tail as display lines, filtered
+//! by kind, actor, subject or free text.
+
+use crate::domain::Event;
+use crate::domain::filter::{Filter, contains_ci};
+use crate::domain::sanitize::inert;
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+
+/// Enough for a shift's worth of reading; the journal keeps everything.
+pub const LOG_CAP: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub id: i64,
+    pub ts: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl LogLine {
+    pub fn from_event(ev: &Event) -> LogLine {
+        LogLine {
+            id: ev.id,
+            ts: ev.ts,
+            actor: inert(&ev.actor).into_owned(),
+            kind: inert(&ev.kind).into_owned(),
+            subject: inert(&ev.subject).into_owned(),
+            text: inert(&summarise(&ev.payload)).into_owned(),
+        }
+    }
+}
+
+/// One short line out of any payload: the fields that say what happened.
+fn summarise(p: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match p {
+        Value::Object(m) => {
+            for key in ["text", "comment", "owner", "reason", "description", "name"] {
+                if let Some(Value::String(s)) = m.get(key)
+                    && !s.is_empty()
+                {
+                    return s.clone();
+                }
+            }
+            if let Some(Value::Object(ann)) = m.get("annotations")
+                && let Some(Value::String(s)) = ann.get("summary")
+            {
+                return s.clone();
+            }
+            String::new()
+        }
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LogView {
+    pub lines: VecDeque<LogLine>,
+    pub filter: Filter,
+    /// Indexes into `lines` that pass the filter, oldest first.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub offset: usize,
+    /// Keep the newest line selected as rows arrive.
+    pub follow: bool,
+}
+
+impl Default for LogView {
+    fn default() -> LogView {
+        LogView {
+            lines: VecDeque::new(),
+            filter: Filter::default(),
+            visible: Vec::new(),
+            selected: 0,
+            offset: 0,
+            follow: true,
+        }
+    }
+}
+
+impl LogView {
+    pub fn push(&mut self, events: &[Event]) {
+        for ev in events {
+            self.lines.push_back(LogLine::from_event(ev));
+        }
+        let overflow = self.lines.len().saturating_sub(LOG_CAP);
+        self.lines.drain(..overflow);
+        self.refilter();
+    }
+
+    pub fn refilter(&mut self) {
+        let f = &self.filter;
+        self.visible = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches(f, l))
+            .map(|(i, _)| i)
+            .collect();
+        if self.follow || self.selected >= self.visible.len() {
+            self.selected = self.visible.len().saturating_sub(1);
+        }
+    }
+
+    pub fn selected_line(&self) -> Option<&LogLine> {
+        self.visible
+            .get(self.selected)
+            .and_then(|&i| self.lines.get(i))
+    }
+}
+
+fn matches(f: &Filter, l: &LogLine) -> bool {
+    f.is_empty()
+        || f.matches_with(
+            |name| match name {
+                "kind" => Some(l.kind.as_str()),
+                "actor" => Some(l.actor.as_str()),
+                "subject" => Some(l.subject.as_str()),
+                _ => None,
+            },
+            |needle| {
+                contains_ci(&l.kind, needle)
+                    || contains_ci(&l.actor, needle)
+                    || contains_ci(&l.subject, needle)
+                    || contains_ci(&l.text, needle)
+            },
+        )
+}

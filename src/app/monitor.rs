@@ -1,0 +1,67 @@
+//! The Monitor view's state: a ring of recent points per series, grouped by
+//! service, and which group is selected.
+
+use crate::domain::{MetricPoint, MetricSnapshot, SeriesMeta};
+use std::collections::{HashMap, VecDeque};
+
+/// Ten minutes at one sample a second: wider than any chart we draw.
+pub const HISTORY: usize = 600;
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub meta: SeriesMeta,
+    pub points: VecDeque<MetricPoint>,
+}
+
+impl Series {
+    pub fn current(&self) -> Option<f64> {
+        self.points.back().map(|p| p.value)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Monitor {
+    pub series: Vec<Series>,
+    index: HashMap<String, usize>,
+    /// Groups (services) in first-seen order.
+    pub groups: Vec<String>,
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Monitor {
+    pub fn apply(&mut self, snap: MetricSnapshot) {
+        for meta in snap.catalog {
+            if let Some(&i) = self.index.get(&meta.id) {
+                self.series[i].meta = meta;
+                continue;
+            }
+            if !self.groups.contains(&meta.group) {
+                self.groups.push(meta.group.clone());
+            }
+            self.index.insert(meta.id.clone(), self.series.len());
+            self.series.push(Series {
+                meta,
+                points: VecDeque::new(),
+            });
+        }
+        let Some(at) = snap.at else { return };
+        for (id, value) in snap.samples {
+            if let Some(&i) = self.index.get(&id) {
+                let pts = &mut self.series[i].points;
+                if pts.len() >= HISTORY {
+                    pts.pop_front();
+                }
+                pts.push_back(MetricPoint { at, value });
+            }
+        }
+    }
+
+    pub fn in_group<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Series> + 'a {
+        self.series.iter().filter(move |s| s.meta.group == group)
+    }
+
+    pub fn selected_group(&self) -> Option<&str> {
+        self.groups.get(self.selected).map(String::as_str)
+    }
+}
