@@ -4,3 +4,5 @@
 pub mod app;
 pub mod domain;
 pub mod theme;
+pub mod config;
+pub mod runtime;

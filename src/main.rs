@@ -1,1 +1,212 @@
-fn main() {}
+//! The `cocpit` command: parse the command line, load the config, set up
+//! logging to a file, then open the console or run a subcommand.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cocpit::config::{self, Config};
+use cocpit::journal::Journal;
+use cocpit::runtime::{self, Options};
+use cocpit::theme::{self, ColorMode, Theme};
+use color_eyre::eyre::{Result, WrapErr, bail};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "cocpit", version, about = "Terminal console for alarms, monitoring and chaos drills")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+/// Options that work before or after a subcommand.
+#[derive(Args, Debug, Clone)]
+struct Global {
+    /// Journal file (SQLite) [default: $XDG_DATA_HOME/cocpit/journal.db]
+    #[arg(long, global = true, env = "COCPIT_JOURNAL", value_name = "PATH")]
+    journal: Option<PathBuf>,
+    /// Config file [default: $XDG_CONFIG_HOME/cocpit/config.toml]
+    #[arg(long, global = true, env = "COCPIT_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Seed for the demo environment: the same seed plays the same demo
+    #[arg(long, global = true, env = "COCPIT_SEED", value_name = "N")]
+    seed: Option<u64>,
+    /// Hide and refuse every action that changes anything
+    #[arg(long, global = true)]
+    readonly: bool,
+    /// Operator name recorded on every action [default: $USER@host]
+    #[arg(long, global = true, env = "COCPIT_OPERATOR", value_name = "NAME")]
+    operator: Option<String>,
+    /// Colour theme (dark, light, high-contrast, colorblind, or a user theme)
+    #[arg(long, global = true, env = "COCPIT_THEME", value_name = "NAME")]
+    theme: Option<String>,
+    /// Colours the terminal gets: auto, truecolor, 256, 16, none
+    #[arg(long, global = true, env = "COCPIT_COLOR_MODE", value_name = "MODE")]
+    color_mode: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Inspect the journal
+    Journal {
+        #[command(subcommand)]
+        action: JournalCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum JournalCmd {
+    /// Check the hash chain; exit 0 only when every row is intact
+    Verify,
+    /// Write every event, one JSON object a line
+    Export {
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Write to a file instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Jsonl,
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cocpit: {e:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main() -> Result<ExitCode> {
+    color_eyre::config::HookBuilder::default().display_env_section(false).install()?;
+    let cli = Cli::parse();
+    let cfg = Config::load(cli.global.config.as_deref())?;
+    let journal = cli.global.journal.clone().or_else(|| cfg.journal.clone()).unwrap_or_else(config::default_journal);
+    let _log_guard = init_logging();
+
+    match cli.command {
+        Some(Cmd::Journal { action }) => journal_cmd(&journal, action),
+        None => {
+            let opts = console_options(&cli.global, &cfg, journal)?;
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            rt.block_on(runtime::run(opts))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options> {
+    let color_mode = match g.color_mode.as_deref() {
+        Some(s) => parse_color_mode(s)?,
+        None => cfg.color_mode,
+    };
+    let color_mode = match color_mode {
+        ColorMode::Auto => theme::detect(
+            std::env::var("NO_COLOR").ok().as_deref(),
+            std::env::var("COLORTERM").ok().as_deref(),
+            std::env::var("TERM").ok().as_deref(),
+        ),
+        m => m,
+    };
+    let mut themes = Theme::embedded();
+    if let Some(dir) = config::themes_dir() {
+        let (user, errors) = theme::load_dir(&dir);
+        for e in errors {
+            tracing::warn!("theme: {e}");
+        }
+        for t in user {
+            match themes.iter_mut().find(|x| x.name == t.name) {
+                Some(slot) => *slot = t,
+                None => themes.push(t),
+            }
+        }
+    }
+    Ok(Options {
+        journal,
+        operator: g.operator.clone().or_else(|| cfg.operator.clone()).unwrap_or_else(default_operator),
+        readonly: g.readonly,
+        seed: g.seed.or(cfg.demo.seed),
+        scenario_dir: cfg.demo.scenario.clone(),
+        theme: g.theme.clone().or_else(|| cfg.theme.clone()),
+        color_mode,
+        themes,
+    })
+}
+
+fn parse_color_mode(s: &str) -> Result<ColorMode> {
+    Ok(match s {
+        "auto" => ColorMode::Auto,
+        "truecolor" | "24bit" => ColorMode::Truecolor,
+        "256" => ColorMode::Ansi256,
+        "16" => ColorMode::Ansi16,
+        "none" => ColorMode::None,
+        other => bail!("--color-mode {other:?}: expected auto, truecolor, 256, 16 or none"),
+    })
+}
+
+fn default_operator() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "operator".into());
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    format!("{user}@{host}")
+}
+
+/// Logs go to a daily file in the XDG state dir, never to the screen.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = config::log_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::daily(&dir, "cocpit.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COCPIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    Some(guard)
+}
+
+fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
+    if !path.exists() {
+        bail!("no journal at {}", path.display());
+    }
+    let journal = Journal::open(path).wrap_err_with(|| format!("opening {}", path.display()))?;
+    match action {
+        JournalCmd::Verify => {
+            let report = journal.verify()?;
+            match report.first_broken {
+                None => {
+                    println!("{}: {} events, hash chain intact", path.display(), report.rows_checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!("{}: chain broken at event {}: {}", path.display(), b.id, b.reason);
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        JournalCmd::Export { format: Format::Jsonl, output } => {
+            let n = match output {
+                Some(file) => {
+                    let f = std::fs::File::create(&file).wrap_err_with(|| format!("creating {}", file.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    let n = journal.export_jsonl(&mut w)?;
+                    w.flush()?;
+                    n
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    let n = journal.export_jsonl(&mut w)?;
+                    w.flush()?;
+                    n
+                }
+            };
+            tracing::info!("exported {n} events");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

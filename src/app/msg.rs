@@ -39,6 +39,8 @@ pub enum Msg {
     },
     /// Something in the runtime failed in a way the operator should see.
     Error(String),
+    /// SIGTERM / SIGHUP: leave cleanly, whatever the keyboard was doing.
+    Shutdown,
 }
 
 /// Health of one source, as shown in the header.

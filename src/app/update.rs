@@ -78,6 +78,10 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             state.say(Level::Error, text);
             Vec::new()
         }
+        Msg::Shutdown => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
     }
 }
 

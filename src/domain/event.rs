@@ -23,12 +23,13 @@ pub enum EventKind {
     OperatorLeft,
     SourceUp,
     SourceDown,
+    SimStarted,
     SimIncidentStarted,
     SimIncidentEnded,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -40,6 +41,7 @@ impl EventKind {
         EventKind::OperatorLeft,
         EventKind::SourceUp,
         EventKind::SourceDown,
+        EventKind::SimStarted,
         EventKind::SimIncidentStarted,
         EventKind::SimIncidentEnded,
     ];
@@ -57,6 +59,7 @@ impl EventKind {
             EventKind::OperatorLeft => "operator.left",
             EventKind::SourceUp => "source.up",
             EventKind::SourceDown => "source.down",
+            EventKind::SimStarted => "sim.started",
             EventKind::SimIncidentStarted => "sim.incident_started",
             EventKind::SimIncidentEnded => "sim.incident_ended",
         }
@@ -169,6 +172,13 @@ pub struct OperatorSession {
 pub struct SourceHealth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// `sim.started`: the demo timeline every console on this journal plays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimStarted {
+    pub seed: u64,
+    pub epoch: DateTime<Utc>,
 }
 
 /// `sim.incident_started` / `sim.incident_ended`

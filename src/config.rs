@@ -1,0 +1,106 @@
+//! `config.toml`: where it lives, what it may say, and how command-line
+//! flags and `COCPIT_*` variables override it. Errors name the file, line
+//! and key so a typo never silently falls back to defaults.
+
+use crate::theme::ColorMode;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Who is at the keyboard; default `$USER@host`.
+    pub operator: Option<String>,
+    /// Journal file; default `$XDG_DATA_HOME/cocpit/journal.db`.
+    pub journal: Option<PathBuf>,
+    /// Colour theme name (`dark`, `light`, `high-contrast`, `colorblind`, or a
+    /// user theme in `$XDG_CONFIG_HOME/cocpit/themes/`).
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub color_mode: ColorMode,
+    #[serde(default)]
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Seed for the simulator; the same seed plays the same demo.
+    pub seed: Option<u64>,
+    /// A directory with a user copy of `fixtures/demo/*.yaml`.
+    pub scenario: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError(format!("{}: {e}", origin.display())))
+    }
+
+    /// Load `path` if given (it must exist), else the default location if it
+    /// exists, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, required) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => match default_path() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(e) => Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
+        }
+    }
+}
+
+fn dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "cocpit")
+}
+
+pub fn default_path() -> Option<PathBuf> {
+    dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+pub fn themes_dir() -> Option<PathBuf> {
+    dirs().map(|d| d.config_dir().join("themes"))
+}
+
+pub fn default_journal() -> PathBuf {
+    dirs()
+        .map(|d| d.data_dir().join("journal.db"))
+        .unwrap_or_else(|| PathBuf::from("cocpit-journal.db"))
+}
+
+pub fn log_dir() -> PathBuf {
+    dirs()
+        .map(|d| d.state_dir().unwrap_or_else(|| d.data_local_dir()).to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_reports_where() {
+        let c = Config::parse("theme = \"light\"\ncolor_mode = \"256\"\n[demo]\nseed = 7\n", Path::new("c.toml"))
+            .unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(c.color_mode, ColorMode::Ansi256);
+        assert_eq!(c.demo.seed, Some(7));
+        let e = Config::parse("theme = \"x\"\ncolour = 1\n", Path::new("c.toml")).unwrap_err();
+        assert!(e.0.contains("c.toml") && e.0.contains("line 2"), "{}", e.0);
+    }
+}

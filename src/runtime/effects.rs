@@ -1,0 +1,41 @@
+//! Executing effects: journal appends (ingest, fire-and-forget) and commits
+//! (operator actions, answered with `Msg::Committed` once durable).
+
+use crate::app::{Effect, Msg};
+use crate::domain::NewEvent;
+use crate::journal::Writer;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>) {
+    match effect {
+        Effect::Append(events) => writer.append(events),
+        Effect::Commit { token, events } => {
+            let confirmed = writer.append_confirmed(events);
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = match confirmed.await {
+                    Ok(Ok(ids)) => Ok(ids),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("journal writer stopped".to_string()),
+                };
+                if let Err(e) = &result {
+                    tracing::error!("operator action not recorded: {e}");
+                }
+                let _ = tx.send(Msg::Committed { token, result }).await;
+            });
+        }
+        Effect::Quit => {}
+    }
+}
+
+/// Commit and wait (bounded): for the console's own join/leave records.
+pub async fn commit_now(writer: &Writer, events: Vec<NewEvent>) {
+    let confirmed = writer.append_confirmed(events);
+    match tokio::time::timeout(Duration::from_secs(5), confirmed).await {
+        Ok(Ok(Ok(_))) => {}
+        Ok(Ok(Err(e))) => tracing::error!("journal: {e}"),
+        Ok(Err(_)) => tracing::error!("journal writer stopped"),
+        Err(_) => tracing::error!("journal commit timed out"),
+    }
+}

@@ -1,0 +1,50 @@
+//! Owning the terminal: raw mode, alternate screen, bracketed paste, and
+//! giving all of it back on exit, on error and on panic (a jump-host shell
+//! left in raw mode is an operator's worst end of shift).
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout, Write};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+pub fn enter() -> io::Result<Term> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)?;
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    term.clear()?;
+    Ok(term)
+}
+
+/// Best effort: every step runs even if an earlier one fails.
+pub fn restore() {
+    let mut out = io::stdout();
+    let _ = execute!(out, EndSynchronizedUpdate, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        tracing::error!("panic: {info}");
+        previous(info);
+    }));
+}
+
+/// Draw one frame inside a synchronized update, so a slow SSH link never
+/// shows a half-drawn screen.
+pub fn draw(term: &mut Term, f: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+    execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    let drawn = term.draw(f).map(|_| ());
+    execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+    drawn
+}
