@@ -1,0 +1,76 @@
+//! End to end: the real binary in a pseudo-terminal on the demo environment.
+//! Start, wait for an alarm, ack it, quit, restart: the ack is still shown,
+//! because the screen is a projection of the journal.
+
+mod support;
+
+use cocpit::journal::Journal;
+use std::time::Duration;
+use support::pty::Console;
+
+const COLS: u16 = 120;
+const ROWS: u16 = 40;
+
+/// The status bar says `acked NAME (journal #ID)` once the ack is durable.
+fn acked_name(screen: &str) -> Option<String> {
+    let at = screen.find("acked ")?;
+    let rest = &screen[at + "acked ".len()..];
+    let name: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+    rest.contains("(journal #").then_some(name)
+}
+
+#[test]
+fn ack_survives_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("journal.db");
+    let j = journal.to_str().unwrap();
+    let args = ["--journal", j, "--seed", "42", "--operator", "e2e"];
+
+    let mut c = Console::start(home.path(), &args, COLS, ROWS);
+    c.wait_for("the first alarm", Duration::from_secs(20), |s| s.contains("FIRING"));
+    c.send("a");
+    let screen = c.wait_for("ack confirmation", Duration::from_secs(10), |s| acked_name(s).is_some());
+    let name = acked_name(&screen).unwrap();
+    c.send("q");
+    assert!(c.wait_exit(Duration::from_secs(10)), "clean exit");
+    let raw = String::from_utf8_lossy(&c.raw_output()).into_owned();
+    assert!(raw.contains("\x1b[?1049l"), "alternate screen left on exit");
+    drop(c);
+
+    // The journal has the ack with the operator and an intact chain.
+    let jr = Journal::open(&journal).unwrap();
+    let mut acks = Vec::new();
+    jr.for_each(|ev| {
+        if ev.kind == "alarm.acked" {
+            acks.push(ev.actor.clone());
+        }
+    })
+    .unwrap();
+    assert_eq!(acks, vec!["e2e".to_string()]);
+    assert!(jr.verify().unwrap().first_broken.is_none());
+    drop(jr);
+
+    let mut c = Console::start(home.path(), &args, COLS, ROWS);
+    c.wait_for("the acked alarm with its acker after restart", Duration::from_secs(15), |s| {
+        s.lines().any(|l| l.contains(&name) && l.contains("e2e"))
+    });
+    c.send("q");
+    assert!(c.wait_exit(Duration::from_secs(10)));
+}
+
+#[test]
+fn readonly_console_refuses_to_ack() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("journal.db");
+    let j = journal.to_str().unwrap();
+    let mut c = Console::start(home.path(), &["--journal", j, "--seed", "7", "--readonly"], COLS, ROWS);
+    c.wait_for("READONLY and an alarm", Duration::from_secs(20), |s| s.contains("READONLY") && s.contains("FIRING"));
+    c.send("a");
+    c.wait_for("the refusal", Duration::from_secs(5), |s| s.contains("read-only"));
+    c.send("q");
+    assert!(c.wait_exit(Duration::from_secs(10)));
+    let jr = Journal::open(&journal).unwrap();
+    let mut acks = 0;
+    jr.for_each(|ev| acks += usize::from(ev.kind == "alarm.acked")).unwrap();
+    assert_eq!(acks, 0);
+}
