@@ -59,6 +59,14 @@ impl Console {
         Console { parser, raw, writer, child, _reader: reader_thread }
     }
 
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
+    pub fn raw_len(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+
     pub fn screen(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
     }
