@@ -74,3 +74,36 @@ fn readonly_console_refuses_to_ack() {
     jr.for_each(|ev| acks += usize::from(ev.kind == "alarm.acked")).unwrap();
     assert_eq!(acks, 0);
 }
+
+#[test]
+fn a_second_console_sees_the_first_ones_ack_within_a_second() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("journal.db");
+    let j = journal.to_str().unwrap();
+    let mut a = Console::start(home.path(), &["--journal", j, "--seed", "42", "--operator", "alice"], COLS, ROWS);
+    a.wait_for("alarms on the first console", Duration::from_secs(20), |s| s.contains("FIRING"));
+    let mut b = Console::start(home.path(), &["--journal", j, "--operator", "bob"], COLS, ROWS);
+    b.wait_for("alarms on the second console", Duration::from_secs(20), |s| s.contains("FIRING"));
+
+    a.send("a");
+    let screen = a.wait_for("ack confirmation", Duration::from_secs(10), |s| acked_name(s).is_some());
+    let name = acked_name(&screen).unwrap();
+    let confirmed = std::time::Instant::now();
+    b.wait_for("alice's ack on bob's console", Duration::from_millis(1500), |s| {
+        s.lines().any(|l| l.contains(&name) && l.contains("alice"))
+    });
+    assert!(confirmed.elapsed() < Duration::from_millis(1500));
+
+    // Bob's log shows alice joining; after alice quits, her leaving.
+    b.send("3");
+    b.wait_for("alice joined in bob's log", Duration::from_secs(5), |s| {
+        s.lines().any(|l| l.contains("operator.joined") && l.contains("alice"))
+    });
+    a.send("q");
+    assert!(a.wait_exit(Duration::from_secs(10)));
+    b.wait_for("alice left in bob's log", Duration::from_secs(5), |s| {
+        s.lines().any(|l| l.contains("operator.left") && l.contains("alice"))
+    });
+    b.send("q");
+    assert!(b.wait_exit(Duration::from_secs(10)));
+}
