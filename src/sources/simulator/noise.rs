@@ -41,7 +41,10 @@ pub(crate) fn between(r: &mut ChaCha8Rng, lo: u64, hi: u64) -> u64 {
     lo + ((unit(r) * span as f64) as u64).min(span - 1)
 }
 
-/// AR(1) noise per service × metric, applied multiplicatively.
+/// AR(1) noise per service × metric. Latency noise is relative to the
+/// value; percentages get noise relative to their distance from the nearer
+/// bound (like a binomial), so 80 % errors wobble by points rather than
+/// tens of points and a dead service's 100 % stays flat.
 #[derive(Debug, Clone)]
 pub(crate) struct NoiseField {
     rng: ChaCha8Rng,
@@ -67,7 +70,11 @@ impl NoiseField {
             for m in Metric::ALL {
                 let i = m.idx();
                 st[i] = AR * st[i] + innovation * bell(&mut self.rng);
-                let noisy = v[i] * (1.0 + svc.noise[i] * st[i]);
+                let scale = match m {
+                    Metric::LatencyP99 => v[i],
+                    _ => v[i].min(100.0 - v[i]).max(0.0),
+                };
+                let noisy = v[i] + scale * svc.noise[i] * st[i];
                 row[i] = if noisy.is_finite() {
                     noisy.clamp(0.0, m.max())
                 } else {

@@ -95,7 +95,8 @@ pub(super) struct BaselineRaw {
     pub(super) saturation: f64,
 }
 
-/// Relative noise (standard deviation as a fraction of the value).
+/// Noise standard deviation as a fraction of the value (latency) or of the
+/// distance to the nearer of 0 and 100 (percentages).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct NoiseRaw {
