@@ -77,7 +77,7 @@ pub(crate) fn effects_at(sc: &Scenario, tick: u64) -> Vec<(usize, SimFaultKind)>
 /// measure, so it is simply on for the whole window.
 fn strength(e: &Effect, elapsed: u64, duration: u64) -> f64 {
     if let Some(p) = e.pulse
-        && elapsed % (p.on_s + p.off_s).max(1) >= p.on_s
+        && elapsed % p.on_s.saturating_add(p.off_s).max(1) >= p.on_s
     {
         return 0.0;
     }

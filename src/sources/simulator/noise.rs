@@ -37,7 +37,7 @@ pub(crate) fn between(r: &mut ChaCha8Rng, lo: u64, hi: u64) -> u64 {
     if hi <= lo {
         return lo;
     }
-    let span = hi - lo + 1;
+    let span = (hi - lo).saturating_add(1);
     lo + ((unit(r) * span as f64) as u64).min(span - 1)
 }
 

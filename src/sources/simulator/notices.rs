@@ -23,7 +23,11 @@ impl NoticeState {
     pub(crate) fn new(notice: &Notice, seed: u64, index: u64) -> NoticeState {
         let mut rng = rng(seed, NOTICE_STREAM_BASE + index);
         let end = match notice.repeat {
-            Some(r) => notice.start_at + between(&mut rng, r.duration_s[0], r.duration_s[1]),
+            Some(r) => {
+                notice
+                    .start_at
+                    .saturating_add(between(&mut rng, r.duration_s[0], r.duration_s[1]))
+            }
             None => u64::MAX,
         };
         NoticeState {
@@ -42,10 +46,16 @@ impl NoticeState {
         now: DateTime<Utc>,
     ) -> Option<ObservedAlarm> {
         if let Some(r) = notice.repeat {
-            while tick >= self.window.1 {
-                let start = self.window.1 + between(&mut self.rng, r.gap_s[0], r.gap_s[1]);
-                let end = start + between(&mut self.rng, r.duration_s[0], r.duration_s[1]);
-                self.window = (start, end, self.window.2 + 1);
+            while tick >= self.window.1 && self.window.1 < u64::MAX {
+                // Saturating: huge values from a user file park the notice
+                // in the far future instead of overflowing.
+                let start =
+                    self.window
+                        .1
+                        .saturating_add(between(&mut self.rng, r.gap_s[0], r.gap_s[1]));
+                let end =
+                    start.saturating_add(between(&mut self.rng, r.duration_s[0], r.duration_s[1]));
+                self.window = (start, end, self.window.2.saturating_add(1));
                 self.alarm = None;
             }
         }

@@ -7,10 +7,10 @@
 //! distinct critical alarm. That keeps the demo's alarms shaped exactly like
 //! the real Alertmanager source's, and an ack on the warning does not hide
 //! the escalation. Lower levels are inhibited while a higher one fires, so a
-//! problem shows as one row. A level whose threshold is crossed while a
-//! higher level's condition is already pending waits for that decision, so
-//! a sudden jump raises critical directly instead of blipping through
-//! warning for one tick.
+//! problem shows as one row. A level that becomes ready one tick before a
+//! higher level would waits that tick, so a warning never lives for a single
+//! tick on its way to critical; it is never held back longer, so the root
+//! cause's alarm is not delayed behind its callers'.
 
 use super::SOURCE_NAME;
 use super::scenario::{Level, Metric, Rule, Scenario};
@@ -116,9 +116,13 @@ fn advance(inst: &mut Instance, rule: &Rule, v: f64) -> bool {
     let need_clear = rule.clear_for_s.max(1);
 
     let ready = (0..levels.len()).rev().find(|&i| inst.above[i] >= need_for);
-    let higher_pending = ready.is_some_and(|r| inst.above[r + 1..].iter().any(|&c| c > 0));
+    let higher_next_tick = ready.is_some_and(|r| {
+        inst.above[r + 1..]
+            .iter()
+            .any(|&c| c > 0 && c + 1 >= need_for)
+    });
     if let Some(r) = ready
-        && !higher_pending
+        && !higher_next_tick
         && inst.level.is_none_or(|cur| r > cur)
     {
         inst.level = Some(r);
@@ -296,10 +300,17 @@ mod tests {
     #[test]
     fn jump_goes_straight_to_critical() {
         let r = rule(3, 2);
-        // Warning's condition is met one tick before critical's would be,
-        // but critical is pending, so warning waits.
+        // Warning's condition is met one tick before critical's, so warning
+        // waits that tick rather than living for one.
         let got = run(&r, &[60.0, 90.0, 90.0, 90.0]);
         assert_eq!(got, vec![None, None, None, Some(1)]);
+    }
+
+    #[test]
+    fn warning_fires_when_critical_is_further_off() {
+        let r = rule(3, 2);
+        let got = run(&r, &[60.0, 60.0, 90.0, 90.0, 90.0]);
+        assert_eq!(got, vec![None, None, Some(0), Some(0), Some(1)]);
     }
 
     #[test]
