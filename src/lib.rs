@@ -2,7 +2,8 @@
 //! See `docs/ARCHITECTURE.md` for how the pieces fit.
 
 pub mod app;
-pub mod domain;
-pub mod theme;
 pub mod config;
+pub mod domain;
 pub mod runtime;
+pub mod sources;
+pub mod theme;
