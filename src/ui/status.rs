@@ -34,7 +34,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let journal_w = if is_message {
         rest.saturating_sub(width(&middle) + 2)
     } else {
-        width(&journal).min(rest / 2)
+        // Both whole if they fit; else the path gets at least half.
+        width(&journal).min(rest.saturating_sub(width(&middle) + 2).max(rest / 2))
     };
     let journal_w = if journal_w >= 8 { journal_w } else { 0 };
     let middle_w = rest.saturating_sub(if journal_w > 0 { journal_w + 2 } else { 0 });

@@ -41,6 +41,28 @@ fn field<'a>(key: &'static str, value: String, style: Style, st: &Styles) -> Lin
     ])
 }
 
+/// `✓ alice@jump1 at 09:20:00 (10m ago): comment`, or that it is pending.
+fn ack_line<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Line<'a> {
+    if state.is_pending(alarm.fingerprint()) {
+        return field("ack", "… being recorded".into(), st.warning(), st);
+    }
+    match &alarm.ack {
+        Some(a) => {
+            let mut v = format!(
+                "✓ {} at {} ({} ago)",
+                inert(&a.by),
+                clock(a.at),
+                age(a.at, state.now)
+            );
+            if let Some(c) = a.comment.as_deref().filter(|c| !c.is_empty()) {
+                v.push_str(&format!(": {}", inert(c)));
+            }
+            field("ack", v, st.ok(), st)
+        }
+        None => field("ack", "not acked".into(), st.warning(), st),
+    }
+}
+
 fn heading<'a>(text: &'static str, st: &Styles) -> Line<'a> {
     Line::styled(text, st.heading())
 }
@@ -70,24 +92,18 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
         out.push(Line::styled(inert(summary).into_owned(), text));
     }
     out.push(Line::raw(""));
+    out.push(ack_line(alarm, state, st));
     out.push(field(
-        "fingerprint",
-        inert(alarm.fingerprint()).into_owned(),
+        "owner",
+        alarm
+            .owner
+            .as_deref()
+            .map(|o| inert(o).into_owned())
+            .unwrap_or_else(|| "—".into()),
         text,
         st,
     ));
-    out.push(field(
-        "source",
-        inert(&alarm.observed.source).into_owned(),
-        text,
-        st,
-    ));
-    out.push(field(
-        "service",
-        inert(alarm.service()).into_owned(),
-        text,
-        st,
-    ));
+    out.push(field("notes", alarm.notes.to_string(), text, st));
     out.push(field(
         "started",
         format!(
@@ -101,65 +117,50 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     if let Some(t) = alarm.resolved_at {
         out.push(field("resolved", stamp(t), st.ok(), st));
     }
-    let ack = if state.is_pending(alarm.fingerprint()) {
-        ("… being recorded".to_string(), st.warning())
-    } else {
-        match &alarm.ack {
-            Some(a) => {
-                let mut v = format!("✓ {} at {}", inert(&a.by), stamp(a.at));
-                if let Some(c) = a.comment.as_deref().filter(|c| !c.is_empty()) {
-                    v.push_str(&format!(": {}", inert(c)));
-                }
-                (v, st.ok())
-            }
-            None => ("not acked".to_string(), st.warning()),
-        }
-    };
-    out.push(field("ack", ack.0, ack.1, st));
     out.push(field(
-        "owner",
-        alarm
-            .owner
-            .as_deref()
-            .map(|o| inert(o).into_owned())
-            .unwrap_or_else(|| "—".into()),
+        "source",
+        inert(&alarm.observed.source).into_owned(),
         text,
         st,
     ));
-    out.push(field("notes", alarm.notes.to_string(), text, st));
+    out.push(field(
+        "service",
+        inert(alarm.service()).into_owned(),
+        text,
+        st,
+    ));
+    out.push(field(
+        "fingerprint",
+        inert(alarm.fingerprint()).into_owned(),
+        text,
+        st,
+    ));
 
-    out.push(Line::raw(""));
-    out.push(heading("Labels", st));
-    for (k, v) in &alarm.observed.labels {
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}", inert(k)), st.dim()),
-            Span::styled(format!("={}", inert(v)), text),
-        ]));
-    }
-
+    // Links first: the runbook is what an operator opens next.
     out.push(Line::raw(""));
     out.push(heading("Annotations", st));
     let link = st.accent().add_modifier(Modifier::UNDERLINED);
     for (key, label) in LINKS {
         if let Some(url) = alarm.observed.annotations.get(key) {
             out.push(Line::from(vec![
-                Span::styled(format!("  ▸ {label}  "), st.accent()),
+                Span::styled(format!("▸ {label}: "), st.accent()),
                 Span::styled(inert(url).into_owned(), link),
             ]));
         }
     }
     if let Some(url) = &alarm.observed.generator_url {
         out.push(Line::from(vec![
-            Span::styled("  ▸ generator  ", st.accent()),
+            Span::styled("▸ generator: ", st.accent()),
             Span::styled(inert(url).into_owned(), link),
         ]));
     }
     for (k, v) in &alarm.observed.annotations {
-        if LINKS.iter().any(|(l, _)| l == k) {
+        // The summary is already under the name.
+        if k == "summary" || LINKS.iter().any(|(l, _)| l == k) {
             continue;
         }
         out.push(Line::from(vec![
-            Span::styled(format!("  {}: ", inert(k)), st.dim()),
+            Span::styled(format!("{}: ", inert(k)), st.dim()),
             Span::styled(inert(v).into_owned(), text),
         ]));
     }
@@ -168,9 +169,18 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     out.push(heading("Timeline (newest first)", st));
     for e in alarm.timeline.iter().rev() {
         out.push(Line::from(vec![
-            Span::styled(format!("  {} ", clock(e.ts)), st.dim()),
+            Span::styled(format!("{} ", clock(e.ts)), st.dim()),
             Span::styled(format!("{} ", inert(&e.actor)), st.accent()),
             Span::styled(inert(&e.text).into_owned(), text),
+        ]));
+    }
+
+    out.push(Line::raw(""));
+    out.push(heading("Labels", st));
+    for (k, v) in &alarm.observed.labels {
+        out.push(Line::from(vec![
+            Span::styled(inert(k).into_owned(), st.dim()),
+            Span::styled(format!("={}", inert(v)), text),
         ]));
     }
     out

@@ -80,10 +80,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, scroll: u16, st: &St
     let max_scroll = lines.len().saturating_sub(inner_h);
     let scroll = (scroll as usize).min(max_scroll);
     let position = if max_scroll > 0 {
+        let last = (scroll + inner_h).min(lines.len());
         format!(
-            " {}/{} · j/k scroll · any other key closes ",
+            " lines {}–{last} of {} · j/k scroll · any other key closes ",
             scroll + 1,
-            max_scroll + 1
+            lines.len()
         )
     } else {
         " any key closes ".to_string()

@@ -14,11 +14,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
-/// Column widths for the log table at `width` (inner) columns: id, time,
-/// actor, kind, subject, text. Narrow terminals lose subject, then actor.
-pub fn columns(width: u16, id_w: u16) -> [u16; 6] {
+/// Column widths for the log table at `width` (inner) columns: selection
+/// mark, id, time, actor, kind, subject, text. Narrow terminals lose the
+/// subject, then the actor (0 = column not drawn).
+pub fn columns(width: u16, id_w: u16, time_w: u16) -> [u16; 7] {
     let (mut actor, kind, mut subject) = (18u16, 18u16, 18u16);
-    let fixed = |a: u16, s: u16| id_w + 8 + a + kind + s + 5;
+    let fixed = |a: u16, s: u16| 1 + id_w + time_w + a + kind + s + 6;
     if fixed(actor, subject) + 16 > width {
         subject = 0;
     }
@@ -26,7 +27,7 @@ pub fn columns(width: u16, id_w: u16) -> [u16; 6] {
         actor = 0;
     }
     let text = width.saturating_sub(fixed(actor, subject));
-    [id_w, 8, actor, kind, subject, text]
+    [1, id_w, time_w, actor, kind, subject, text]
 }
 
 fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
@@ -74,24 +75,31 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     }
     let max_id = log.lines.back().map_or(0, |l| l.id);
     let id_w = (max_id.max(1).to_string().len() as u16).max(2);
-    let widths = columns(inner.width, id_w);
     let rows_h = inner.height.saturating_sub(1) as usize;
     let selected = log.selected.min(log.visible.len() - 1);
     let range = window(log.visible.len(), selected, log.offset, rows_h);
-    let rows: Vec<Row> = log.visible[range.clone()]
-        .iter()
+    let shown = || {
+        log.visible[range.clone()]
+            .iter()
+            .filter_map(|&idx| log.lines.get(idx))
+    };
+    // Lines from another day carry their date; today's only the time.
+    let today = state.now.date_naive();
+    let dated = shown().any(|l| l.ts.date_naive() != today);
+    let widths = columns(inner.width, id_w, if dated { 11 } else { 8 });
+    let rows: Vec<Row> = shown()
         .enumerate()
-        .filter_map(|(i, &idx)| {
-            let line = log.lines.get(idx)?;
-            let row = log_row(line, &widths, st);
-            Some(if range.start + i == selected {
+        .map(|(i, line)| {
+            let is_selected = range.start + i == selected;
+            let row = log_row(line, &widths, dated, today, is_selected, st);
+            if is_selected {
                 row.style(st.selected())
             } else {
                 row
-            })
+            }
         })
         .collect();
-    let headings = ["ID", "TIME", "ACTOR", "KIND", "SUBJECT", "TEXT"];
+    let headings = ["", "ID", "TIME", "ACTOR", "KIND", "SUBJECT", "TEXT"];
     let header = Row::new(
         headings
             .iter()
@@ -123,13 +131,26 @@ fn kind_style(kind: &str, st: &Styles) -> Style {
     }
 }
 
-fn log_row<'a>(line: &LogLine, widths: &[u16; 6], st: &Styles) -> Row<'a> {
+fn log_row<'a>(
+    line: &LogLine,
+    widths: &[u16; 7],
+    dated: bool,
+    today: chrono::NaiveDate,
+    is_selected: bool,
+    st: &Styles,
+) -> Row<'a> {
     // LogLine text is already inert (app::log); `cell` re-checks it anyway,
     // which is free for clean text.
-    let [id_w, _, actor_w, kind_w, subject_w, text_w] = widths.map(|w| w as usize);
+    let [_, id_w, _, actor_w, kind_w, subject_w, text_w] = widths.map(|w| w as usize);
+    let time = if dated && line.ts.date_naive() != today {
+        line.ts.format("%m-%d %H:%M").to_string()
+    } else {
+        clock(line.ts)
+    };
     let mut cells = vec![
+        Line::styled(if is_selected { ">" } else { " " }, st.accent()),
         Line::styled(format!("{:>id_w$}", line.id), st.dim()),
-        Line::styled(clock(line.ts), st.dim()),
+        Line::styled(time, st.dim()),
     ];
     if actor_w > 0 {
         cells.push(Line::styled(cell(&line.actor, actor_w), st.accent()));
@@ -152,14 +173,15 @@ mod tests {
     #[test]
     fn columns_fit() {
         for w in 0..200u16 {
-            let c = columns(w, 4);
-            let used: u16 = c.iter().sum::<u16>() + c.iter().filter(|w| **w > 0).count() as u16 - 1;
-            if w >= 60 {
+            let c = columns(w, 4, 11);
+            let drawn = c.iter().filter(|w| **w > 0).count() as u16;
+            let used: u16 = c.iter().sum::<u16>() + drawn - 1;
+            if w >= 70 {
                 assert!(used <= w, "{w}: {c:?}");
             }
         }
-        assert!(columns(118, 4)[4] > 0);
-        assert_eq!(columns(78, 4)[4], 0);
-        assert!(columns(78, 4)[2] > 0);
+        assert!(columns(118, 4, 8)[5] > 0);
+        assert_eq!(columns(78, 4, 8)[5], 0);
+        assert!(columns(78, 4, 8)[3] > 0);
     }
 }

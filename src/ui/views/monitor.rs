@@ -158,9 +158,12 @@ fn overview(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .unwrap_or(1)
         .max(1);
     let slot = (inner.width as usize).saturating_sub(name_w + 1) / per_group;
-    // label, space, sparkline, space, value (right-aligned), gap.
-    const VALUE_W: usize = 11;
-    let spark_w = slot.saturating_sub(3 + 1 + 1 + VALUE_W + 1);
+    // Each series: [label ][sparkline ]value, as much as the slot allows;
+    // values are written tight (`✖764ms`) so they fit narrow slots whole.
+    const VALUE_W: usize = 8;
+    let label_w = if slot >= 12 { 4 } else { 0 };
+    let value_w = slot.saturating_sub(label_w + 1).min(VALUE_W);
+    let spark_w = slot.saturating_sub(label_w + value_w + 2);
     let selected = m.selected.min(m.groups.len().saturating_sub(1));
     let lines: Vec<Line> = m
         .groups
@@ -178,15 +181,16 @@ fn overview(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             )];
             for s in m.in_group(g) {
                 let (val, style) = current(s, st);
-                spans.push(Span::styled(short_label(s), st.dim()));
-                spans.push(Span::raw(" "));
+                let val = val.replace(' ', "");
+                if label_w > 0 {
+                    spans.push(Span::styled(format!("{} ", short_label(s)), st.dim()));
+                }
                 if spark_w >= 3 {
                     let sp = spark(s.points.iter().map(|p| p.value), spark_w, ceiling(s));
-                    spans.push(Span::styled(sp, style));
-                    spans.push(Span::raw(" "));
+                    spans.push(Span::styled(format!("{sp} "), style));
                 }
-                let val = truncate(&val, VALUE_W).into_owned();
-                spans.push(Span::styled(format!("{val:>VALUE_W$} "), style));
+                let val = truncate(&val, value_w).into_owned();
+                spans.push(Span::styled(format!("{val:>value_w$} "), style));
             }
             Line::from(spans)
         })
@@ -206,7 +210,7 @@ fn charts(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     if series.is_empty() {
         return;
     }
-    let cols: u16 = if area.width >= 90 && series.len() > 1 {
+    let cols: u16 = if area.width >= 60 && series.len() > 1 {
         2
     } else {
         1

@@ -63,11 +63,17 @@ pub fn command(
         .map(|(i, c)| {
             let is_selected = range.start + i == selected;
             let name = c.split_whitespace().next().unwrap_or("");
-            let desc = COMMANDS
+            let (arg, desc) = COMMANDS
                 .iter()
                 .find(|(n, _, _)| *n == name)
-                .map_or("", |(_, _, d)| *d);
-            let cmd = cell(c, 24);
+                .map_or(("", ""), |(_, a, d)| (*a, *d));
+            // `theme ` still needs its argument: show what goes there.
+            let shown = if c.trim_end() == name && !arg.is_empty() {
+                format!("{name} {arg}")
+            } else {
+                c.clone()
+            };
+            let cmd = cell(&shown, 24);
             let rest = text_w.saturating_sub(26);
             let line = Line::from(vec![
                 Span::raw(if is_selected { "> " } else { "  " }),
