@@ -832,3 +832,29 @@ fn hundred_thousand_alarms_render_the_right_window() {
     }
     assert!(rows.last().unwrap().contains('>'), "last row is selected");
 }
+
+#[test]
+fn an_idle_second_changes_only_the_clock_and_young_ages() {
+    let mut state = state_with(false, 120, 40);
+    let before = draw(&state, 120, 40);
+    update(&mut state, Msg::Tick, now() + Duration::seconds(1));
+    let after = draw(&state, 120, 40);
+    let (a, b) = (before.backend().buffer(), after.backend().buffer());
+    let changed = a.diff(b);
+    assert!(!changed.is_empty());
+    let screen = text(b);
+    let lines: Vec<&str> = screen.lines().collect();
+    for (x, y, _) in changed {
+        let line = lines[y as usize];
+        // The status bar's clock, or the age of the alarm raised 42 s ago
+        // (minutes and older only change once a minute).
+        let ok = y == 39 || line.contains("CheckoutErrorRate");
+        assert!(ok, "cell {x},{y} changed in {line}");
+    }
+    assert!(lines[39].contains("09:30:01 UTC"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("CheckoutErrorRate") && l.contains("43s"))
+    );
+}

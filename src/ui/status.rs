@@ -21,7 +21,7 @@ const SEP: &str = " │ ";
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let w = area.width as usize;
     let left = left_part(state, st, w);
-    let rest = w.saturating_sub(spans_width(&left) + SEP.len());
+    let rest = w.saturating_sub(spans_width(&left) + width(SEP));
     let mut spans = left;
     spans.push(Span::styled(SEP, st.border()));
 
@@ -39,7 +39,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     };
     let journal_w = if journal_w >= 8 { journal_w } else { 0 };
     let middle_w = rest.saturating_sub(if journal_w > 0 { journal_w + 2 } else { 0 });
-    let middle = truncate(&middle, middle_w).into_owned();
+    let middle = if is_message {
+        truncate(&middle, middle_w).into_owned()
+    } else {
+        // Whole hints only: `? help  : cmd` rather than `? help  : c…`.
+        fit_items(&middle, middle_w)
+    };
     let gap = rest.saturating_sub(width(&middle) + journal_w);
     spans.push(Span::styled(middle, middle_style));
     if journal_w > 0 {
@@ -103,6 +108,23 @@ fn left_part<'a>(state: &State, st: &Styles, w: usize) -> Vec<Span<'a>> {
         })
         .find(|v| spans_width(v) <= budget)
         .unwrap_or_else(|| vec![Span::styled(format!(" {} ", s.mode_label()), mode_style)])
+}
+
+/// The leading `  `-separated items of `hint` that fit in `max` columns.
+fn fit_items(hint: &str, max: usize) -> String {
+    let mut out = String::new();
+    for item in hint.split("  ") {
+        let next = if out.is_empty() {
+            item.to_string()
+        } else {
+            format!("{out}  {item}")
+        };
+        if width(&next) > max {
+            break;
+        }
+        out = next;
+    }
+    out
 }
 
 /// `? help  : cmd  / filter  q quit`, with the keys the keymap really binds.
