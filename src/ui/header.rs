@@ -140,31 +140,48 @@ fn sources_down<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
         .collect()
 }
 
-/// `sources: demo ● up 12ms  prom ✗ DOWN stale 2m … │ ops 2`.
+/// `sources: demo ● up 12ms  prom ✗ DOWN stale 2m … │ 2 operators online`.
+/// Sources that do not fit are counted (`+3 more`), down ones first so a
+/// failing source is never the one left out.
 fn sources_line<'a>(state: &State, st: &Styles, w: usize) -> Line<'a> {
+    let n = state.operators.len();
+    let ops = if n == 1 { "operator" } else { "operators" };
+    let right = vec![Span::styled(format!("{n} {ops} online "), st.header_bar())];
+    let budget = w.saturating_sub(spans_width(&right) + 1);
+
     let mut left = vec![Span::styled(" sources: ", st.header_bar())];
     if state.sources.is_empty() {
         left.push(Span::styled("none reporting yet", st.dim()));
     }
-    for s in &state.sources {
+    let mut ordered: Vec<_> = state.sources.iter().collect();
+    ordered.sort_by_key(|s| s.up);
+    for (i, s) in ordered.iter().enumerate() {
         let name = cell(&s.name, 24);
+        let mut item = Vec::new();
+        if i > 0 {
+            item.push(Span::raw("  "));
+        }
         if s.up {
-            left.push(Span::styled(format!("{name} ● up"), st.ok()));
+            item.push(Span::styled(format!("{name} ● up"), st.ok()));
             if let Some(ms) = s.latency_ms {
-                left.push(Span::styled(format!(" {ms}ms"), st.dim()));
+                item.push(Span::styled(format!(" {ms}ms"), st.dim()));
             }
         } else {
-            left.push(Span::styled(format!("{name} ✗ DOWN"), st.error()));
+            item.push(Span::styled(format!("{name} ✗ DOWN"), st.error()));
             let stale = match s.last_ok {
                 Some(t) => format!(" stale {}", age(t, state.now)),
                 None => " never up".to_string(),
             };
-            left.push(Span::styled(stale, st.warning()));
+            item.push(Span::styled(stale, st.warning()));
         }
-        left.push(Span::raw("  "));
+        // Room for "  +N more" unless this is the last source.
+        let reserve = if i + 1 < ordered.len() { 10 } else { 0 };
+        if spans_width(&left) + spans_width(&item) + reserve > budget {
+            let more = ordered.len() - i;
+            left.push(Span::styled(format!("  +{more} more"), st.dim()));
+            break;
+        }
+        left.extend(item);
     }
-    let n = state.operators.len();
-    let ops = if n == 1 { "operator" } else { "operators" };
-    let right = vec![Span::styled(format!("{n} {ops} online "), st.header_bar())];
     spread(left, right, w)
 }

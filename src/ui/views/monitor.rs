@@ -49,8 +49,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(area);
     group_list(frame, list, state, st);
 
-    let overview_h = m.groups.len() as u16 + 2;
-    if right.height >= overview_h + MIN_CHART_HEIGHT + 2 {
+    // The overview takes at most half the height; it scrolls with the selection.
+    let overview_h = (m.groups.len() as u16 + 2).min(right.height / 2);
+    if overview_h >= 3 && right.height >= overview_h + MIN_CHART_HEIGHT {
         let [top, bottom] =
             Layout::vertical([Constraint::Length(overview_h), Constraint::Min(0)]).areas(right);
         overview(frame, top, state, st);
@@ -165,12 +166,12 @@ fn overview(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let value_w = slot.saturating_sub(label_w + 1).min(VALUE_W);
     let spark_w = slot.saturating_sub(label_w + value_w + 2);
     let selected = m.selected.min(m.groups.len().saturating_sub(1));
-    let lines: Vec<Line> = m
-        .groups
+    let range = window(m.groups.len(), selected, m.offset, inner.height as usize);
+    let lines: Vec<Line> = m.groups[range.clone()]
         .iter()
         .enumerate()
-        .take(inner.height as usize)
         .map(|(i, g)| {
+            let i = range.start + i;
             let mut spans = vec![Span::styled(
                 format!("{:<name_w$} ", cell(g, name_w)),
                 if i == selected {
