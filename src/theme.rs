@@ -248,7 +248,9 @@ impl Theme {
 
     /// The colours as they will be sent in `mode`: the nearest xterm-256
     /// index, the nearest (or explicit) 16-colour pick, or no colour at all.
-    /// Cheap (18 colours); call once per frame or when the theme changes.
+    /// `Auto` (not yet resolved by the runtime with [`detect`]) passes the
+    /// colours through unchanged. Cheap (17 colours); `ui` calls it once per
+    /// frame, never per cell.
     pub fn resolved(&self, mode: ColorMode) -> Theme {
         let mut out = self.clone();
         let fb256 = self.fallback256.clone();

@@ -910,3 +910,18 @@ fn crowded_header_and_monitor_keep_what_matters() {
     assert!(all.contains(">● svc-39"), "{all}");
     assert_eq!(all.matches("svc-39").count(), 2, "list and overview\n{all}");
 }
+
+#[test]
+fn light_theme_paints_its_background() {
+    let mut state = state_with(false, 80, 24);
+    state.color_mode = ColorMode::Truecolor;
+    assert!(state.select_theme("light"));
+    let t = draw(&state, 80, 24);
+    let buf = t.backend().buffer();
+    // An empty table cell and a blank status-bar cell both carry the theme.
+    assert_eq!(buf[(60, 15)].bg, Color::Rgb(0xfa, 0xfa, 0xfa));
+    assert_eq!(buf[(40, 0)].bg, Color::Rgb(0xda, 0xda, 0xda));
+    state.color_mode = ColorMode::Ansi16;
+    let t = draw(&state, 80, 24);
+    assert_eq!(t.backend().buffer()[(60, 15)].bg, Color::White);
+}

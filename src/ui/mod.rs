@@ -10,7 +10,7 @@
 mod header;
 mod status;
 pub mod style;
-pub mod views;
+mod views;
 pub mod widgets;
 
 use crate::app::{Mode, State, View};
@@ -65,22 +65,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Filter { input, error, .. } => {
             views::prompt::filter(frame, prompt, input, error.as_deref(), &st);
         }
-        Mode::Command {
-            input,
-            choice,
-            error,
-        } => {
-            views::prompt::command(
-                frame,
-                body,
-                prompt,
-                state,
-                input,
-                *choice,
-                error.as_deref(),
-                &st,
-            );
-        }
+        Mode::Command { .. } => views::prompt::command(frame, body, prompt, state, &st),
         Mode::Note(editor) => views::note::render(frame, area, editor, &st),
         Mode::Help { scroll } => views::help::render(frame, body, state, *scroll, &st),
     }

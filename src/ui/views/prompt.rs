@@ -1,9 +1,9 @@
 //! The one-line prompts at the bottom: `/` filter (applied live; a parse
 //! error shows under it) and `:` command with its completion list above it.
 
-use crate::app::State;
 use crate::app::command::{COMMANDS, candidates};
 use crate::app::input::LineInput;
+use crate::app::{Mode, State};
 use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::bottom;
@@ -23,24 +23,23 @@ pub fn filter(frame: &mut Frame, area: Rect, input: &LineInput, error: Option<&s
     prompt_lines(frame, area, "/", input, "Enter keep · Esc undo", error, st);
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn command(
-    frame: &mut Frame,
-    body: Rect,
-    area: Rect,
-    state: &State,
-    input: &LineInput,
-    choice: usize,
-    error: Option<&str>,
-    st: &Styles,
-) {
+/// The `:` line and, above it, the completion list with `choice` marked.
+pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &Styles) {
+    let Mode::Command {
+        input,
+        choice,
+        error,
+    } = &state.mode
+    else {
+        return;
+    };
     prompt_lines(
         frame,
         area,
         ":",
         input,
         "Tab complete · Enter run",
-        error,
+        error.as_deref(),
         st,
     );
     let cands = candidates(&input.text, &state.theme_names());
