@@ -7,3 +7,4 @@ pub mod domain;
 pub mod runtime;
 pub mod sources;
 pub mod theme;
+pub mod ui;

@@ -1,0 +1,80 @@
+//! Drawing: `render(frame, &State)` is a pure function of the state. It lays
+//! the screen out as header / current view / status bar, then draws the
+//! overlay for the current mode (filter prompt, command palette, note editor,
+//! help). One file per view under `views/`, one function per region; shared
+//! pieces live in `widgets/`. Nothing here mutates `State`.
+//!
+//! Every size must work: below [`MIN_WIDTH`]×[`MIN_HEIGHT`] a "terminal too
+//! small" screen is drawn instead, and every overlay is clamped to the frame.
+
+mod header;
+mod status;
+pub mod style;
+mod views;
+pub mod widgets;
+
+use crate::app::{Mode, State, View};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Block;
+use style::Styles;
+
+/// Smallest terminal the normal layout is drawn in.
+pub const MIN_WIDTH: u16 = 20;
+pub const MIN_HEIGHT: u16 = 5;
+
+/// Below this height the header shrinks to one line to leave room for rows.
+const TWO_LINE_HEADER_FROM: u16 = 12;
+
+/// Draw the whole screen for `state`.
+pub fn render(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    let st = Styles::new(state);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        views::too_small::render(frame, area, &st);
+        return;
+    }
+    frame.render_widget(Block::new().style(st.base()), area);
+
+    let header_h = if area.height >= TWO_LINE_HEADER_FROM {
+        2
+    } else {
+        1
+    };
+    // The filter prompt and command line take rows from the body rather
+    // than covering it, so live filtering shows its result.
+    let prompt_h = match &state.mode {
+        Mode::Filter { error, .. } => 1 + u16::from(error.is_some()),
+        Mode::Command { error, .. } => 1 + u16::from(error.is_some()),
+        _ => 0,
+    };
+    let [header, body, prompt, status] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(1),
+        Constraint::Length(prompt_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    header::render(frame, header, state, &st);
+    body_view(frame, body, state, &st);
+    status::render(frame, status, state, &st);
+
+    match &state.mode {
+        Mode::Normal => {}
+        Mode::Filter { input, error, .. } => {
+            views::prompt::filter(frame, prompt, input, error.as_deref(), &st);
+        }
+        Mode::Command { .. } => views::prompt::command(frame, body, prompt, state, &st),
+        Mode::Note(editor) => views::note::render(frame, area, editor, &st),
+        Mode::Help { scroll } => views::help::render(frame, body, state, *scroll, &st),
+    }
+}
+
+fn body_view(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    match state.view {
+        View::Alarms => views::alarms::render(frame, area, state, st),
+        View::Monitor => views::monitor::render(frame, area, state, st),
+        View::Log => views::log::render(frame, area, state, st),
+    }
+}

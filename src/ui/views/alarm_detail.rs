@@ -1,0 +1,187 @@
+//! The detail pane of the selected alarm: identity, who acked and owns it,
+//! labels, annotations (the runbook and the generator link called out, since
+//! those are what an operator opens next) and the alarm's own timeline,
+//! newest first. Every value came from outside and is made inert.
+
+use crate::app::State;
+use crate::domain::Alarm;
+use crate::domain::sanitize::inert;
+use crate::ui::style::Styles;
+use crate::ui::widgets::format::{age, clock, stamp};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+/// Annotations shown as links, with the label they get.
+const LINKS: [(&str, &str); 3] = [
+    ("runbook_url", "runbook"),
+    ("runbook", "runbook"),
+    ("dashboard_url", "dashboard"),
+];
+
+pub fn render(frame: &mut Frame, area: Rect, alarm: &Alarm, state: &State, st: &Styles) {
+    let block = Block::bordered()
+        .border_style(st.border())
+        .title(Line::styled(" Detail ", st.title()));
+    let lines = lines(alarm, state, st);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn field<'a>(key: &'static str, value: String, style: Style, st: &Styles) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{key:<12}"), st.dim()),
+        Span::styled(value, style),
+    ])
+}
+
+/// `✓ alice@jump1 at 09:20:00 (10m ago): comment`, or that it is pending.
+fn ack_line<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Line<'a> {
+    if state.is_pending(alarm.fingerprint()) {
+        return field("ack", "… being recorded".into(), st.warning(), st);
+    }
+    match &alarm.ack {
+        Some(a) => {
+            let mut v = format!(
+                "✓ {} at {} ({} ago)",
+                inert(&a.by),
+                clock(a.at),
+                age(a.at, state.now)
+            );
+            if let Some(c) = a.comment.as_deref().filter(|c| !c.is_empty()) {
+                v.push_str(&format!(": {}", inert(c)));
+            }
+            field("ack", v, st.ok(), st)
+        }
+        None => field("ack", "not acked".into(), st.warning(), st),
+    }
+}
+
+fn heading<'a>(text: &'static str, st: &Styles) -> Line<'a> {
+    Line::styled(text, st.heading())
+}
+
+fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
+    let now = state.now;
+    let text = st.text();
+    let mut out = vec![Line::from(vec![
+        Span::styled(
+            inert(alarm.name()).into_owned(),
+            text.add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("  "),
+        Span::styled(
+            format!("{} ({})", alarm.severity().short(), alarm.severity()),
+            st.severity(alarm.severity()),
+        ),
+        Span::raw("  "),
+        if alarm.is_firing() {
+            Span::styled("FIRING", text.add_modifier(Modifier::BOLD))
+        } else {
+            Span::styled("RESOLVED", st.ok())
+        },
+    ])];
+    let summary = alarm.summary();
+    if !summary.is_empty() {
+        out.push(Line::styled(inert(summary).into_owned(), text));
+    }
+    out.push(Line::raw(""));
+    out.push(ack_line(alarm, state, st));
+    out.push(field(
+        "owner",
+        alarm
+            .owner
+            .as_deref()
+            .map(|o| inert(o).into_owned())
+            .unwrap_or_else(|| "—".into()),
+        text,
+        st,
+    ));
+    out.push(field("notes", alarm.notes.to_string(), text, st));
+    out.push(field(
+        "started",
+        format!(
+            "{} ({} ago)",
+            stamp(alarm.raised_at),
+            age(alarm.raised_at, now)
+        ),
+        text,
+        st,
+    ));
+    if let Some(t) = alarm.resolved_at {
+        out.push(field("resolved", stamp(t), st.ok(), st));
+    }
+    out.push(field(
+        "source",
+        inert(&alarm.observed.source).into_owned(),
+        text,
+        st,
+    ));
+    out.push(field(
+        "service",
+        inert(alarm.service()).into_owned(),
+        text,
+        st,
+    ));
+    out.push(field(
+        "fingerprint",
+        inert(alarm.fingerprint()).into_owned(),
+        text,
+        st,
+    ));
+
+    // Links first: the runbook is what an operator opens next.
+    out.push(Line::raw(""));
+    out.push(heading("Annotations", st));
+    let link = st.accent().add_modifier(Modifier::UNDERLINED);
+    for (key, label) in LINKS {
+        if let Some(url) = alarm.observed.annotations.get(key) {
+            out.push(Line::from(vec![
+                Span::styled(format!("▸ {label}: "), st.accent()),
+                Span::styled(inert(url).into_owned(), link),
+            ]));
+        }
+    }
+    if let Some(url) = &alarm.observed.generator_url {
+        out.push(Line::from(vec![
+            Span::styled("▸ generator: ", st.accent()),
+            Span::styled(inert(url).into_owned(), link),
+        ]));
+    }
+    for (k, v) in &alarm.observed.annotations {
+        // The summary is already under the name.
+        if k == "summary" || LINKS.iter().any(|(l, _)| l == k) {
+            continue;
+        }
+        out.push(Line::from(vec![
+            Span::styled(format!("{}: ", inert(k)), st.dim()),
+            Span::styled(inert(v).into_owned(), text),
+        ]));
+    }
+
+    out.push(Line::raw(""));
+    out.push(heading("Timeline (newest first)", st));
+    for e in alarm.timeline.iter().rev() {
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", clock(e.ts)), st.dim()),
+            Span::styled(format!("{} ", inert(&e.actor)), st.accent()),
+            Span::styled(inert(&e.text).into_owned(), text),
+        ]));
+    }
+
+    out.push(Line::raw(""));
+    out.push(heading("Labels", st));
+    for (k, v) in &alarm.observed.labels {
+        out.push(Line::from(vec![
+            Span::styled(inert(k).into_owned(), st.dim()),
+            Span::styled(format!("={}", inert(v)), text),
+        ]));
+    }
+    out
+}

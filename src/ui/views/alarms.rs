@@ -1,0 +1,285 @@
+//! The Alarms view: the alarm table and, when open, the detail pane (right
+//! on wide terminals, below on narrow ones). The table is virtualised: only
+//! the rows on screen are looked up and formatted, so 100k alarms cost the
+//! same per frame as 50.
+
+use super::alarm_detail;
+use crate::app::State;
+use crate::domain::Alarm;
+use crate::ui::style::Styles;
+use crate::ui::widgets::format::age;
+use crate::ui::widgets::popup::share;
+use crate::ui::widgets::text::{cell, truncate, who};
+use crate::ui::widgets::window::window;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
+
+/// From this width the detail pane sits to the right of the table.
+const DETAIL_RIGHT_FROM: u16 = 110;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let detail = if state.alarms.detail {
+        state.selected_alarm()
+    } else {
+        None
+    };
+    let Some(alarm) = detail else {
+        table(frame, area, state, st);
+        return;
+    };
+    let (table_area, detail_area) = if area.width >= DETAIL_RIGHT_FROM {
+        let w = share(area.width, 42, 40);
+        let [t, d] = Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
+        (t, d)
+    } else {
+        let h = share(area.height, 50, 6);
+        let [t, d] = Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(area);
+        (t, d)
+    };
+    table(frame, table_area, state, st);
+    alarm_detail::render(frame, detail_area, alarm, state, st);
+}
+
+/// The table's columns, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    Mark,
+    Severity,
+    State,
+    Age,
+    Service,
+    Name,
+    Summary,
+    Ack,
+    Owner,
+}
+
+impl Col {
+    fn heading(self) -> &'static str {
+        match self {
+            Col::Mark => "",
+            Col::Severity => "SEV",
+            Col::State => "STATE",
+            Col::Age => "AGE",
+            Col::Service => "SERVICE",
+            Col::Name => "NAME",
+            Col::Summary => "SUMMARY",
+            Col::Ack => "ACK",
+            Col::Owner => "OWNER",
+        }
+    }
+
+    fn min_width(self) -> u16 {
+        match self {
+            Col::Mark => 1,
+            Col::Severity => 4,
+            Col::State => 8,
+            Col::Age => 4,
+            Col::Service => 8,
+            Col::Name => 10,
+            Col::Summary => 20,
+            Col::Ack => 8,
+            Col::Owner => 8,
+        }
+    }
+}
+
+/// Column widths for a table `width` columns wide: columns are dropped in
+/// a fixed order (owner, state, summary, ack, service, age) until the rest
+/// fit; spare room grows service and name a little and summary the most.
+pub fn columns(width: u16) -> Vec<(Col, u16)> {
+    use Col::*;
+    let mut cols = vec![
+        Mark, Severity, State, Age, Service, Name, Summary, Ack, Owner,
+    ];
+    let need = |cols: &[Col]| -> u16 {
+        cols.iter().map(|c| c.min_width()).sum::<u16>() + cols.len() as u16 - 1
+    };
+    for drop in [Owner, State, Summary, Ack, Service, Age] {
+        if need(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| *c != drop);
+    }
+    let mut spare = width.saturating_sub(need(&cols));
+    let mut out: Vec<(Col, u16)> = cols.iter().map(|c| (*c, c.min_width())).collect();
+    let mut grow = |col: Col, by: u16, spare: &mut u16| {
+        if let Some((_, w)) = out.iter_mut().find(|(c, _)| *c == col) {
+            let add = by.min(*spare);
+            *w += add;
+            *spare -= add;
+        }
+    };
+    grow(Name, 14, &mut spare);
+    grow(Service, 6, &mut spare);
+    grow(Ack, 4, &mut spare);
+    grow(Owner, 4, &mut spare);
+    let sink = if cols.contains(&Summary) {
+        Summary
+    } else {
+        Name
+    };
+    grow(sink, u16::MAX, &mut spare);
+    out
+}
+
+fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
+    let a = &state.alarms;
+    let mut text = format!(" Alarms ({}/{})", a.visible.len(), state.board.len());
+    if !a.filter.is_empty() {
+        text.push_str(&format!("  filter: {}", cell(&a.filter.source, 40)));
+    }
+    text.push_str(&format!("  sort: {}", a.sort.label()));
+    if a.show_resolved {
+        text.push_str("  +resolved");
+    }
+    text.push(' ');
+    Line::styled(truncate(&text, max).into_owned(), st.title())
+}
+
+fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let block = Block::bordered().border_style(st.border()).title(title(
+        state,
+        st,
+        area.width.saturating_sub(2) as usize,
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if state.alarms.visible.is_empty() {
+        empty(frame, inner, state, st);
+        return;
+    }
+    let cols = columns(inner.width);
+    let rows_h = inner.height.saturating_sub(1) as usize;
+    let a = &state.alarms;
+    let range = window(a.visible.len(), a.selected, a.offset, rows_h);
+    let selected = a.selected.min(a.visible.len() - 1);
+    let rows: Vec<Row> = a.visible[range.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, fp)| {
+            let is_selected = range.start + i == selected;
+            match state.board.get(fp) {
+                Some(alarm) => alarm_row(alarm, &cols, state, st, is_selected),
+                // `visible` lags the board by at most one refresh; draw a gap.
+                None => Row::new(vec![Line::raw("")]),
+            }
+        })
+        .collect();
+    let header = Row::new(
+        cols.iter()
+            .map(|(c, _)| Line::styled(c.heading(), st.heading())),
+    );
+    let widths = cols.iter().map(|(_, w)| Constraint::Length(*w));
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
+}
+
+fn alarm_row<'a>(
+    alarm: &Alarm,
+    cols: &[(Col, u16)],
+    state: &State,
+    st: &Styles,
+    is_selected: bool,
+) -> Row<'a> {
+    let body = if !alarm.is_firing() {
+        st.dim()
+    } else if alarm.is_acked() {
+        st.acked()
+    } else {
+        st.text()
+    };
+    let cells = cols.iter().map(|&(col, w)| {
+        let w = w as usize;
+        let (text, style): (String, Style) = match col {
+            Col::Mark => (if is_selected { ">" } else { " " }.into(), st.accent()),
+            Col::Severity => (
+                alarm.severity().short().into(),
+                st.severity(alarm.severity()),
+            ),
+            Col::State if alarm.is_firing() => ("FIRING".into(), body),
+            Col::State => ("RESOLVED".into(), st.ok()),
+            Col::Age => (age(alarm.raised_at, state.now), body),
+            Col::Service => (cell(alarm.service(), w), body),
+            Col::Name => (cell(alarm.name(), w), body),
+            Col::Summary => (cell(alarm.summary(), w), body),
+            Col::Ack if state.is_pending(alarm.fingerprint()) => ("…".into(), st.warning()),
+            Col::Ack => match &alarm.ack {
+                Some(ack) => (cell(&format!("✓ {}", who(&ack.by)), w), st.ok()),
+                None => (String::new(), body),
+            },
+            Col::Owner => (
+                alarm
+                    .owner
+                    .as_deref()
+                    .map(|o| cell(who(o), w))
+                    .unwrap_or_default(),
+                body,
+            ),
+        };
+        Line::styled(text, style)
+    });
+    let row = Row::new(cells);
+    if is_selected {
+        row.style(st.selected())
+    } else {
+        row
+    }
+}
+
+fn empty(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let firing = state.counts.firing;
+    let hidden_resolved = !state.alarms.show_resolved && state.board.len() > firing;
+    let lines = if !state.alarms.filter.is_empty() && !state.board.is_empty() {
+        vec![
+            Line::styled("No alarms match the filter", st.text()),
+            Line::styled("Esc clears it, / edits it", st.dim()),
+        ]
+    } else {
+        let mut v = vec![Line::styled("No alarms firing ✓", st.ok())];
+        if hidden_resolved {
+            v.push(Line::styled("r shows resolved alarms", st.dim()));
+        }
+        v
+    };
+    let y = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        Rect {
+            y,
+            height: area.bottom() - y,
+            ..area
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_fit_and_drop_in_order() {
+        for w in 0..=220u16 {
+            let cols = columns(w);
+            let total: u16 = cols.iter().map(|(_, w)| *w).sum::<u16>() + cols.len() as u16 - 1;
+            if w >= 21 {
+                assert!(total <= w, "width {w}: {cols:?}");
+            }
+            assert!(cols.iter().any(|(c, _)| *c == Col::Name));
+            assert!(cols.iter().any(|(c, _)| *c == Col::Severity));
+        }
+        let names = |w| columns(w).iter().map(|(c, _)| *c).collect::<Vec<_>>();
+        assert!(names(118).contains(&Col::Owner));
+        assert!(!names(78).contains(&Col::Owner));
+        assert!(names(78).contains(&Col::State));
+        assert!(names(78).contains(&Col::Summary));
+        assert!(!names(40).contains(&Col::Summary));
+    }
+}

@@ -1,0 +1,10 @@
+//! One file per view (the body of the screen) and per overlay.
+
+pub mod alarm_detail;
+pub mod alarms;
+pub mod help;
+pub mod log;
+pub mod monitor;
+pub mod note;
+pub mod prompt;
+pub mod too_small;
