@@ -115,18 +115,12 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         ),
         m => m,
     };
-    let mut themes = Theme::embedded();
-    if let Some(dir) = config::themes_dir() {
-        let (user, errors) = theme::load_dir(&dir);
-        for e in errors {
-            tracing::warn!("theme: {e}");
-        }
-        for t in user {
-            match themes.iter_mut().find(|x| x.name == t.name) {
-                Some(slot) => *slot = t,
-                None => themes.push(t),
-            }
-        }
+    let (themes, warnings) = match config::themes_dir() {
+        Some(dir) => theme::load_dir(&dir),
+        None => (Theme::embedded(), Vec::new()),
+    };
+    for w in &warnings {
+        tracing::warn!("theme: {w}");
     }
     Ok(Options {
         journal,
@@ -137,6 +131,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         theme: g.theme.clone().or_else(|| cfg.theme.clone()),
         color_mode,
         themes,
+        warnings: warnings.into_iter().map(|w| format!("theme skipped: {w}")).collect(),
     })
 }
 

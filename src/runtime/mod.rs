@@ -39,6 +39,8 @@ pub struct Options {
     pub theme: Option<String>,
     pub color_mode: ColorMode,
     pub themes: Vec<Theme>,
+    /// Problems found before start that the operator should see.
+    pub warnings: Vec<String>,
 }
 
 pub async fn run(opts: Options) -> Result<()> {
@@ -63,13 +65,17 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     let mut state = State::new(session, board, opts.themes.clone(), Utc::now());
     state.color_mode = opts.color_mode;
+    let mut warnings = opts.warnings.clone();
     if let Some(name) = &opts.theme
         && !state.select_theme(name)
     {
+        warnings.push(format!("unknown theme {name:?}; using {}", state.theme().name));
+    }
+    if !warnings.is_empty() {
         state.status = Some(app::Status {
-            text: format!("unknown theme {name:?}; using {}", state.theme().name),
+            text: warnings.join("; "),
             level: app::Level::Warn,
-            until: Utc::now() + chrono::Duration::seconds(10),
+            until: Utc::now() + chrono::Duration::seconds(15),
         });
     }
     app::update(&mut state, Msg::Events(recent), Utc::now());
