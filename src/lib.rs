@@ -2,3 +2,4 @@
 //! See `docs/ARCHITECTURE.md` for how the pieces fit.
 
 pub mod domain;
+pub mod journal;
