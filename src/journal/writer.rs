@@ -308,3 +308,128 @@ impl Worker {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EventKind;
+    use crate::journal::Journal;
+    use chrono::Utc;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn ev(i: usize) -> NewEvent {
+        NewEvent::new(
+            Utc::now(),
+            "t@h",
+            EventKind::AlarmNoteAdded,
+            "fp",
+            json!({ "text": format!("n{i}") }),
+        )
+    }
+
+    fn count(path: &Path) -> i64 {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn confirmations_get_the_ids_of_their_own_events_within_a_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        w.append((0..3).map(ev).collect());
+        let a = w.append_confirmed(vec![ev(3), ev(4)]);
+        w.append(vec![ev(5)]);
+        let b = w.append_confirmed(vec![ev(6)]);
+        assert_eq!(a.blocking_recv().unwrap().unwrap(), vec![4, 5]);
+        assert_eq!(b.blocking_recv().unwrap().unwrap(), vec![7]);
+        let j = Journal::open(&path).unwrap();
+        let rows = j.read_after(0, 100).unwrap();
+        assert_eq!(rows[4].payload, json!({"text": "n4"}));
+        assert_eq!(rows[6].payload, json!({"text": "n6"}));
+    }
+
+    #[test]
+    fn a_failed_batch_is_reported_and_the_writer_keeps_going() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+        )
+        .unwrap();
+        w.append(vec![ev(0), ev(1)]);
+        let confirmed = w.append_confirmed(vec![ev(2)]);
+        let err = confirmed.blocking_recv().unwrap().unwrap_err();
+        assert!(err.to_string().contains("disk on fire"), "{err}");
+        match w.flush() {
+            Err(JournalError::WritesLost { events, .. }) => assert_eq!(events, 2),
+            other => panic!("expected WritesLost, got {other:?}"),
+        }
+        // Reported once: the next flush has nothing new to report.
+        w.flush().unwrap();
+        raw.execute_batch("DROP TRIGGER refuse").unwrap();
+        let ids = w
+            .append_confirmed(vec![ev(3)])
+            .blocking_recv()
+            .unwrap()
+            .unwrap();
+        assert_eq!(ids, vec![1]);
+    }
+
+    #[test]
+    fn dropping_the_last_handle_writes_everything_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let w2 = w.clone();
+        for chunk in 0..30 {
+            w.append((0..1000).map(|i| ev(chunk * 1000 + i)).collect());
+        }
+        drop(w);
+        w2.append(vec![ev(0)]);
+        drop(w2);
+        assert_eq!(count(&path), 30_001);
+        assert!(Journal::open(&path).unwrap().verify().unwrap().is_intact());
+    }
+
+    #[test]
+    fn after_shutdown_appends_fail_with_writer_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let other = w.clone();
+        w.append(vec![ev(0)]);
+        w.shutdown().unwrap();
+        assert_eq!(count(&path), 1);
+        let err = other
+            .append_confirmed(vec![ev(1)])
+            .blocking_recv()
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(err, JournalError::WriterClosed { .. }), "{err:?}");
+        assert!(matches!(
+            other.flush(),
+            Err(JournalError::WriterClosed { .. })
+        ));
+        w.shutdown().unwrap();
+    }
+
+    #[test]
+    fn commit_subscribers_are_woken_after_rows_are_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let signal = w.subscribe_commits();
+        let seen = signal.seq();
+        w.flush().unwrap();
+        assert_eq!(signal.seq(), seen, "a flush with no rows is not a commit");
+        w.append(vec![ev(0)]);
+        let now = signal.wait_past(seen, Duration::from_secs(5));
+        assert!(now > seen);
+        assert_eq!(count(&path), 1);
+    }
+}
