@@ -4,6 +4,7 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod journal;
 pub mod runtime;
 pub mod sources;
 pub mod theme;

@@ -1,0 +1,128 @@
+//! Reading rows back as [`Event`]s: by id range, streamed over the whole
+//! journal, and the alarm-board projection rebuilt from them. Reading is
+//! lenient: a damaged row still reads (verify is what flags it).
+
+use super::chain::parse_ts;
+use super::{Journal, JournalError};
+use crate::domain::{AlarmBoard, Event};
+use chrono::{DateTime, Utc};
+use rusqlite::Row;
+use rusqlite::types::ValueRef;
+use serde_json::Value;
+use std::borrow::Cow;
+
+pub(super) const SELECT_COLUMNS: &str =
+    "SELECT id, ts, actor, kind, subject, payload, prev_hash, hash FROM events";
+
+/// Column text as stored. The schema only ever gets text, so the other arms
+/// exist for files edited by hand: they read instead of failing.
+pub(super) fn text_at<'r>(row: &'r Row<'_>, idx: usize) -> Cow<'r, str> {
+    match row.get_ref(idx) {
+        Ok(ValueRef::Text(b)) | Ok(ValueRef::Blob(b)) => String::from_utf8_lossy(b),
+        Ok(ValueRef::Integer(i)) => Cow::Owned(i.to_string()),
+        Ok(ValueRef::Real(f)) => Cow::Owned(f.to_string()),
+        Ok(ValueRef::Null) | Err(_) => Cow::Borrowed(""),
+    }
+}
+
+pub(super) fn id_at(row: &Row<'_>, path: &std::path::Path) -> Result<i64, JournalError> {
+    row.get(0)
+        .map_err(|e| JournalError::sqlite(path, "read row id", e))
+}
+
+/// Stored payload text as JSON; text that is not JSON is kept as a string
+/// so one bad row never stops a rebuild or an export.
+pub(super) fn payload_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+fn event_from_row(row: &Row<'_>, path: &std::path::Path) -> Result<Event, JournalError> {
+    let id = id_at(row, path)?;
+    let ts_text = text_at(row, 1);
+    let ts = parse_ts(&ts_text).unwrap_or_else(|| {
+        tracing::warn!(path = %path.display(), id, ts = %ts_text, "journal row has an unreadable timestamp");
+        DateTime::<Utc>::UNIX_EPOCH
+    });
+    Ok(Event {
+        id,
+        ts,
+        actor: text_at(row, 2).into_owned(),
+        kind: text_at(row, 3).into_owned(),
+        subject: text_at(row, 4).into_owned(),
+        payload: payload_value(&text_at(row, 5)),
+        prev_hash: text_at(row, 6).into_owned(),
+        hash: text_at(row, 7).into_owned(),
+    })
+}
+
+impl Journal {
+    /// Up to `limit` events with id greater than `after_id`, in id order.
+    pub fn read_after(&self, after_id: i64, limit: usize) -> Result<Vec<Event>, JournalError> {
+        let path = &self.path;
+        let op = "read events";
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_COLUMNS} WHERE id > ?1 ORDER BY id LIMIT ?2"
+            ))
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query((after_id, limit))
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
+            out.push(event_from_row(row, path)?);
+        }
+        Ok(out)
+    }
+
+    /// Stream every event in id order without holding them all in memory.
+    /// Returns how many were visited.
+    pub fn for_each(&self, mut f: impl FnMut(&Event)) -> Result<u64, JournalError> {
+        let path = &self.path;
+        let op = "stream events";
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SELECT_COLUMNS} ORDER BY id"))
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let mut rows = stmt
+            .query([])
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let mut n = 0;
+        while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
+            f(&event_from_row(row, path)?);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Highest id in the journal, 0 when it is empty.
+    pub fn last_id(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))
+            .map_err(|e| JournalError::sqlite(&self.path, "read last id", e))
+    }
+
+    /// The alarm board as the journal says it is: every event replayed in order.
+    pub fn rebuild_board(&self) -> Result<AlarmBoard, JournalError> {
+        let mut board = AlarmBoard::new();
+        self.for_each(|ev| {
+            board.apply(ev);
+        })?;
+        Ok(board)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payload_text_that_is_not_json_is_kept_verbatim() {
+        assert_eq!(payload_value(r#"{"a":1}"#), json!({"a": 1}));
+        assert_eq!(payload_value("{oops"), Value::String("{oops".into()));
+        assert_eq!(payload_value(""), Value::String(String::new()));
+    }
+}

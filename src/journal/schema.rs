@@ -1,0 +1,212 @@
+//! Opening a journal file: creating it private (0600), connection pragmas
+//! (WAL, synchronous=FULL, busy timeout) and the versioned schema migrations
+//! tracked in `PRAGMA user_version`.
+
+use super::error::JournalError;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::time::Duration;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`. Append only:
+/// a released step is never edited, because journals in the field already ran it.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the append-only, hash-chained event table.
+    "CREATE TABLE events (
+        id        INTEGER PRIMARY KEY,
+        ts        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        payload   TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    CREATE INDEX events_kind ON events(kind);
+    CREATE INDEX events_subject ON events(subject);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'cocpit journal is append-only: UPDATE refused'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'cocpit journal is append-only: DELETE refused'); END;",
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Long enough to ride out another console's biggest batch commit, short
+/// enough that a wedged peer surfaces as an error instead of a frozen screen.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Open (creating if needed) a journal connection, ready for reads and appends.
+pub fn open_connection(path: &Path) -> Result<Connection, JournalError> {
+    create_private(path)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| JournalError::sqlite(path, "open", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| JournalError::sqlite(path, "set busy_timeout", e))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .map_err(|e| JournalError::sqlite(path, "switch to WAL", e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(JournalError::Setup {
+            path: path.to_path_buf(),
+            reason: format!(
+                "cannot switch to WAL (journal_mode is {mode}); consoles could not share it"
+            ),
+        });
+    }
+    // FULL: in WAL mode NORMAL only survives a process crash; an operator's
+    // ack must also survive the host losing power right after the screen said so.
+    let pragmas = "PRAGMA synchronous = FULL;
+                   PRAGMA foreign_keys = ON;
+                   PRAGMA cache_size = -32768;";
+    conn.execute_batch(pragmas)
+        .map_err(|e| JournalError::sqlite(path, "set pragmas", e))?;
+    migrate(&conn, path)?;
+    tighten_sidecars(path);
+    Ok(conn)
+}
+
+/// Create parent directories (0700) and the file itself (0600) before SQLite
+/// sees it: SQLite would create it with the umask's mode, and it copies the
+/// main file's mode onto the `-wal` and `-shm` files it creates later.
+fn create_private(path: &Path) -> Result<(), JournalError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| JournalError::io(dir, "create directory", e))?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| JournalError::io(path, "create journal file", e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| JournalError::io(path, "stat journal file", e))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            .map_err(|e| JournalError::io(path, "make journal file private (chmod 0600)", e))?;
+    }
+    Ok(())
+}
+
+/// Sidecars left by an older, looser version of the file are tightened too;
+/// failure is only logged since the main file's mode already guards new ones.
+fn tighten_sidecars(path: &Path) {
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = Path::new(&side);
+        if let Ok(meta) = fs::metadata(side)
+            && meta.permissions().mode() & 0o077 != 0
+            && let Err(e) = fs::set_permissions(side, fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(path = %side.display(), error = %e, "cannot make journal sidecar private");
+        }
+    }
+}
+
+fn user_version(conn: &Connection, path: &Path) -> Result<i64, JournalError> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| JournalError::sqlite(path, "read schema version", e))
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+    let found = user_version(conn, path)?;
+    if found > SCHEMA_VERSION {
+        return Err(JournalError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // IMMEDIATE, and the version re-read inside: two consoles starting at once
+    // on a fresh file must not both run step 1.
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        .map_err(|e| JournalError::sqlite(path, "begin migration", e))?;
+    let current = user_version(&tx, path)?;
+    if current > SCHEMA_VERSION {
+        return Err(JournalError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let op = "apply schema migration";
+        tx.execute_batch(step)
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+    }
+    tx.commit()
+        .map_err(|e| JournalError::sqlite(path, "commit migration", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_reopen_is_a_no_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/j.db");
+        let conn = open_connection(&path).unwrap();
+        assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
+        drop(conn);
+        let conn = open_connection(&path).unwrap();
+        assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
+        let triggers: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(triggers, 2);
+        let dir_mode = fs::metadata(dir.path().join("nested/dir"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn connection_uses_wal_and_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let conn = open_connection(&path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "synchronous must be FULL");
+    }
+
+    #[test]
+    fn a_loose_existing_file_is_tightened_to_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        fs::write(&path, b"").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        open_connection(&path).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,435 @@
+//! The writer thread: the one place the console appends from. Requests queue
+//! on a channel; the thread takes the first, drains what else is waiting (up
+//! to [`MAX_BATCH_EVENTS`]) and commits it all in one transaction, then
+//! answers confirmations and wakes commit subscribers. Callers never block on
+//! SQLite except when they ask to (`flush`, `shutdown`).
+
+use super::append::{insert, stage};
+use super::error::JournalError;
+use super::schema::open_connection;
+use super::signal::{CommitSignal, WeakSignal};
+use crate::domain::NewEvent;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+/// Stop draining the queue once a batch holds this many events: beyond it the
+/// per-commit fsync is already amortised, and a longer write lock would stall
+/// the other consoles sharing the file.
+pub const MAX_BATCH_EVENTS: usize = 10_000;
+
+type Confirm = oneshot::Sender<Result<Vec<i64>, JournalError>>;
+type Ack = SyncSender<Result<(), JournalError>>;
+
+enum Request {
+    Append(Vec<NewEvent>),
+    Confirmed(Vec<NewEvent>, Confirm),
+    Flush(Ack),
+    Shutdown(Option<Ack>),
+}
+
+impl Request {
+    fn events(&self) -> &[NewEvent] {
+        match self {
+            Request::Append(v) | Request::Confirmed(v, _) => v,
+            Request::Flush(_) | Request::Shutdown(_) => &[],
+        }
+    }
+}
+
+/// Handle to the writer thread. Clones share the thread; it stops when the
+/// last handle is dropped (after writing everything queued) or on `shutdown`.
+#[derive(Clone)]
+pub struct Writer {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    tx: Sender<Request>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    subscribers: Arc<Mutex<Vec<WeakSignal>>>,
+    path: PathBuf,
+}
+
+impl Writer {
+    /// Open the journal at `path` (creating it) and start the writer thread.
+    pub fn spawn(path: &Path) -> Result<Writer, JournalError> {
+        let conn = open_connection(path)?;
+        let (tx, rx) = mpsc::channel();
+        let subscribers: Arc<Mutex<Vec<WeakSignal>>> = Arc::default();
+        let mut worker = Worker {
+            conn,
+            path: path.to_path_buf(),
+            subscribers: Arc::clone(&subscribers),
+            lost_events: 0,
+            last_error: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("cocpit-journal-writer".into())
+            .spawn(move || worker.run(rx))
+            .map_err(|e| JournalError::io(path, "start journal writer thread", e))?;
+        Ok(Writer {
+            shared: Arc::new(Shared {
+                tx,
+                thread: Mutex::new(Some(thread)),
+                subscribers,
+                path: path.to_path_buf(),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// Queue events for the next batch; returns at once. For ingest, where a
+    /// lost tail on a crash is acceptable. Failures are logged and reported
+    /// by the next [`Writer::flush`].
+    pub fn append(&self, events: Vec<NewEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        if let Err(mpsc::SendError(req)) = self.shared.tx.send(Request::Append(events)) {
+            tracing::error!(
+                path = %self.shared.path.display(),
+                events = req.events().len(),
+                "journal writer has stopped; events dropped"
+            );
+        }
+    }
+
+    /// Queue events and learn their ids once they are committed (and fsynced).
+    /// The receiver resolves only after COMMIT: an operator action is shown
+    /// as done only then.
+    pub fn append_confirmed(
+        &self,
+        events: Vec<NewEvent>,
+    ) -> oneshot::Receiver<Result<Vec<i64>, JournalError>> {
+        let (done, rx) = oneshot::channel();
+        if let Err(mpsc::SendError(req)) = self.shared.tx.send(Request::Confirmed(events, done))
+            && let Request::Confirmed(_, done) = req
+        {
+            let _ = done.send(Err(self.closed()));
+        }
+        rx
+    }
+
+    /// Block until everything sent before this call is committed. Reports
+    /// fire-and-forget events lost to failed batches since the previous flush
+    /// (by any handle).
+    pub fn flush(&self) -> Result<(), JournalError> {
+        let (ack, done) = mpsc::sync_channel(1);
+        self.shared
+            .tx
+            .send(Request::Flush(ack))
+            .map_err(|_| self.closed())?;
+        done.recv().map_err(|_| self.closed())?
+    }
+
+    /// Write everything queued, stop the thread and wait for it. Other
+    /// handles' later appends fail with [`JournalError::WriterClosed`].
+    /// Calling it again is a no-op.
+    pub fn shutdown(&self) -> Result<(), JournalError> {
+        let (ack, done) = mpsc::sync_channel(1);
+        let result = match self.shared.tx.send(Request::Shutdown(Some(ack))) {
+            Ok(()) => done.recv().unwrap_or(Ok(())),
+            Err(_) => Ok(()),
+        };
+        self.shared.join();
+        result
+    }
+
+    /// A signal bumped right after each commit that added rows. Each call
+    /// registers a new one; dropping it unregisters.
+    pub fn subscribe_commits(&self) -> CommitSignal {
+        let signal = CommitSignal::new();
+        self.shared
+            .subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(signal.downgrade());
+        signal
+    }
+
+    fn closed(&self) -> JournalError {
+        JournalError::WriterClosed {
+            path: self.shared.path.clone(),
+        }
+    }
+}
+
+impl Shared {
+    fn join(&self) {
+        let handle = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle
+            && handle.join().is_err()
+        {
+            tracing::error!(path = %self.path.display(), "journal writer thread panicked");
+        }
+    }
+}
+
+impl Drop for Shared {
+    /// The last handle going away must not lose what is still queued: the
+    /// thread writes it all before it sees the shutdown, and we wait for that.
+    fn drop(&mut self) {
+        let _ = self.tx.send(Request::Shutdown(None));
+        self.join();
+    }
+}
+
+struct Worker {
+    conn: Connection,
+    path: PathBuf,
+    subscribers: Arc<Mutex<Vec<WeakSignal>>>,
+    lost_events: u64,
+    last_error: Option<JournalError>,
+}
+
+impl Worker {
+    fn run(&mut self, rx: Receiver<Request>) {
+        let mut stopping = false;
+        let mut shutdown_acks = Vec::new();
+        loop {
+            // Once asked to stop, keep going only while requests are already queued.
+            let first = if stopping {
+                rx.try_recv().ok()
+            } else {
+                rx.recv().ok()
+            };
+            let Some(first) = first else { break };
+            let mut batch = vec![first];
+            let mut events = batch[0].events().len();
+            while events < MAX_BATCH_EVENTS {
+                match rx.try_recv() {
+                    Ok(req) => {
+                        events += req.events().len();
+                        batch.push(req);
+                    }
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                }
+            }
+            for req in self.write(batch) {
+                stopping = true;
+                shutdown_acks.extend(req);
+            }
+        }
+        let result = self.take_lost();
+        for ack in shutdown_acks {
+            let _ = ack.send(result.clone());
+        }
+    }
+
+    /// Commit one batch and answer it. Returns the shutdown requests in it.
+    fn write(&mut self, batch: Vec<Request>) -> Vec<Option<Ack>> {
+        let staged = stage(batch.iter().flat_map(|r| r.events()));
+        let outcome = if staged.is_empty() {
+            Ok(0)
+        } else {
+            insert(&self.conn, &self.path, &staged)
+        };
+        drop(staged);
+        match &outcome {
+            Ok(_) if batch.iter().any(|r| !r.events().is_empty()) => self.notify_commit(),
+            Ok(_) => {}
+            Err(e) => tracing::error!(
+                path = %self.path.display(),
+                error = %e,
+                "journal batch failed; its events are not written"
+            ),
+        }
+        let mut next_id = outcome.as_ref().map(|first| *first).unwrap_or(0);
+        let mut shutdowns = Vec::new();
+        for req in batch {
+            match req {
+                Request::Append(events) => match &outcome {
+                    Ok(_) => next_id += events.len() as i64,
+                    Err(e) => {
+                        self.lost_events += events.len() as u64;
+                        self.last_error = Some(e.clone());
+                    }
+                },
+                Request::Confirmed(events, done) => {
+                    let answer = match &outcome {
+                        Ok(_) => {
+                            let ids = (next_id..next_id + events.len() as i64).collect();
+                            next_id += events.len() as i64;
+                            Ok(ids)
+                        }
+                        Err(e) => Err(e.clone()),
+                    };
+                    // The caller may have stopped waiting; the rows are committed regardless.
+                    let _ = done.send(answer);
+                }
+                Request::Flush(ack) => {
+                    let _ = ack.send(self.take_lost());
+                }
+                Request::Shutdown(ack) => shutdowns.push(ack),
+            }
+        }
+        shutdowns
+    }
+
+    fn take_lost(&mut self) -> Result<(), JournalError> {
+        if self.lost_events == 0 {
+            return Ok(());
+        }
+        let events = std::mem::take(&mut self.lost_events);
+        let last_error = self
+            .last_error
+            .take()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        Err(JournalError::WritesLost {
+            path: self.path.clone(),
+            events,
+            last_error,
+        })
+    }
+
+    fn notify_commit(&self) {
+        let mut subs = self
+            .subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        subs.retain(|weak| match weak.upgrade() {
+            Some(signal) => {
+                signal.notify();
+                true
+            }
+            None => false,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EventKind;
+    use crate::journal::Journal;
+    use chrono::Utc;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn ev(i: usize) -> NewEvent {
+        NewEvent::new(
+            Utc::now(),
+            "t@h",
+            EventKind::AlarmNoteAdded,
+            "fp",
+            json!({ "text": format!("n{i}") }),
+        )
+    }
+
+    fn count(path: &Path) -> i64 {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn confirmations_get_the_ids_of_their_own_events_within_a_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        w.append((0..3).map(ev).collect());
+        let a = w.append_confirmed(vec![ev(3), ev(4)]);
+        w.append(vec![ev(5)]);
+        let b = w.append_confirmed(vec![ev(6)]);
+        assert_eq!(a.blocking_recv().unwrap().unwrap(), vec![4, 5]);
+        assert_eq!(b.blocking_recv().unwrap().unwrap(), vec![7]);
+        let j = Journal::open(&path).unwrap();
+        let rows = j.read_after(0, 100).unwrap();
+        assert_eq!(rows[4].payload, json!({"text": "n4"}));
+        assert_eq!(rows[6].payload, json!({"text": "n6"}));
+    }
+
+    #[test]
+    fn a_failed_batch_is_reported_and_the_writer_keeps_going() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+        )
+        .unwrap();
+        w.append(vec![ev(0), ev(1)]);
+        let confirmed = w.append_confirmed(vec![ev(2)]);
+        let err = confirmed.blocking_recv().unwrap().unwrap_err();
+        assert!(err.to_string().contains("disk on fire"), "{err}");
+        match w.flush() {
+            Err(JournalError::WritesLost { events, .. }) => assert_eq!(events, 2),
+            other => panic!("expected WritesLost, got {other:?}"),
+        }
+        // Reported once: the next flush has nothing new to report.
+        w.flush().unwrap();
+        raw.execute_batch("DROP TRIGGER refuse").unwrap();
+        let ids = w
+            .append_confirmed(vec![ev(3)])
+            .blocking_recv()
+            .unwrap()
+            .unwrap();
+        assert_eq!(ids, vec![1]);
+    }
+
+    #[test]
+    fn dropping_the_last_handle_writes_everything_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let w2 = w.clone();
+        for chunk in 0..30 {
+            w.append((0..1000).map(|i| ev(chunk * 1000 + i)).collect());
+        }
+        drop(w);
+        w2.append(vec![ev(0)]);
+        drop(w2);
+        assert_eq!(count(&path), 30_001);
+        assert!(Journal::open(&path).unwrap().verify().unwrap().is_intact());
+    }
+
+    #[test]
+    fn after_shutdown_appends_fail_with_writer_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let other = w.clone();
+        w.append(vec![ev(0)]);
+        w.shutdown().unwrap();
+        assert_eq!(count(&path), 1);
+        let err = other
+            .append_confirmed(vec![ev(1)])
+            .blocking_recv()
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(err, JournalError::WriterClosed { .. }), "{err:?}");
+        assert!(matches!(
+            other.flush(),
+            Err(JournalError::WriterClosed { .. })
+        ));
+        w.shutdown().unwrap();
+    }
+
+    #[test]
+    fn commit_subscribers_are_woken_after_rows_are_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let signal = w.subscribe_commits();
+        let seen = signal.seq();
+        w.flush().unwrap();
+        assert_eq!(signal.seq(), seen, "a flush with no rows is not a commit");
+        w.append(vec![ev(0)]);
+        let now = signal.wait_past(seen, Duration::from_secs(5));
+        assert!(now > seen);
+        assert_eq!(count(&path), 1);
+    }
+}
