@@ -97,6 +97,25 @@ impl Journal {
         Ok(n)
     }
 
+    /// The newest event of one kind, if any (e.g. the demo's `sim.started`).
+    pub fn last_of_kind(&self, kind: &str) -> Result<Option<Event>, JournalError> {
+        let path = &self.path;
+        let op = "read latest event of a kind";
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_COLUMNS} WHERE kind = ?1 ORDER BY id DESC LIMIT 1"
+            ))
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let mut rows = stmt
+            .query([kind])
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        match rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
+            Some(row) => Ok(Some(event_from_row(row, path)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Highest id in the journal, 0 when it is empty.
     pub fn last_id(&self) -> Result<i64, JournalError> {
         self.conn

@@ -82,9 +82,9 @@ pub async fn run(opts: Options) -> Result<()> {
     app::update(&mut state, Msg::IngestRole { leader }, Utc::now());
 
     let (tx, rx) = mpsc::channel::<Msg>(4096);
-    let tailer = {
+    let mut tailer = {
         let tx = tx.clone();
-        Tailer::spawn(&opts.journal, last_id, Some(writer.commit_signal()), move |events| {
+        Tailer::spawn(&opts.journal, last_id, Some(writer.subscribe_commits()), move |events| {
             tx.blocking_send(Msg::Events(events)).is_ok()
         })
         .wrap_err("starting the journal tail")?
@@ -114,7 +114,9 @@ pub async fn run(opts: Options) -> Result<()> {
     let left = operator_event(&state, EventKind::OperatorLeft);
     effects::commit_now(&writer, vec![left]).await;
     tailer.stop();
-    writer.shutdown();
+    if let Err(e) = writer.shutdown() {
+        tracing::error!("journal shutdown: {e}");
+    }
     result
 }
 
