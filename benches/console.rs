@@ -39,8 +39,15 @@ fn main() {
         let home = tempfile::tempdir().unwrap();
         let j = home.path().join("j.db");
         let t = Instant::now();
-        let mut c = Console::start(home.path(), &["--journal", j.to_str().unwrap(), "--seed", &i.to_string()], 120, 40);
-        c.wait_for("first frame", Duration::from_secs(10), |s| s.contains("Alarms"));
+        let mut c = Console::start(
+            home.path(),
+            &["--journal", j.to_str().unwrap(), "--seed", &i.to_string()],
+            120,
+            40,
+        );
+        c.wait_for("first frame", Duration::from_secs(10), |s| {
+            s.contains("Alarms")
+        });
         startup.push(t.elapsed().as_secs_f64() * 1000.0);
         c.send("q");
         c.wait_exit(Duration::from_secs(10));
@@ -53,16 +60,28 @@ fn main() {
         startup[startup.len() - 1]
     );
 
-    let secs: u64 = std::env::var("COCPIT_IDLE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let secs: u64 = std::env::var("COCPIT_IDLE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
     let home = tempfile::tempdir().unwrap();
     let j = home.path().join("j.db");
-    let c = Console::start(home.path(), &["--journal", j.to_str().unwrap(), "--seed", "42"], 120, 40);
+    let c = Console::start(
+        home.path(),
+        &["--journal", j.to_str().unwrap(), "--seed", "42"],
+        120,
+        40,
+    );
     c.wait_for("alarms", Duration::from_secs(20), |s| s.contains("FIRING"));
     std::thread::sleep(Duration::from_secs(2));
     let pid = c.pid().expect("pid");
     let (b0, t0, w0) = (c.raw_len(), cpu_ticks(pid).unwrap_or(0), Instant::now());
     std::thread::sleep(Duration::from_secs(secs));
-    let (b1, t1, el) = (c.raw_len(), cpu_ticks(pid).unwrap_or(0), w0.elapsed().as_secs_f64());
+    let (b1, t1, el) = (
+        c.raw_len(),
+        cpu_ticks(pid).unwrap_or(0),
+        w0.elapsed().as_secs_f64(),
+    );
     let cpu = (t1 - t0) as f64 / clk_tck() / el * 100.0;
     println!(
         "idle over {el:.0} s (Alarms view, demo running): CPU {cpu:.2} %, terminal output {:.0} bytes/s",

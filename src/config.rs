@@ -59,7 +59,9 @@ impl Config {
         };
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&text, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
             Err(e) => Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
         }
     }
@@ -85,7 +87,11 @@ pub fn default_journal() -> PathBuf {
 
 pub fn log_dir() -> PathBuf {
     dirs()
-        .map(|d| d.state_dir().unwrap_or_else(|| d.data_local_dir()).to_path_buf())
+        .map(|d| {
+            d.state_dir()
+                .unwrap_or_else(|| d.data_local_dir())
+                .to_path_buf()
+        })
         .unwrap_or_else(std::env::temp_dir)
 }
 
@@ -95,8 +101,11 @@ mod tests {
 
     #[test]
     fn parses_and_reports_where() {
-        let c = Config::parse("theme = \"light\"\ncolor_mode = \"256\"\n[demo]\nseed = 7\n", Path::new("c.toml"))
-            .unwrap();
+        let c = Config::parse(
+            "theme = \"light\"\ncolor_mode = \"256\"\n[demo]\nseed = 7\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
         assert_eq!(c.theme.as_deref(), Some("light"));
         assert_eq!(c.color_mode, ColorMode::Ansi256);
         assert_eq!(c.demo.seed, Some(7));

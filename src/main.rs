@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "cocpit", version, about = "Terminal console for alarms, monitoring and chaos drills")]
+#[command(
+    name = "cocpit",
+    version,
+    about = "Terminal console for alarms, monitoring and chaos drills"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -85,17 +89,27 @@ fn main() -> ExitCode {
 }
 
 fn real_main() -> Result<ExitCode> {
-    color_eyre::config::HookBuilder::default().display_env_section(false).install()?;
+    color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()?;
     let cli = Cli::parse();
     let cfg = Config::load(cli.global.config.as_deref())?;
-    let journal = cli.global.journal.clone().or_else(|| cfg.journal.clone()).unwrap_or_else(config::default_journal);
+    let journal = cli
+        .global
+        .journal
+        .clone()
+        .or_else(|| cfg.journal.clone())
+        .unwrap_or_else(config::default_journal);
     let _log_guard = init_logging();
 
     match cli.command {
         Some(Cmd::Journal { action }) => journal_cmd(&journal, action),
         None => {
             let opts = console_options(&cli.global, &cfg, journal)?;
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
             rt.block_on(runtime::run(opts))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -124,14 +138,21 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
     }
     Ok(Options {
         journal,
-        operator: g.operator.clone().or_else(|| cfg.operator.clone()).unwrap_or_else(default_operator),
+        operator: g
+            .operator
+            .clone()
+            .or_else(|| cfg.operator.clone())
+            .unwrap_or_else(default_operator),
         readonly: g.readonly,
         seed: g.seed.or(cfg.demo.seed),
         scenario_dir: cfg.demo.scenario.clone(),
         theme: g.theme.clone().or_else(|| cfg.theme.clone()),
         color_mode,
         themes,
-        warnings: warnings.into_iter().map(|w| format!("theme skipped: {w}")).collect(),
+        warnings: warnings
+            .into_iter()
+            .map(|w| format!("theme skipped: {w}"))
+            .collect(),
     })
 }
 
@@ -147,7 +168,9 @@ fn parse_color_mode(s: &str) -> Result<ColorMode> {
 }
 
 fn default_operator() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "operator".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "operator".into());
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     format!("{user}@{host}")
 }
@@ -160,7 +183,12 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("COCPIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
     Some(guard)
 }
 
@@ -174,19 +202,32 @@ fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
             let report = journal.verify()?;
             match report.first_broken {
                 None => {
-                    println!("{}: {} events, hash chain intact", path.display(), report.rows_checked);
+                    println!(
+                        "{}: {} events, hash chain intact",
+                        path.display(),
+                        report.rows_checked
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {
-                    println!("{}: chain broken at event {}: {}", path.display(), b.id, b.reason);
+                    println!(
+                        "{}: chain broken at event {}: {}",
+                        path.display(),
+                        b.id,
+                        b.reason
+                    );
                     Ok(ExitCode::from(1))
                 }
             }
         }
-        JournalCmd::Export { format: Format::Jsonl, output } => {
+        JournalCmd::Export {
+            format: Format::Jsonl,
+            output,
+        } => {
             let n = match output {
                 Some(file) => {
-                    let f = std::fs::File::create(&file).wrap_err_with(|| format!("creating {}", file.display()))?;
+                    let f = std::fs::File::create(&file)
+                        .wrap_err_with(|| format!("creating {}", file.display()))?;
                     let mut w = std::io::BufWriter::new(f);
                     let n = journal.export_jsonl(&mut w)?;
                     w.flush()?;

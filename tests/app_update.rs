@@ -15,7 +15,12 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn session(readonly: bool) -> Session {
-    Session { operator: "alice@jump1".into(), mode: RunMode::Demo, readonly, journal_path: "/tmp/j.db".into() }
+    Session {
+        operator: "alice@jump1".into(),
+        mode: RunMode::Demo,
+        readonly,
+        journal_path: "/tmp/j.db".into(),
+    }
 }
 
 fn observed(name: &str, service: &str, sev: Severity) -> ObservedAlarm {
@@ -86,7 +91,15 @@ fn console(readonly: bool) -> (State, Journal) {
         observed("RedisSaturation", "redis", Severity::Warning),
     ]
     .iter()
-    .map(|o| NewEvent::new(t0(), "source:demo", EventKind::AlarmRaised, &o.fingerprint, payload(o)))
+    .map(|o| {
+        NewEvent::new(
+            t0(),
+            "source:demo",
+            EventKind::AlarmRaised,
+            &o.fingerprint,
+            payload(o),
+        )
+    })
     .collect();
     let evs = j.commit(raised);
     app::update(&mut state, Msg::Events(evs), t0());
@@ -98,7 +111,14 @@ fn roundtrip(state: &mut State, j: &mut Journal, effects: Vec<Effect>) -> Vec<Ne
     let (token, events) = single_commit(effects);
     let committed = j.commit(events.clone());
     let ids = committed.iter().map(|e| e.id).collect();
-    app::update(state, Msg::Committed { token, result: Ok(ids) }, t0());
+    app::update(
+        state,
+        Msg::Committed {
+            token,
+            result: Ok(ids),
+        },
+        t0(),
+    );
     app::update(state, Msg::Events(committed), t0());
     events
 }
@@ -128,26 +148,57 @@ fn ack_is_shown_only_after_the_journal_commits_it() {
 
     let committed = j.commit(events);
     let id = committed[0].id;
-    app::update(&mut state, Msg::Committed { token, result: Ok(vec![id]) }, t0());
+    app::update(
+        &mut state,
+        Msg::Committed {
+            token,
+            result: Ok(vec![id]),
+        },
+        t0(),
+    );
     app::update(&mut state, Msg::Events(committed), t0());
     let a = state.board.get(sel.fingerprint()).unwrap();
     assert_eq!(a.ack.as_ref().unwrap().by, "alice@jump1");
     assert!(!state.is_pending(sel.fingerprint()));
-    assert!(state.status.as_ref().unwrap().text.contains("acked PaymentsLatencyHigh"));
+    assert!(
+        state
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("acked PaymentsLatencyHigh")
+    );
     assert_eq!(state.counts.unacked, 2);
 
     // Acking again says who already did.
     assert!(app::update(&mut state, key('a'), t0()).is_empty());
-    assert!(state.status.as_ref().unwrap().text.contains("already acked by alice@jump1"));
+    assert!(
+        state
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already acked by alice@jump1")
+    );
 }
 
 #[test]
 fn failed_commit_is_reported_and_nothing_is_shown_as_done() {
     let (mut state, _j) = console(false);
     let (token, _) = single_commit(app::update(&mut state, key('a'), t0()));
-    app::update(&mut state, Msg::Committed { token, result: Err("disk full".into()) }, t0());
+    app::update(
+        &mut state,
+        Msg::Committed {
+            token,
+            result: Err("disk full".into()),
+        },
+        t0(),
+    );
     let status = state.status.clone().unwrap();
-    assert!(status.text.contains("NOT recorded") && status.text.contains("disk full"), "{status:?}");
+    assert!(
+        status.text.contains("NOT recorded") && status.text.contains("disk full"),
+        "{status:?}"
+    );
     assert!(!state.selected_alarm().unwrap().is_acked());
     assert!(state.pending.is_empty());
 }
@@ -167,8 +218,14 @@ fn unack_and_ownership() {
     let eff = app::update(&mut state, key('o'), t0());
     let evs = roundtrip(&mut state, &mut j, eff);
     assert_eq!(evs[0].payload, json!({"owner": "alice@jump1"}));
-    assert_eq!(state.selected_alarm().unwrap().owner.as_deref(), Some("alice@jump1"));
-    assert!(app::update(&mut state, key('o'), t0()).is_empty(), "already yours");
+    assert_eq!(
+        state.selected_alarm().unwrap().owner.as_deref(),
+        Some("alice@jump1")
+    );
+    assert!(
+        app::update(&mut state, key('o'), t0()).is_empty(),
+        "already yours"
+    );
 }
 
 #[test]
@@ -206,7 +263,10 @@ fn esc_on_a_typed_note_asks_before_discarding() {
 fn readonly_refuses_every_write() {
     let (mut state, _) = console(true);
     for c in ['a', 'u', 'n', 'o'] {
-        assert!(app::update(&mut state, key(c), t0()).is_empty(), "{c} must do nothing");
+        assert!(
+            app::update(&mut state, key(c), t0()).is_empty(),
+            "{c} must do nothing"
+        );
         assert!(matches!(state.mode, Mode::Normal));
     }
     assert!(state.status.as_ref().unwrap().text.contains("read-only"));
@@ -265,7 +325,10 @@ fn palette_switches_views_and_completes() {
     app::update(&mut state, code(KeyCode::Esc), t0());
     app::update(&mut state, key(':'), t0());
     typed(&mut state, "q");
-    assert_eq!(app::update(&mut state, code(KeyCode::Enter), t0()), vec![Effect::Quit]);
+    assert_eq!(
+        app::update(&mut state, code(KeyCode::Enter), t0()),
+        vec![Effect::Quit]
+    );
     assert!(state.quit);
 }
 
@@ -273,11 +336,19 @@ fn palette_switches_views_and_completes() {
 fn ingest_journals_changes_only_and_only_on_the_leader() {
     let mut state = State::new(session(false), AlarmBoard::new(), Vec::new(), t0());
     let firing = vec![observed("A", "payments", Severity::Major)];
-    let snap = |f: Vec<ObservedAlarm>| Msg::Snapshot { source: "demo".into(), firing: f };
-    assert!(app::update(&mut state, snap(firing.clone()), t0()).is_empty(), "followers do not ingest");
+    let snap = |f: Vec<ObservedAlarm>| Msg::Snapshot {
+        source: "demo".into(),
+        firing: f,
+    };
+    assert!(
+        app::update(&mut state, snap(firing.clone()), t0()).is_empty(),
+        "followers do not ingest"
+    );
     app::update(&mut state, Msg::IngestRole { leader: true }, t0());
     let eff = app::update(&mut state, snap(firing.clone()), t0());
-    assert!(matches!(&eff[..], [Effect::Append(e)] if e[0].kind == "alarm.raised" && e[0].actor == "source:demo"));
+    assert!(
+        matches!(&eff[..], [Effect::Append(e)] if e[0].kind == "alarm.raised" && e[0].actor == "source:demo")
+    );
     assert!(app::update(&mut state, snap(firing.clone()), t0()).is_empty());
     let eff = app::update(&mut state, snap(vec![]), t0());
     assert!(matches!(&eff[..], [Effect::Append(e)] if e[0].kind == "alarm.resolved"));
@@ -287,30 +358,59 @@ fn ingest_journals_changes_only_and_only_on_the_leader() {
 fn alarms_inherited_from_the_journal_get_a_grace_period() {
     let (mut state, _) = console(false);
     app::update(&mut state, Msg::IngestRole { leader: true }, t0());
-    let snap = Msg::Snapshot { source: "demo".into(), firing: vec![] };
-    assert!(app::update(&mut state, snap.clone(), t0()).is_empty(), "not resolved at once after a restart");
+    let snap = Msg::Snapshot {
+        source: "demo".into(),
+        firing: vec![],
+    };
+    assert!(
+        app::update(&mut state, snap.clone(), t0()).is_empty(),
+        "not resolved at once after a restart"
+    );
     let later = t0() + Duration::seconds(31);
     let eff = app::update(&mut state, snap, later);
-    assert!(matches!(&eff[..], [Effect::Append(e)] if e.len() == 3 && e.iter().all(|x| x.kind == "alarm.resolved")));
+    assert!(
+        matches!(&eff[..], [Effect::Append(e)] if e.len() == 3 && e.iter().all(|x| x.kind == "alarm.resolved"))
+    );
 }
 
 #[test]
 fn another_consoles_ack_shows_up_through_the_journal() {
     let (mut state, mut j) = console(false);
     let fp = state.alarms.visible[1].clone();
-    let evs = j.commit(vec![NewEvent::new(t0(), "bob@jump2", EventKind::AlarmAcked, &fp, json!({}))]);
+    let evs = j.commit(vec![NewEvent::new(
+        t0(),
+        "bob@jump2",
+        EventKind::AlarmAcked,
+        &fp,
+        json!({}),
+    )]);
     app::update(&mut state, Msg::Events(evs), t0());
-    assert_eq!(state.board.get(&fp).unwrap().ack.as_ref().unwrap().by, "bob@jump2");
+    assert_eq!(
+        state.board.get(&fp).unwrap().ack.as_ref().unwrap().by,
+        "bob@jump2"
+    );
     assert_eq!(state.log.lines.back().unwrap().actor, "bob@jump2");
 }
 
 #[test]
 fn operators_joining_and_leaving_are_tracked() {
     let (mut state, mut j) = console(false);
-    let joined = j.commit(vec![NewEvent::new(t0(), "bob@jump2", EventKind::OperatorJoined, "bob@jump2", json!({}))]);
+    let joined = j.commit(vec![NewEvent::new(
+        t0(),
+        "bob@jump2",
+        EventKind::OperatorJoined,
+        "bob@jump2",
+        json!({}),
+    )]);
     app::update(&mut state, Msg::Events(joined), t0());
     assert!(state.operators.contains_key("bob@jump2"));
-    let left = j.commit(vec![NewEvent::new(t0(), "bob@jump2", EventKind::OperatorLeft, "bob@jump2", json!({}))]);
+    let left = j.commit(vec![NewEvent::new(
+        t0(),
+        "bob@jump2",
+        EventKind::OperatorLeft,
+        "bob@jump2",
+        json!({}),
+    )]);
     app::update(&mut state, Msg::Events(left), t0());
     assert!(!state.operators.contains_key("bob@jump2"));
 }

@@ -2,9 +2,9 @@
 //! with `--journal` before or after the subcommand, exit codes, and clear
 //! errors for bad input.
 
+use chrono::Utc;
 use cocpit::domain::{EventKind, NewEvent};
 use cocpit::journal::Writer;
-use chrono::Utc;
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
@@ -24,7 +24,15 @@ fn cocpit(home: &Path, args: &[&str]) -> std::process::Output {
 fn journal_with_events(path: &Path, n: usize) {
     let w = Writer::spawn(path).unwrap();
     let events = (0..n)
-        .map(|i| NewEvent::new(Utc::now(), "alice@h", EventKind::AlarmNoteAdded, format!("fp{i}"), json!({"text": i})))
+        .map(|i| {
+            NewEvent::new(
+                Utc::now(),
+                "alice@h",
+                EventKind::AlarmNoteAdded,
+                format!("fp{i}"),
+                json!({"text": i}),
+            )
+        })
         .collect();
     w.append(events);
     w.shutdown();
@@ -37,16 +45,29 @@ fn verify_and_export_with_global_options_anywhere() {
     journal_with_events(&j, 25);
     let js = j.to_str().unwrap();
 
-    for args in [vec!["--journal", js, "journal", "verify"], vec!["journal", "verify", "--journal", js]] {
+    for args in [
+        vec!["--journal", js, "journal", "verify"],
+        vec!["journal", "verify", "--journal", js],
+    ] {
         let out = cocpit(home.path(), &args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("25 events"));
     }
 
-    let out = cocpit(home.path(), &["journal", "export", "--format", "jsonl", "--journal", js]);
+    let out = cocpit(
+        home.path(),
+        &["journal", "export", "--format", "jsonl", "--journal", js],
+    );
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 25);
     for key in ["kind", "actor", "subject", "payload", "ts"] {
         assert!(lines[0].get(key).is_some(), "export has {key}");
@@ -72,9 +93,16 @@ fn verify_fails_on_a_tampered_row_and_names_it() {
         for t in triggers {
             db.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
         }
-        db.execute("UPDATE events SET payload = '{\"text\":\"forged\"}' WHERE id = 7", []).unwrap();
+        db.execute(
+            "UPDATE events SET payload = '{\"text\":\"forged\"}' WHERE id = 7",
+            [],
+        )
+        .unwrap();
     }
-    let out = cocpit(home.path(), &["journal", "verify", "--journal", j.to_str().unwrap()]);
+    let out = cocpit(
+        home.path(),
+        &["journal", "verify", "--journal", j.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("event 7"), "{stdout}");
@@ -83,18 +111,30 @@ fn verify_fails_on_a_tampered_row_and_names_it() {
 #[test]
 fn missing_journal_and_bad_config_are_clear_errors() {
     let home = tempfile::tempdir().unwrap();
-    let out = cocpit(home.path(), &["journal", "verify", "--journal", "/nonexistent/j.db"]);
+    let out = cocpit(
+        home.path(),
+        &["journal", "verify", "--journal", "/nonexistent/j.db"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no journal at /nonexistent/j.db"));
 
     let cfg = home.path().join("bad.toml");
     std::fs::write(&cfg, "theme = \"dark\"\ncolr_mode = 3\n").unwrap();
-    let out = cocpit(home.path(), &["--config", cfg.to_str().unwrap(), "journal", "verify"]);
+    let out = cocpit(
+        home.path(),
+        &["--config", cfg.to_str().unwrap(), "journal", "verify"],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.toml") && err.contains("colr_mode"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("colr_mode"),
+        "{err}"
+    );
 
-    let out = cocpit(home.path(), &["--color-mode", "sepia", "--journal", "/tmp/x.db"]);
+    let out = cocpit(
+        home.path(),
+        &["--color-mode", "sepia", "--journal", "/tmp/x.db"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sepia"));
 }

@@ -27,13 +27,19 @@ fn ack_survives_a_restart() {
     let args = ["--journal", j, "--seed", "42", "--operator", "e2e"];
 
     let mut c = Console::start(home.path(), &args, COLS, ROWS);
-    c.wait_for("the first alarm", Duration::from_secs(20), |s| s.contains("FIRING"));
+    c.wait_for("the first alarm", Duration::from_secs(20), |s| {
+        s.contains("FIRING")
+    });
     // The demo's certificate notice fires from tick 2 and never clears, so
     // the ack cannot be lost to the alarm resolving during the test.
     c.send("/alertname=CertificateExpiringSoon\r");
-    c.wait_for("the filtered alarm", Duration::from_secs(10), |s| s.contains("CertificateExpiringSoon"));
+    c.wait_for("the filtered alarm", Duration::from_secs(10), |s| {
+        s.contains("CertificateExpiringSoon")
+    });
     c.send("a");
-    let screen = c.wait_for("ack confirmation", Duration::from_secs(10), |s| acked_name(s).is_some());
+    let screen = c.wait_for("ack confirmation", Duration::from_secs(10), |s| {
+        acked_name(s).is_some()
+    });
     let name = acked_name(&screen).unwrap();
     c.send("q");
     assert!(c.wait_exit(Duration::from_secs(10)), "clean exit");
@@ -55,9 +61,11 @@ fn ack_survives_a_restart() {
     drop(jr);
 
     let mut c = Console::start(home.path(), &args, COLS, ROWS);
-    c.wait_for("the acked alarm with its acker after restart", Duration::from_secs(15), |s| {
-        s.lines().any(|l| l.contains(&name) && l.contains("e2e"))
-    });
+    c.wait_for(
+        "the acked alarm with its acker after restart",
+        Duration::from_secs(15),
+        |s| s.lines().any(|l| l.contains(&name) && l.contains("e2e")),
+    );
     c.send("q");
     assert!(c.wait_exit(Duration::from_secs(10)));
 }
@@ -67,15 +75,25 @@ fn readonly_console_refuses_to_ack() {
     let home = tempfile::tempdir().unwrap();
     let journal = home.path().join("journal.db");
     let j = journal.to_str().unwrap();
-    let mut c = Console::start(home.path(), &["--journal", j, "--seed", "7", "--readonly"], COLS, ROWS);
-    c.wait_for("READONLY and an alarm", Duration::from_secs(20), |s| s.contains("READONLY") && s.contains("FIRING"));
+    let mut c = Console::start(
+        home.path(),
+        &["--journal", j, "--seed", "7", "--readonly"],
+        COLS,
+        ROWS,
+    );
+    c.wait_for("READONLY and an alarm", Duration::from_secs(20), |s| {
+        s.contains("READONLY") && s.contains("FIRING")
+    });
     c.send("a");
-    c.wait_for("the refusal", Duration::from_secs(5), |s| s.contains("read-only"));
+    c.wait_for("the refusal", Duration::from_secs(5), |s| {
+        s.contains("read-only")
+    });
     c.send("q");
     assert!(c.wait_exit(Duration::from_secs(10)));
     let jr = Journal::open(&journal).unwrap();
     let mut acks = 0;
-    jr.for_each(|ev| acks += usize::from(ev.kind == "alarm.acked")).unwrap();
+    jr.for_each(|ev| acks += usize::from(ev.kind == "alarm.acked"))
+        .unwrap();
     assert_eq!(acks, 0);
 }
 
@@ -84,31 +102,57 @@ fn a_second_console_sees_the_first_ones_ack_within_a_second() {
     let home = tempfile::tempdir().unwrap();
     let journal = home.path().join("journal.db");
     let j = journal.to_str().unwrap();
-    let mut a = Console::start(home.path(), &["--journal", j, "--seed", "42", "--operator", "alice"], COLS, ROWS);
-    a.wait_for("alarms on the first console", Duration::from_secs(20), |s| s.contains("FIRING"));
+    let mut a = Console::start(
+        home.path(),
+        &["--journal", j, "--seed", "42", "--operator", "alice"],
+        COLS,
+        ROWS,
+    );
+    a.wait_for(
+        "alarms on the first console",
+        Duration::from_secs(20),
+        |s| s.contains("FIRING"),
+    );
     a.send("/alertname=CertificateExpiringSoon\r");
-    a.wait_for("the filtered alarm", Duration::from_secs(10), |s| s.contains("CertificateExpiringSoon"));
-    let mut b = Console::start(home.path(), &["--journal", j, "--operator", "bob"], COLS, ROWS);
-    b.wait_for("alarms on the second console", Duration::from_secs(20), |s| s.contains("FIRING"));
+    a.wait_for("the filtered alarm", Duration::from_secs(10), |s| {
+        s.contains("CertificateExpiringSoon")
+    });
+    let mut b = Console::start(
+        home.path(),
+        &["--journal", j, "--operator", "bob"],
+        COLS,
+        ROWS,
+    );
+    b.wait_for(
+        "alarms on the second console",
+        Duration::from_secs(20),
+        |s| s.contains("FIRING"),
+    );
 
     a.send("a");
-    let screen = a.wait_for("ack confirmation", Duration::from_secs(10), |s| acked_name(s).is_some());
+    let screen = a.wait_for("ack confirmation", Duration::from_secs(10), |s| {
+        acked_name(s).is_some()
+    });
     let name = acked_name(&screen).unwrap();
     let confirmed = std::time::Instant::now();
-    b.wait_for("alice's ack on bob's console", Duration::from_millis(1500), |s| {
-        s.lines().any(|l| l.contains(&name) && l.contains("alice"))
-    });
+    b.wait_for(
+        "alice's ack on bob's console",
+        Duration::from_millis(1500),
+        |s| s.lines().any(|l| l.contains(&name) && l.contains("alice")),
+    );
     assert!(confirmed.elapsed() < Duration::from_millis(1500));
 
     // Bob's log shows alice joining; after alice quits, her leaving.
     b.send("3");
     b.wait_for("alice joined in bob's log", Duration::from_secs(5), |s| {
-        s.lines().any(|l| l.contains("operator.joined") && l.contains("alice"))
+        s.lines()
+            .any(|l| l.contains("operator.joined") && l.contains("alice"))
     });
     a.send("q");
     assert!(a.wait_exit(Duration::from_secs(10)));
     b.wait_for("alice left in bob's log", Duration::from_secs(5), |s| {
-        s.lines().any(|l| l.contains("operator.left") && l.contains("alice"))
+        s.lines()
+            .any(|l| l.contains("operator.left") && l.contains("alice"))
     });
     b.send("q");
     assert!(b.wait_exit(Duration::from_secs(10)));

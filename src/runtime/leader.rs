@@ -16,7 +16,10 @@ impl LeaderLock {
     pub fn new(journal: &Path) -> LeaderLock {
         let mut name = journal.as_os_str().to_owned();
         name.push(".lock");
-        LeaderLock { path: PathBuf::from(name), held: None }
+        LeaderLock {
+            path: PathBuf::from(name),
+            held: None,
+        }
     }
 
     pub fn is_leader(&self) -> bool {
@@ -28,7 +31,13 @@ impl LeaderLock {
         if self.held.is_some() {
             return true;
         }
-        let file = match OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(&self.path) {
+        let file = match OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&self.path)
+        {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!("cannot open {}: {e}", self.path.display());

@@ -46,15 +46,23 @@ pub struct Options {
 pub async fn run(opts: Options) -> Result<()> {
     let journal = Journal::open(&opts.journal)
         .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
-    let board = journal.rebuild_board().wrap_err("rebuilding the alarm board from the journal")?;
+    let board = journal
+        .rebuild_board()
+        .wrap_err("rebuilding the alarm board from the journal")?;
     let last_id = board.last_event_id;
     let recent = journal.read_after((last_id - LOG_PRIME).max(0), LOG_PRIME as usize)?;
     let writer = Writer::spawn(&opts.journal).wrap_err("starting the journal writer")?;
 
     let mut lock = LeaderLock::new(&opts.journal);
     let leader = lock.try_acquire();
-    let plan = demo::plan(&journal, opts.seed, opts.scenario_dir.as_deref(), leader, Utc::now())
-        .wrap_err("preparing the demo environment")?;
+    let plan = demo::plan(
+        &journal,
+        opts.seed,
+        opts.scenario_dir.as_deref(),
+        leader,
+        Utc::now(),
+    )
+    .wrap_err("preparing the demo environment")?;
     drop(journal);
 
     let session = Session {
@@ -69,7 +77,10 @@ pub async fn run(opts: Options) -> Result<()> {
     if let Some(name) = &opts.theme
         && !state.select_theme(name)
     {
-        warnings.push(format!("unknown theme {name:?}; using {}", state.theme().name));
+        warnings.push(format!(
+            "unknown theme {name:?}; using {}",
+            state.theme().name
+        ));
     }
     if !warnings.is_empty() {
         state.status = Some(app::Status {
@@ -84,15 +95,21 @@ pub async fn run(opts: Options) -> Result<()> {
     let (tx, rx) = mpsc::channel::<Msg>(4096);
     let mut tailer = {
         let tx = tx.clone();
-        Tailer::spawn(&opts.journal, last_id, Some(writer.subscribe_commits()), move |events| {
-            tx.blocking_send(Msg::Events(events)).is_ok()
-        })
+        Tailer::spawn(
+            &opts.journal,
+            last_id,
+            Some(writer.subscribe_commits()),
+            move |events| tx.blocking_send(Msg::Events(events)).is_ok(),
+        )
         .wrap_err("starting the journal tail")?
     };
 
     let joined = operator_event(&state, EventKind::OperatorJoined);
     let mut first_effects = Vec::new();
-    if let DemoPlan { started: Some(ev), .. } = &plan {
+    if let DemoPlan {
+        started: Some(ev), ..
+    } = &plan
+    {
         first_effects.push(ev.clone());
     }
     first_effects.push(joined);
@@ -104,7 +121,14 @@ pub async fn run(opts: Options) -> Result<()> {
 
     let mut term = terminal::enter().wrap_err("opening the terminal")?;
     let size = term.size().unwrap_or_default();
-    app::update(&mut state, Msg::Resize { width: size.width, height: size.height }, Utc::now());
+    app::update(
+        &mut state,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Utc::now(),
+    );
     let result = event_loop(&mut term, &mut state, rx, tx, &writer).await;
     terminal::restore();
 
@@ -126,7 +150,13 @@ fn operator_event(state: &State, kind: EventKind) -> NewEvent {
         pid: std::process::id(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    NewEvent::new(Utc::now(), &state.session.operator, kind, &state.session.operator, payload(&p))
+    NewEvent::new(
+        Utc::now(),
+        &state.session.operator,
+        kind,
+        &state.session.operator,
+        payload(&p),
+    )
 }
 
 async fn event_loop(
@@ -195,7 +225,10 @@ fn term_msg(ev: TermEvent) -> Option<Msg> {
         // Release and repeat events (kitty protocol, Windows) would double keys.
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
         TermEvent::Paste(s) => Some(Msg::Paste(s)),
-        TermEvent::Resize(w, h) => Some(Msg::Resize { width: w, height: h }),
+        TermEvent::Resize(w, h) => Some(Msg::Resize {
+            width: w,
+            height: h,
+        }),
         _ => None,
     }
 }
@@ -228,7 +261,10 @@ async fn leader_loop(mut lock: LeaderLock, tx: mpsc::Sender<Msg>) {
 /// journal is flushed and the terminal restored.
 async fn signal_loop(tx: mpsc::Sender<Msg>) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut term)) = (signal(SignalKind::hangup()), signal(SignalKind::terminate())) else {
+    let (Ok(mut hup), Ok(mut term)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+    ) else {
         return;
     };
     tokio::select! {

@@ -36,12 +36,15 @@ pub fn decide(
     leader: bool,
     now: DateTime<Utc>,
 ) -> (u64, DateTime<Utc>, bool) {
-    let fresh_seed = || wanted_seed.unwrap_or_else(|| now.timestamp_nanos_opt().unwrap_or(0) as u64);
+    let fresh_seed =
+        || wanted_seed.unwrap_or_else(|| now.timestamp_nanos_opt().unwrap_or(0) as u64);
     match latest {
         // A follower never fights the leader's timeline.
         Some(t) if !leader => (t.seed, t.epoch, false),
         Some(t)
-            if wanted_seed.is_none_or(|s| s == t.seed) && now - t.epoch < MAX_CATCH_UP && t.epoch <= now =>
+            if wanted_seed.is_none_or(|s| s == t.seed)
+                && now - t.epoch < MAX_CATCH_UP
+                && t.epoch <= now =>
         {
             (t.seed, t.epoch, false)
         }
@@ -57,7 +60,9 @@ pub fn plan(
     now: DateTime<Utc>,
 ) -> Result<DemoPlan> {
     let scenario = match scenario_dir {
-        Some(dir) => Scenario::from_dir(dir).wrap_err_with(|| format!("demo scenario {}", dir.display()))?,
+        Some(dir) => {
+            Scenario::from_dir(dir).wrap_err_with(|| format!("demo scenario {}", dir.display()))?
+        }
         None => Scenario::embedded().wrap_err("embedded demo scenario")?,
     };
     let latest = journal
@@ -73,7 +78,12 @@ pub fn plan(
             payload(&SimStarted { seed, epoch }),
         )
     });
-    Ok(DemoPlan { scenario, seed, epoch, started })
+    Ok(DemoPlan {
+        scenario,
+        seed,
+        epoch,
+        started,
+    })
 }
 
 pub fn spawn(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
@@ -87,7 +97,12 @@ pub fn spawn(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
 async fn run(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> Result<(), mpsc::error::SendError<Msg>> {
     let epoch = plan.epoch;
     let mut sim = Simulator::new(plan.scenario, plan.seed);
-    tx.send(Msg::Metrics(MetricSnapshot { catalog: sim.catalog(), at: None, samples: Vec::new() })).await?;
+    tx.send(Msg::Metrics(MetricSnapshot {
+        catalog: sim.catalog(),
+        at: None,
+        samples: Vec::new(),
+    }))
+    .await?;
     let actor = format!("source:{SOURCE}");
     let started = Utc::now();
     loop {
@@ -98,25 +113,47 @@ async fn run(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> Result<(), mpsc::error::S
             let at = epoch + Duration::seconds(sim.tick() as i64 + 1);
             let t = sim.step(at);
             if target - sim.tick() < HISTORY_TICKS {
-                tx.send(Msg::Metrics(MetricSnapshot { catalog: Vec::new(), at: Some(at), samples: t.samples }))
-                    .await?;
+                tx.send(Msg::Metrics(MetricSnapshot {
+                    catalog: Vec::new(),
+                    at: Some(at),
+                    samples: t.samples,
+                }))
+                .await?;
             }
             // Incidents replayed while catching up happened before this console started.
             if at >= started - Duration::seconds(2) {
                 for inc in t.incidents {
-                    let kind = if inc.started { EventKind::SimIncidentStarted } else { EventKind::SimIncidentEnded };
-                    let p = SimIncident { name: inc.name.clone(), description: inc.description };
-                    tx.send(Msg::SourceNote(NewEvent::new(at, &actor, kind, inc.name, payload(&p)))).await?;
+                    let kind = if inc.started {
+                        EventKind::SimIncidentStarted
+                    } else {
+                        EventKind::SimIncidentEnded
+                    };
+                    let p = SimIncident {
+                        name: inc.name.clone(),
+                        description: inc.description,
+                    };
+                    tx.send(Msg::SourceNote(NewEvent::new(
+                        at,
+                        &actor,
+                        kind,
+                        inc.name,
+                        payload(&p),
+                    )))
+                    .await?;
                 }
             }
             firing = Some(t.firing);
             // Catching up a long timeline must not starve the runtime.
-            if sim.tick() % 256 == 0 {
+            if sim.tick().is_multiple_of(256) {
                 tokio::task::yield_now().await;
             }
         }
         if let Some(firing) = firing {
-            tx.send(Msg::Snapshot { source: SOURCE.to_string(), firing }).await?;
+            tx.send(Msg::Snapshot {
+                source: SOURCE.to_string(),
+                firing,
+            })
+            .await?;
             let status = SourceStatus {
                 name: SOURCE.to_string(),
                 up: true,
@@ -140,14 +177,29 @@ mod tests {
     #[test]
     fn timelines_are_continued_or_restarted() {
         let now = Utc.timestamp_opt(10_000, 0).unwrap();
-        let recent = SimStarted { seed: 7, epoch: now - Duration::minutes(5) };
-        let old = SimStarted { seed: 7, epoch: now - Duration::hours(3) };
-        assert_eq!(decide(Some(&recent), None, true, now), (7, recent.epoch, false));
-        assert_eq!(decide(Some(&recent), Some(7), true, now), (7, recent.epoch, false));
+        let recent = SimStarted {
+            seed: 7,
+            epoch: now - Duration::minutes(5),
+        };
+        let old = SimStarted {
+            seed: 7,
+            epoch: now - Duration::hours(3),
+        };
+        assert_eq!(
+            decide(Some(&recent), None, true, now),
+            (7, recent.epoch, false)
+        );
+        assert_eq!(
+            decide(Some(&recent), Some(7), true, now),
+            (7, recent.epoch, false)
+        );
         assert_eq!(decide(Some(&recent), Some(8), true, now), (8, now, true));
-        assert_eq!(decide(Some(&old), None, true, now).2, true);
+        assert!(decide(Some(&old), None, true, now).2);
         // followers always play the leader's timeline
-        assert_eq!(decide(Some(&old), Some(9), false, now), (7, old.epoch, false));
+        assert_eq!(
+            decide(Some(&old), Some(9), false, now),
+            (7, old.epoch, false)
+        );
         assert_eq!(decide(None, Some(3), true, now), (3, now, true));
     }
 }

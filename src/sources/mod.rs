@@ -1,5 +1,5 @@
 //! Where alarms and metrics come from. For now only the embedded demo
 //! simulator; Alertmanager, Prometheus, webhook and spool sources join later.
 
-pub mod simulator;
 pub mod demo;
+pub mod simulator;

@@ -9,6 +9,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MIN)
+}
+
 pub struct Console {
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
@@ -23,7 +27,12 @@ impl Console {
     pub fn start(home: &Path, args: &[&str], cols: u16, rows: u16) -> Console {
         let pty = native_pty_system();
         let pair = pty
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("openpty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cocpit"));
         cmd.args(args);
@@ -39,7 +48,7 @@ impl Console {
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (p, r) = (parser.clone(), raw.clone());
         let master = pair.master;
@@ -56,7 +65,13 @@ impl Console {
                 }
             }
         });
-        Console { parser, raw, writer, child, _reader: reader_thread }
+        Console {
+            parser,
+            raw,
+            writer,
+            child,
+            _reader: reader_thread,
+        }
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -74,7 +89,7 @@ impl Console {
     pub fn rows(&self) -> Vec<String> {
         let p = self.parser.lock().unwrap();
         let (_, cols) = p.screen().size();
-        p.screen().rows(0, cols).collect()
+        p.screen().rows(0, cols.get()).collect()
     }
 
     pub fn raw_output(&self) -> Vec<u8> {
@@ -82,7 +97,9 @@ impl Console {
     }
 
     pub fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).expect("write to pty");
+        self.writer
+            .write_all(bytes.as_bytes())
+            .expect("write to pty");
         self.writer.flush().expect("flush pty");
     }
 
@@ -95,7 +112,18 @@ impl Console {
                 return screen;
             }
             if start.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{screen}");
+                let raw = String::from_utf8_lossy(&self.raw_output()).into_owned();
+                let tail: String = raw
+                    .chars()
+                    .rev()
+                    .take(4000)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; screen:\n{screen}\nlast output:\n{tail:?}"
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -110,7 +138,10 @@ impl Console {
             }
             if start.elapsed() > timeout {
                 let _ = self.child.kill();
-                panic!("cocpit did not exit within {timeout:?}; screen:\n{}", self.screen());
+                panic!(
+                    "cocpit did not exit within {timeout:?}; screen:\n{}",
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
