@@ -35,7 +35,7 @@ fn journal_with_events(path: &Path, n: usize) {
         })
         .collect();
     w.append(events);
-    w.shutdown();
+    w.shutdown().unwrap();
 }
 
 #[test]
