@@ -36,25 +36,28 @@ impl LogLine {
 /// One short line out of any payload: the fields that say what happened.
 fn summarise(p: &serde_json::Value) -> String {
     use serde_json::Value;
-    match p {
-        Value::Object(m) => {
-            for key in ["text", "comment", "owner", "reason", "description", "name"] {
-                if let Some(Value::String(s)) = m.get(key)
-                    && !s.is_empty()
-                {
-                    return s.clone();
-                }
-            }
-            if let Some(Value::Object(ann)) = m.get("annotations")
-                && let Some(Value::String(s)) = ann.get("summary")
-            {
-                return s.clone();
-            }
-            String::new()
-        }
-        Value::Null => String::new(),
-        other => other.to_string(),
+    let Value::Object(m) = p else {
+        return match p {
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+    };
+    let text = |key: &str| match m.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    };
+    // An alarm observation: name, severity and its summary.
+    if let (Some(name), Some(Value::Object(ann))) = (text("name"), m.get("annotations")) {
+        let sev = text("severity").unwrap_or_default();
+        return match ann.get("summary") {
+            Some(Value::String(s)) => format!("{name} [{sev}] {s}"),
+            _ => format!("{name} [{sev}]"),
+        };
     }
+    ["text", "comment", "owner", "reason", "description", "name"]
+        .into_iter()
+        .find_map(text)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone)]
@@ -129,4 +132,19 @@ fn matches(f: &Filter, l: &LogLine) -> bool {
                     || contains_ci(&l.text, needle)
             },
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn summaries_say_what_happened() {
+        let raised = json!({"name": "DiskFull", "severity": "critical", "annotations": {"summary": "/var 99%"}});
+        assert_eq!(summarise(&raised), "DiskFull [critical] /var 99%");
+        assert_eq!(summarise(&json!({"text": "rolled back"})), "rolled back");
+        assert_eq!(summarise(&json!({"owner": "bob"})), "bob");
+        assert_eq!(summarise(&json!(null)), "");
+    }
 }
