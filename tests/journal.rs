@@ -85,7 +85,11 @@ fn appended_rows_survive_reopen_and_rebuild_the_board() {
     let ids = {
         let j = Journal::open(&path).unwrap();
         let ids = j
-            .append(&[raised("fp1", 0), raised("fp2", 1), acked("fp1", "alice@jump")])
+            .append(&[
+                raised("fp1", 0),
+                raised("fp2", 1),
+                acked("fp1", "alice@jump"),
+            ])
             .unwrap();
         drop(j);
         ids
@@ -246,7 +250,10 @@ fn a_journal_from_a_newer_cocpit_is_refused() {
         Err(e) => e,
         Ok(_) => panic!("a future schema version must be refused"),
     };
-    assert!(matches!(err, JournalError::TooNew { found: 99, .. }), "{err:?}");
+    assert!(
+        matches!(err, JournalError::TooNew { found: 99, .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(msg.contains("99") && msg.contains("newer cocpit"), "{msg}");
     assert!(msg.contains(&path.display().to_string()), "{msg}");
@@ -323,7 +330,14 @@ fn export_is_one_object_per_row_and_the_chain_recomputes_from_it() {
         let v: Value = serde_json::from_str(line).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         let mut expected = vec![
-            "actor", "hash", "id", "kind", "payload", "prev_hash", "subject", "ts",
+            "actor",
+            "hash",
+            "id",
+            "kind",
+            "payload",
+            "prev_hash",
+            "subject",
+            "ts",
         ];
         expected.sort();
         assert_eq!(keys, expected);
@@ -457,7 +471,10 @@ fn a_confirmed_append_is_readable_from_a_fresh_connection() {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!((actor.as_str(), kind.as_str()), ("alice@jump", "alarm.acked"));
+        assert_eq!(
+            (actor.as_str(), kind.as_str()),
+            ("alice@jump", "alarm.acked")
+        );
     }
 }
 
@@ -491,7 +508,12 @@ fn killing_a_writer_mid_write_leaves_a_valid_journal() {
     let mut previous_last = 0;
     for round in 0..3 {
         let mut child = Command::new(&exe)
-            .args(["--exact", "child_writes_until_killed", "--ignored", "--nocapture"])
+            .args([
+                "--exact",
+                "child_writes_until_killed",
+                "--ignored",
+                "--nocapture",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

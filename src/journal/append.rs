@@ -8,32 +8,51 @@ use crate::domain::NewEvent;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
-/// An event with the text that will be stored (and hashed) already rendered,
-/// so that the expensive part happens before the write lock is taken.
-pub(super) struct Staged<'a> {
-    ev: &'a NewEvent,
+/// An event with the text that will be stored (and hashed) already rendered.
+/// Rendering happens on the caller's thread, before the request is queued:
+/// it keeps the writer thread (and the write lock) busy only with hashing and
+/// inserting, and spreads the work over two cores.
+pub(super) struct Staged {
     ts: String,
+    actor: String,
+    kind: String,
+    subject: String,
     payload: String,
 }
 
-pub(super) fn stage<'a>(events: impl IntoIterator<Item = &'a NewEvent>) -> Vec<Staged<'a>> {
-    events
-        .into_iter()
-        .map(|ev| Staged {
-            ev,
+impl Staged {
+    pub(super) fn new(ev: NewEvent) -> Staged {
+        Staged {
             ts: format_ts(&ev.ts),
-            // A `Value` always serialises; the fallback only keeps this total.
-            payload: serde_json::to_string(&ev.payload).unwrap_or_else(|_| "null".into()),
-        })
-        .collect()
+            payload: payload_text(&ev.payload),
+            actor: ev.actor,
+            kind: ev.kind,
+            subject: ev.subject,
+        }
+    }
+
+    fn borrowed(ev: &NewEvent) -> Staged {
+        Staged {
+            ts: format_ts(&ev.ts),
+            payload: payload_text(&ev.payload),
+            actor: ev.actor.clone(),
+            kind: ev.kind.clone(),
+            subject: ev.subject.clone(),
+        }
+    }
+}
+
+fn payload_text(v: &serde_json::Value) -> String {
+    // A `Value` always serialises; the fallback only keeps this total.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 /// Insert `rows` in one transaction. Returns the id of the first one; the
 /// others follow consecutively. Nothing is inserted on error.
-pub(super) fn insert(
+pub(super) fn insert<'a>(
     conn: &Connection,
     path: &Path,
-    rows: &[Staged<'_>],
+    rows: impl IntoIterator<Item = &'a Staged>,
 ) -> Result<i64, JournalError> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
         .map_err(|e| JournalError::sqlite(path, "begin append", e))?;
@@ -58,9 +77,9 @@ pub(super) fn insert(
             let text = RowText {
                 id,
                 ts: &row.ts,
-                actor: &row.ev.actor,
-                kind: &row.ev.kind,
-                subject: &row.ev.subject,
+                actor: &row.actor,
+                kind: &row.kind,
+                subject: &row.subject,
                 payload: &row.payload,
             };
             let hash = row_hash(&prev, &text);
@@ -83,6 +102,46 @@ pub(super) fn insert(
     Ok(first)
 }
 
+/// How hard a commit insists on reaching the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Durability {
+    /// fsync the WAL at commit (`synchronous=FULL`): survives power loss.
+    Full,
+    /// Leave the WAL to the next checkpoint or FULL commit
+    /// (`synchronous=NORMAL`): survives a crash of the process, may lose the
+    /// last batches on power loss, never corrupts.
+    Normal,
+}
+
+pub(super) fn set_durability(
+    conn: &Connection,
+    path: &Path,
+    d: Durability,
+) -> Result<(), JournalError> {
+    let level = match d {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", level)
+        .map_err(|e| JournalError::sqlite(path, "set synchronous", e))
+}
+
+/// Force committed WAL frames to disk without a commit: the file's own
+/// fsync covers frames written by earlier NORMAL commits.
+pub(super) fn sync_wal(path: &Path) -> Result<(), JournalError> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = Path::new(&wal);
+    match std::fs::File::open(wal) {
+        Ok(f) => f
+            .sync_data()
+            .map_err(|e| JournalError::io(wal, "fsync WAL", e)),
+        // No WAL: everything is checkpointed into the (synced) main file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(JournalError::io(wal, "open WAL for fsync", e)),
+    }
+}
+
 impl Journal {
     /// Append `events` synchronously in one transaction and return their ids.
     /// The console appends through a [`super::Writer`]; this is for tools and tests.
@@ -90,7 +149,7 @@ impl Journal {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let staged = stage(events);
+        let staged: Vec<Staged> = events.iter().map(Staged::borrowed).collect();
         let first = insert(&self.conn, &self.path, &staged)?;
         Ok((first..first + events.len() as i64).collect())
     }
