@@ -36,7 +36,19 @@ pub fn row_hash(prev_hash: &str, row: &RowText<'_>) -> String {
     h.update(row.subject.as_bytes());
     h.update(b"\n");
     h.update(row.payload.as_bytes());
-    hex::encode(h.finalize())
+    to_hex(&h.finalize())
+}
+
+/// Lower-case hex, without the per-character iterator of the `hex` crate:
+/// this runs once per row on the append path and in verify.
+fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// RFC 3339, UTC, always nine fractional digits and `Z`, so that text order
@@ -75,6 +87,12 @@ mod tests {
     }
 
     const REFERENCE: &str = "5ac6a037558eddf28ce379e0f8a9bb3ec480f32f41d48f6e9bdcaad0441505a3";
+
+    #[test]
+    fn hex_is_lower_case_and_matches_the_hex_crate() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(to_hex(&bytes), hex::encode(&bytes));
+    }
 
     #[test]
     fn every_field_is_covered_by_the_hash() {

@@ -42,7 +42,31 @@ impl Journal {
         })
     }
 
+    /// Like [`Journal::open`], but a missing file is an error instead of a new
+    /// empty journal: for `cocpit journal verify` / `export`, where creating
+    /// one would hide a wrong path.
+    pub fn open_existing(path: &Path) -> Result<Journal, JournalError> {
+        std::fs::metadata(path).map_err(|e| JournalError::io(path, "open journal", e))?;
+        Journal::open(path)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_existing_refuses_a_missing_file_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.db");
+        let err = Journal::open_existing(&path).err().unwrap();
+        assert!(err.to_string().contains("nope.db"), "{err}");
+        assert!(!path.exists());
+        Journal::open(&path).unwrap();
+        assert!(Journal::open_existing(&path).is_ok());
     }
 }

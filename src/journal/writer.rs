@@ -4,7 +4,7 @@
 //! answers confirmations and wakes commit subscribers. Callers never block on
 //! SQLite except when they ask to (`flush`, `shutdown`).
 
-use super::append::{insert, stage};
+use super::append::{Durability, Staged, insert, set_durability, sync_wal};
 use super::error::JournalError;
 use super::schema::open_connection;
 use super::signal::{CommitSignal, WeakSignal};
@@ -25,18 +25,23 @@ type Confirm = oneshot::Sender<Result<Vec<i64>, JournalError>>;
 type Ack = SyncSender<Result<(), JournalError>>;
 
 enum Request {
-    Append(Vec<NewEvent>),
-    Confirmed(Vec<NewEvent>, Confirm),
+    Append(Vec<Staged>),
+    Confirmed(Vec<Staged>, Confirm),
     Flush(Ack),
     Shutdown(Option<Ack>),
 }
 
 impl Request {
-    fn events(&self) -> &[NewEvent] {
+    fn events(&self) -> &[Staged] {
         match self {
             Request::Append(v) | Request::Confirmed(v, _) => v,
             Request::Flush(_) | Request::Shutdown(_) => &[],
         }
+    }
+
+    /// Whoever waits on this request is told "it is on disk".
+    fn wants_durability(&self) -> bool {
+        !matches!(self, Request::Append(_))
     }
 }
 
@@ -66,6 +71,8 @@ impl Writer {
             subscribers: Arc::clone(&subscribers),
             lost_events: 0,
             last_error: None,
+            durability: Durability::Full,
+            unsynced: false,
         };
         let thread = std::thread::Builder::new()
             .name("cocpit-journal-writer".into())
@@ -92,7 +99,8 @@ impl Writer {
         if events.is_empty() {
             return;
         }
-        if let Err(mpsc::SendError(req)) = self.shared.tx.send(Request::Append(events)) {
+        let rows = events.into_iter().map(Staged::new).collect();
+        if let Err(mpsc::SendError(req)) = self.shared.tx.send(Request::Append(rows)) {
             tracing::error!(
                 path = %self.shared.path.display(),
                 events = req.events().len(),
@@ -109,7 +117,8 @@ impl Writer {
         events: Vec<NewEvent>,
     ) -> oneshot::Receiver<Result<Vec<i64>, JournalError>> {
         let (done, rx) = oneshot::channel();
-        if let Err(mpsc::SendError(req)) = self.shared.tx.send(Request::Confirmed(events, done))
+        let rows = events.into_iter().map(Staged::new).collect();
+        if let Err(mpsc::SendError(req)) = self.shared.tx.send(Request::Confirmed(rows, done))
             && let Request::Confirmed(_, done) = req
         {
             let _ = done.send(Err(self.closed()));
@@ -191,6 +200,10 @@ struct Worker {
     subscribers: Arc<Mutex<Vec<WeakSignal>>>,
     lost_events: u64,
     last_error: Option<JournalError>,
+    /// What the connection is currently set to.
+    durability: Durability,
+    /// Rows were committed with `Normal` since the last fsync of the WAL.
+    unsynced: bool,
 }
 
 impl Worker {
@@ -229,15 +242,11 @@ impl Worker {
 
     /// Commit one batch and answer it. Returns the shutdown requests in it.
     fn write(&mut self, batch: Vec<Request>) -> Vec<Option<Ack>> {
-        let staged = stage(batch.iter().flat_map(|r| r.events()));
-        let outcome = if staged.is_empty() {
-            Ok(0)
-        } else {
-            insert(&self.conn, &self.path, &staged)
-        };
-        drop(staged);
+        let has_rows = batch.iter().any(|r| !r.events().is_empty());
+        let durable = batch.iter().any(Request::wants_durability);
+        let outcome = self.commit(&batch, has_rows, durable);
         match &outcome {
-            Ok(_) if batch.iter().any(|r| !r.events().is_empty()) => self.notify_commit(),
+            Ok(_) if has_rows => self.notify_commit(),
             Ok(_) => {}
             Err(e) => tracing::error!(
                 path = %self.path.display(),
@@ -275,6 +284,43 @@ impl Worker {
             }
         }
         shutdowns
+    }
+
+    /// Ingest-only batches commit with `Normal`; a batch anyone waits on
+    /// commits with `Full`, whose fsync also covers the `Normal` batches
+    /// before it (the WAL is written in order). So a confirmation or a flush
+    /// always means "on disk", while a stream of ingest pays for an fsync
+    /// only at checkpoints.
+    fn commit(
+        &mut self,
+        batch: &[Request],
+        has_rows: bool,
+        durable: bool,
+    ) -> Result<i64, JournalError> {
+        let want = if durable {
+            Durability::Full
+        } else {
+            Durability::Normal
+        };
+        if has_rows && want != self.durability {
+            set_durability(&self.conn, &self.path, want)?;
+            self.durability = want;
+        }
+        if has_rows {
+            let first = insert(
+                &self.conn,
+                &self.path,
+                batch.iter().flat_map(|r| r.events()),
+            )?;
+            self.unsynced = !durable;
+            Ok(first)
+        } else {
+            if durable && self.unsynced {
+                sync_wal(&self.path)?;
+                self.unsynced = false;
+            }
+            Ok(0)
+        }
     }
 
     fn take_lost(&mut self) -> Result<(), JournalError> {
@@ -416,6 +462,46 @@ mod tests {
             Err(JournalError::WriterClosed { .. })
         ));
         w.shutdown().unwrap();
+    }
+
+    fn sync_level(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn only_batches_someone_waits_on_pay_for_an_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let mut w = Worker {
+            conn: open_connection(&path).unwrap(),
+            path: path.clone(),
+            subscribers: Arc::default(),
+            lost_events: 0,
+            last_error: None,
+            durability: Durability::Full,
+            unsynced: false,
+        };
+        let rows = |n: usize| (0..n).map(|i| Staged::new(ev(i))).collect::<Vec<_>>();
+        w.write(vec![Request::Append(rows(3))]);
+        assert_eq!(sync_level(&w.conn), 1, "ingest commits with NORMAL");
+        assert!(w.unsynced);
+        let (ack, done) = mpsc::sync_channel(1);
+        w.write(vec![Request::Flush(ack)]);
+        done.recv().unwrap().unwrap();
+        assert!(!w.unsynced, "a flush fsyncs what ingest left unsynced");
+        let (confirm, answer) = oneshot::channel();
+        w.write(vec![
+            Request::Append(rows(2)),
+            Request::Confirmed(rows(1), confirm),
+        ]);
+        assert_eq!(answer.blocking_recv().unwrap().unwrap(), vec![6]);
+        assert_eq!(
+            sync_level(&w.conn),
+            2,
+            "a confirmed batch commits with FULL"
+        );
+        assert!(!w.unsynced);
     }
 
     #[test]
