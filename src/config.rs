@@ -20,6 +20,15 @@ pub struct Config {
     pub color_mode: ColorMode,
     #[serde(default)]
     pub demo: DemoConfig,
+    /// Live sources (see `sources::config`); any of them turns the demo off.
+    #[serde(default)]
+    pub alertmanager: Vec<crate::sources::config::AlertmanagerConfig>,
+    #[serde(default)]
+    pub prometheus: Vec<crate::sources::config::PrometheusConfig>,
+    #[serde(default)]
+    pub webhook: Option<crate::sources::config::WebhookConfig>,
+    #[serde(default)]
+    pub spool: Option<crate::sources::config::SpoolConfig>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -111,5 +120,59 @@ mod tests {
         assert_eq!(c.demo.seed, Some(7));
         let e = Config::parse("theme = \"x\"\ncolour = 1\n", Path::new("c.toml")).unwrap_err();
         assert!(e.0.contains("c.toml") && e.0.contains("line 2"), "{}", e.0);
+    }
+
+    #[test]
+    fn live_sources() {
+        let c = Config::parse(
+            r#"
+[[alertmanager]]
+name = "prod-a"
+url = "http://127.0.0.1:9093"
+cluster = "prod"
+[[alertmanager]]
+name = "prod-b"
+url = "http://127.0.0.1:9094"
+cluster = "prod"
+poll_interval = "500ms"
+[[prometheus]]
+name = "prom"
+url = "http://127.0.0.1:9090"
+[[prometheus.feed]]
+name = "cpu"
+query = "sum(rate(x[1m]))"
+step = "30s"
+unit = "%"
+warn = 70
+crit = 90.5
+[webhook]
+token_file = "/run/secrets/t"
+[spool]
+dir = "/var/spool/cocpit"
+"#,
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.alertmanager.len(), 2);
+        assert_eq!(c.alertmanager[0].poll_interval.0.as_secs(), 2);
+        assert_eq!(c.alertmanager[1].poll_interval.0.as_millis(), 500);
+        assert_eq!(c.alertmanager[1].source(), "prod");
+        assert_eq!(c.prometheus[0].feed[0].step.0.as_secs(), 30);
+        assert_eq!(c.prometheus[0].feed[0].crit, Some(90.5));
+        let w = c.webhook.unwrap();
+        assert_eq!(w.listen.to_string(), "127.0.0.1:9095");
+        assert_eq!(w.max_body_bytes, 1 << 20);
+        let e = Config::parse(
+            "[[alertmanager]]\nname=\"a\"\nurl=\"http://x\"\nbogus=1\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("bogus"), "{}", e.0);
+        let e = Config::parse(
+            "[[alertmanager]]\nname=\"a\"\nurl=\"http://x\"\npoll_interval=\"fast\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("bad duration"), "{}", e.0);
     }
 }

@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use cocpit::config::{self, Config};
 use cocpit::journal::Journal;
 use cocpit::runtime::{self, Options};
+use cocpit::sources::config::LiveConfig;
 use cocpit::theme::{self, ColorMode, Theme};
 use color_eyre::eyre::{Result, WrapErr, bail};
 use std::io::Write;
@@ -20,6 +21,8 @@ use std::process::ExitCode;
 struct Cli {
     #[command(flatten)]
     global: Global,
+    #[command(flatten)]
+    quick: QuickStart,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -48,6 +51,20 @@ struct Global {
     /// Colours the terminal gets: auto, truecolor, 256, 16, none
     #[arg(long, global = true, env = "COCPIT_COLOR_MODE", value_name = "MODE")]
     color_mode: Option<String>,
+}
+
+/// Live sources without a config file; any of them turns the demo off.
+#[derive(Args, Debug, Clone, Default)]
+struct QuickStart {
+    /// Poll this Alertmanager (repeatable; `user:pass@` in the URL is kept out of logs)
+    #[arg(long = "alertmanager", value_name = "URL")]
+    alertmanager: Vec<String>,
+    /// Draw `up` from this Prometheus and list its targets
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Receive Alertmanager webhooks on this address (e.g. 127.0.0.1:9095)
+    #[arg(long, value_name = "ADDR")]
+    webhook_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,7 +122,8 @@ fn real_main() -> Result<ExitCode> {
     match cli.command {
         Some(Cmd::Journal { action }) => journal_cmd(&journal, action),
         None => {
-            let opts = console_options(&cli.global, &cfg, journal)?;
+            let mut opts = console_options(&cli.global, &cfg, journal)?;
+            opts.live = live_config(&cli.quick, &cfg)?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -153,7 +171,58 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
             .into_iter()
             .map(|w| format!("theme skipped: {w}"))
             .collect(),
+        live: Default::default(),
     })
+}
+
+/// Live sources from the config plus the quick-start flags.
+fn live_config(q: &QuickStart, cfg: &Config) -> Result<LiveConfig> {
+    use cocpit::sources::config::{
+        AlertmanagerConfig, Dur, FeedConfig, PrometheusConfig, WebhookConfig,
+    };
+    use std::time::Duration;
+    let mut live = LiveConfig {
+        alertmanagers: cfg.alertmanager.clone(),
+        prometheus: cfg.prometheus.clone(),
+        webhook: cfg.webhook.clone(),
+        spool: cfg.spool.clone(),
+    };
+    for (i, url) in q.alertmanager.iter().enumerate() {
+        live.alertmanagers.push(AlertmanagerConfig {
+            name: if q.alertmanager.len() == 1 {
+                "alertmanager".into()
+            } else {
+                format!("alertmanager-{}", i + 1)
+            },
+            url: url.clone(),
+            poll_interval: Dur(Duration::from_secs(2)),
+            // Several URLs on the command line are peers of one cluster.
+            cluster: (q.alertmanager.len() > 1).then(|| "alertmanager".into()),
+            ack_window: Dur(Duration::from_secs(3600)),
+        });
+    }
+    if let Some(url) = &q.prometheus {
+        live.prometheus.push(PrometheusConfig {
+            name: "prometheus".into(),
+            url: url.clone(),
+            poll_interval: Dur(Duration::from_secs(15)),
+            feed: vec![FeedConfig {
+                name: "targets up".into(),
+                query: "sum(up)".into(),
+                step: Dur(Duration::from_secs(15)),
+                range: Dur(Duration::from_secs(600)),
+                unit: String::new(),
+                warn: None,
+                crit: None,
+            }],
+        });
+    }
+    if let Some(addr) = q.webhook_listen {
+        live.webhook = Some(WebhookConfig::on(addr));
+    }
+    live.validate()
+        .map_err(|e| color_eyre::eyre::eyre!("live sources: {e}"))?;
+    Ok(live)
 }
 
 fn parse_color_mode(s: &str) -> Result<ColorMode> {
@@ -196,7 +265,8 @@ fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
     if !path.exists() {
         bail!("no journal at {}", path.display());
     }
-    let journal = Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
+    let journal =
+        Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
     match action {
         JournalCmd::Verify => {
             let report = journal.verify()?;

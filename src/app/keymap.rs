@@ -59,6 +59,8 @@ pub enum Action {
     Note,
     TakeOwnership,
     Follow,
+    Silence,
+    ToggleTargets,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -265,6 +267,18 @@ pub const KEYMAP: &[Binding] = &[
         &[k('o')],
         Action::TakeOwnership,
         "take ownership",
+    ),
+    write(
+        In(View::Alarms),
+        &[k('s')],
+        Action::Silence,
+        "silence for a duration, with a comment (Alertmanager)",
+    ),
+    bind(
+        In(View::Monitor),
+        &[k('t')],
+        Action::ToggleTargets,
+        "show / hide Prometheus targets",
     ),
     bind(
         In(View::Log),

@@ -8,6 +8,7 @@ pub mod command;
 pub mod ingest;
 pub mod input;
 pub mod keymap;
+pub mod live;
 pub mod log;
 pub mod monitor;
 pub mod msg;
@@ -77,6 +78,8 @@ pub enum Mode {
         error: Option<String>,
     },
     Note(Box<NoteEditor>),
+    /// `s`: duration and comment for a silence.
+    Silence(Box<live::SilenceEditor>),
     Help {
         scroll: u16,
     },
@@ -123,6 +126,8 @@ pub struct State {
     pub monitor: Monitor,
     pub log: LogView,
     pub ingest: Ingest,
+    /// Live sources: silences, stale sources, Prometheus targets.
+    pub live: live::Live,
     /// Whether this console runs the sources (one per journal does).
     pub ingest_leader: bool,
     pub sources: Vec<SourceStatus>,
@@ -158,6 +163,7 @@ impl State {
             mode: Mode::Normal,
             counts: board.counts(),
             ingest: Ingest::from_board(&board),
+            live: live::Live::default(),
             board,
             alarms: AlarmsView::default(),
             monitor: Monitor::default(),

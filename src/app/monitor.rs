@@ -57,6 +57,21 @@ impl Monitor {
         }
     }
 
+    /// Replace whole series (Prometheus range queries), registering new ones.
+    pub fn apply_series(&mut self, batch: crate::domain::metric::SeriesBatch) {
+        self.apply(MetricSnapshot {
+            catalog: batch.catalog,
+            at: None,
+            samples: Vec::new(),
+        });
+        for (id, points) in batch.series {
+            if let Some(&i) = self.index.get(&id) {
+                let skip = points.len().saturating_sub(HISTORY);
+                self.series[i].points = points.into_iter().skip(skip).collect();
+            }
+        }
+    }
+
     pub fn in_group<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Series> + 'a {
         self.series.iter().filter(move |s| s.meta.group == group)
     }

@@ -41,6 +41,8 @@ pub enum Msg {
     Error(String),
     /// SIGTERM / SIGHUP: leave cleanly, whatever the keyboard was doing.
     Shutdown,
+    /// Live sources (Alertmanager silences, Prometheus, webhook, spool).
+    Live(super::live::LiveMsg),
 }
 
 /// Health of one source, as shown in the header.
@@ -64,4 +66,6 @@ pub enum Effect {
         events: Vec<NewEvent>,
     },
     Quit,
+    /// HTTP to a live source; answered with a [`Msg::Live`].
+    Live(super::live::LiveEffect),
 }

@@ -39,6 +39,9 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Committed { token, result } => {
+            if let Some(effects) = super::live::on_committed(state, token, &result) {
+                return effects;
+            }
             on_committed(state, token, result);
             Vec::new()
         }
@@ -82,6 +85,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        Msg::Live(m) => super::live::update(state, m),
     }
 }
 
@@ -147,6 +151,10 @@ fn on_paste(state: &mut State, text: &str) {
         Mode::Note(ed) => {
             ed.area.insert_str(text);
         }
+        Mode::Silence(ed) if ed.on_duration => ed.duration.insert_str(text),
+        Mode::Silence(ed) => {
+            ed.comment.insert_str(text);
+        }
         _ => {}
     }
 }
@@ -160,6 +168,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Command { .. } => on_command_key(state, key),
         Mode::Note(_) => on_note_key(state, key),
+        Mode::Silence(_) => super::live::on_silence_key(state, key),
         Mode::Help { .. } => {
             on_help_key(state, key);
             Vec::new()
@@ -224,13 +233,14 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
             state.say(Level::Info, format!("resolved alarms {shown}"));
         }
         Action::CycleSort => set_sort(state, state.alarms.sort.next()),
+        Action::ToggleTargets => state.live.show_targets = !state.live.show_targets,
         Action::Follow => {
             state.log.follow = !state.log.follow;
             if state.log.follow {
                 state.log.selected = state.log.visible.len().saturating_sub(1);
             }
         }
-        Action::Ack | Action::Unack | Action::Note | Action::TakeOwnership => {
+        Action::Ack | Action::Unack | Action::Note | Action::TakeOwnership | Action::Silence => {
             return alarm_action(state, action);
         }
     }
@@ -516,6 +526,16 @@ fn operator_event(state: &State, kind: EventKind, subject: &str, p: serde_json::
     NewEvent::new(state.now, state.session.operator.clone(), kind, subject, p)
 }
 
+/// An operator action as one commit, pending until the journal answers.
+pub(crate) fn commit_action(
+    state: &mut State,
+    fingerprint: &str,
+    what: String,
+    ev: NewEvent,
+) -> Vec<Effect> {
+    commit(state, fingerprint, what, ev)
+}
+
 fn commit(state: &mut State, fingerprint: &str, what: String, ev: NewEvent) -> Vec<Effect> {
     let token = state.token();
     state.pending.insert(
@@ -564,6 +584,12 @@ fn alarm_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.say(Level::Warn, format!("{name} is resolved; nothing to ack"));
                 return Vec::new();
             }
+            // An Alertmanager alarm is acked with a silence (shared with
+            // every other console and amtool user).
+            if state.live.is_am(&alarm.observed.source) {
+                let alarm = alarm.clone();
+                return super::live::start_ack(state, &alarm);
+            }
             let ev = operator_event(
                 state,
                 EventKind::AlarmAcked,
@@ -576,6 +602,12 @@ fn alarm_action(state: &mut State, action: Action) -> Vec<Effect> {
             if alarm.ack.is_none() {
                 state.say(Level::Warn, format!("{name} is not acked"));
                 return Vec::new();
+            }
+            if state.live.is_am(&alarm.observed.source)
+                && let Some(id) = alarm.ack.as_ref().and_then(|a| a.silence_id.clone())
+            {
+                let alarm = alarm.clone();
+                return super::live::start_unack(state, &alarm, &id);
             }
             let ev = operator_event(
                 state,
@@ -600,6 +632,20 @@ fn alarm_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Note => {
             state.mode = Mode::Note(Box::new(NoteEditor::new(&fp, &name)));
+            Vec::new()
+        }
+        Action::Silence => {
+            if !state.live.is_am(&alarm.observed.source) {
+                state.say(
+                    Level::Warn,
+                    format!("{name}: only Alertmanager alarms can be silenced"),
+                );
+            } else if !alarm.is_firing() {
+                state.say(Level::Warn, format!("{name} is resolved"));
+            } else {
+                let alarm = alarm.clone();
+                super::live::open_silence_editor(state, &alarm);
+            }
             Vec::new()
         }
         _ => Vec::new(),

@@ -80,6 +80,11 @@ pub struct Ack {
     pub event_id: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The Alertmanager silence that is this ack, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silence_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// One line of an alarm's own timeline, straight from a journal event.

@@ -3,7 +3,9 @@
 //! applying the same event twice is a no-op, so tailing is idempotent.
 
 use super::alarm::{Ack, Alarm, AlarmState, ObservedAlarm, TimelineEntry};
-use super::event::{AlarmAcked, AlarmResolved, Event, EventKind, NoteAdded, OwnerSet};
+use super::event::{
+    AlarmAcked, AlarmResolved, Event, EventKind, NoteAdded, OwnerSet, SilenceChange, SilenceIntent,
+};
 use super::severity::Severity;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -84,23 +86,77 @@ impl AlarmBoard {
                     .map(|r| format!("resolved: {r}"))
                     .unwrap_or_else(|| "resolved".into())
             }),
-            Some(EventKind::AlarmAcked) => self.with_alarm(ev, |a, ev| {
+            Some(EventKind::AlarmAcked) | Some(EventKind::AlarmSilenced) => {
+                self.with_alarm(ev, |a, ev| {
+                    let p: AlarmAcked = lenient(&ev.payload);
+                    let verb = if ev.kind == EventKind::AlarmSilenced.as_str() {
+                        "silenced"
+                    } else {
+                        "acked"
+                    };
+                    let mut text = match &p.comment {
+                        Some(c) if !c.is_empty() => format!("{verb}: {c}"),
+                        _ => verb.to_string(),
+                    };
+                    if let Some(id) = &p.silence_id {
+                        text.push_str(&format!(" (silence {})", short_id(id)));
+                    }
+                    a.ack = Some(Ack {
+                        by: ev.actor.clone(),
+                        at: ev.ts,
+                        event_id: ev.id,
+                        comment: p.comment,
+                        silence_id: p.silence_id,
+                        until: p.until,
+                    });
+                    text
+                })
+            }
+            Some(EventKind::AlarmUnacked) => self.with_alarm(ev, |a, ev| {
                 let p: AlarmAcked = lenient(&ev.payload);
-                let text = match &p.comment {
-                    Some(c) if !c.is_empty() => format!("acked: {c}"),
-                    _ => "acked".to_string(),
-                };
-                a.ack = Some(Ack {
-                    by: ev.actor.clone(),
-                    at: ev.ts,
-                    event_id: ev.id,
-                    comment: p.comment,
-                });
-                text
-            }),
-            Some(EventKind::AlarmUnacked) => self.with_alarm(ev, |a, _| {
                 a.ack = None;
-                "unacked".to_string()
+                match p.reason {
+                    Some(r) => format!("unacked: {r}"),
+                    None => "unacked".to_string(),
+                }
+            }),
+            Some(EventKind::AlarmAckRequested) => {
+                self.with_alarm(ev, |_, _| "ack requested (silence)".to_string())
+            }
+            Some(EventKind::AlarmUnackRequested) => {
+                self.with_alarm(ev, |_, _| "unack requested (expire silence)".to_string())
+            }
+            Some(EventKind::AlarmSilenceRequested) => self.with_alarm(ev, |_, ev| {
+                let p: SilenceIntent = lenient(&ev.payload);
+                let mins = p.duration_secs.unwrap_or(0) / 60;
+                format!("silence requested for {mins}m")
+            }),
+            Some(EventKind::SilenceExtended) => self.with_alarm(ev, |a, ev| {
+                let p: SilenceChange = lenient(&ev.payload);
+                if let Some(ack) = &mut a.ack
+                    && ack.silence_id.is_some()
+                    && ack.silence_id == p.previous
+                {
+                    ack.silence_id = p.silence_id.clone();
+                    ack.until = p.until;
+                }
+                let until = p
+                    .until
+                    .map(|t| t.format(" until %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                format!("ack silence extended{until}")
+            }),
+            Some(EventKind::SilenceExpired) => self.with_alarm(ev, |_, ev| {
+                let p: SilenceChange = lenient(&ev.payload);
+                let id = p.silence_id.as_deref().map(short_id).unwrap_or("?");
+                match p.reason {
+                    Some(r) => format!("silence {id} expired: {r}"),
+                    None => format!("silence {id} expired"),
+                }
+            }),
+            Some(EventKind::SilenceFailed) => self.with_alarm(ev, |_, ev| {
+                let p: SilenceChange = lenient(&ev.payload);
+                format!("silence failed: {}", p.reason.unwrap_or_default())
             }),
             Some(EventKind::AlarmNoteAdded) => self.with_alarm(ev, |a, ev| {
                 let p: NoteAdded = lenient(&ev.payload);
@@ -209,6 +265,11 @@ impl AlarmBoard {
         }
         removed
     }
+}
+
+/// Silence ids are UUIDs; the first block is enough to tell them apart on screen.
+pub fn short_id(id: &str) -> &str {
+    id.split('-').next().unwrap_or(id)
 }
 
 fn push_capped(v: &mut Vec<TimelineEntry>, e: TimelineEntry) {

@@ -26,10 +26,18 @@ pub enum EventKind {
     SimStarted,
     SimIncidentStarted,
     SimIncidentEnded,
+    AlarmAckRequested,
+    AlarmUnackRequested,
+    AlarmSilenceRequested,
+    AlarmSilenced,
+    SilenceExtended,
+    SilenceExpired,
+    SilenceFailed,
+    SourceError,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -44,6 +52,14 @@ impl EventKind {
         EventKind::SimStarted,
         EventKind::SimIncidentStarted,
         EventKind::SimIncidentEnded,
+        EventKind::AlarmAckRequested,
+        EventKind::AlarmUnackRequested,
+        EventKind::AlarmSilenceRequested,
+        EventKind::AlarmSilenced,
+        EventKind::SilenceExtended,
+        EventKind::SilenceExpired,
+        EventKind::SilenceFailed,
+        EventKind::SourceError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +78,14 @@ impl EventKind {
             EventKind::SimStarted => "sim.started",
             EventKind::SimIncidentStarted => "sim.incident_started",
             EventKind::SimIncidentEnded => "sim.incident_ended",
+            EventKind::AlarmAckRequested => "alarm.ack_requested",
+            EventKind::AlarmUnackRequested => "alarm.unack_requested",
+            EventKind::AlarmSilenceRequested => "alarm.silence_requested",
+            EventKind::AlarmSilenced => "alarm.silenced",
+            EventKind::SilenceExtended => "silence.extended",
+            EventKind::SilenceExpired => "silence.expired",
+            EventKind::SilenceFailed => "silence.failed",
+            EventKind::SourceError => "source.error",
         }
     }
 
@@ -77,6 +101,10 @@ impl EventKind {
                 | EventKind::AlarmUnacked
                 | EventKind::AlarmNoteAdded
                 | EventKind::AlarmOwnerSet
+                | EventKind::AlarmAckRequested
+                | EventKind::AlarmUnackRequested
+                | EventKind::AlarmSilenceRequested
+                | EventKind::AlarmSilenced
         )
     }
 }
@@ -140,11 +168,57 @@ pub struct AlarmResolved {
     pub reason: Option<String>,
 }
 
-/// `alarm.acked` / `alarm.unacked`
+/// `alarm.acked` / `alarm.unacked` / `alarm.silenced`. An ack of an
+/// Alertmanager alarm is a silence: its id and end come along.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlarmAcked {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silence_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Where the ack was seen when cocpit did not make it (`alertmanager:NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `alarm.ack_requested` / `alarm.unack_requested` /
+/// `alarm.silence_requested`: the operator's intent, journaled before the
+/// Alertmanager is asked, so a crash in between still leaves a record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SilenceIntent {
+    /// Alertmanager cluster (source name) asked.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silence_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// `silence.extended` / `silence.expired` / `silence.failed` (subject: the
+/// alarm's fingerprint).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SilenceChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silence_id: Option<String>,
+    /// The id before an update (Alertmanager may hand out a new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `source.error`: what went wrong talking to a source (never a secret).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceErrorPayload {
+    pub reason: String,
 }
 
 /// `alarm.note_added`

@@ -48,6 +48,14 @@ pub struct MetricPoint {
     pub value: f64,
 }
 
+/// Whole series from a query (Prometheus `query_range`): the points replace
+/// what the Monitor view had for each series.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SeriesBatch {
+    pub catalog: Vec<SeriesMeta>,
+    pub series: Vec<(String, Vec<MetricPoint>)>,
+}
+
 /// One collection round: new catalog entries (if any) and one sample per series.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricSnapshot {

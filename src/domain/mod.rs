@@ -9,6 +9,8 @@ pub mod filter;
 pub mod metric;
 pub mod sanitize;
 pub mod severity;
+pub mod silence;
+pub mod stats;
 
 pub use alarm::{Alarm, AlarmState, ObservedAlarm, fingerprint};
 pub use board::AlarmBoard;

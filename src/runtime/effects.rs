@@ -1,13 +1,15 @@
 //! Executing effects: journal appends (ingest, fire-and-forget) and commits
-//! (operator actions, answered with `Msg::Committed` once durable).
+//! (operator actions, answered with `Msg::Committed` once durable), and
+//! live-source HTTP (silences), answered with `Msg::Live`.
 
 use crate::app::{Effect, Msg};
 use crate::domain::NewEvent;
 use crate::journal::Writer;
+use crate::runtime::live::LiveSources;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>) {
+pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>, live: &LiveSources) {
     match effect {
         Effect::Append(events) => writer.append(events),
         Effect::Commit { token, events } => {
@@ -26,6 +28,7 @@ pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>) {
             });
         }
         Effect::Quit => {}
+        Effect::Live(e) => live.execute(e, tx),
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod effects;
 pub mod leader;
+pub mod live;
 pub mod terminal;
 
 use crate::app::{self, Msg, RunMode, Session, State};
@@ -41,6 +42,8 @@ pub struct Options {
     pub themes: Vec<Theme>,
     /// Problems found before start that the operator should see.
     pub warnings: Vec<String>,
+    /// Live sources; when any is configured the demo does not run.
+    pub live: crate::sources::config::LiveConfig,
 }
 
 pub async fn run(opts: Options) -> Result<()> {
@@ -55,19 +58,30 @@ pub async fn run(opts: Options) -> Result<()> {
 
     let mut lock = LeaderLock::new(&opts.journal);
     let leader = lock.try_acquire();
-    let plan = demo::plan(
-        &journal,
-        opts.seed,
-        opts.scenario_dir.as_deref(),
-        leader,
-        Utc::now(),
-    )
-    .wrap_err("preparing the demo environment")?;
+    let is_live = opts.live.is_live();
+    let plan = if is_live {
+        None
+    } else {
+        Some(
+            demo::plan(
+                &journal,
+                opts.seed,
+                opts.scenario_dir.as_deref(),
+                leader,
+                Utc::now(),
+            )
+            .wrap_err("preparing the demo environment")?,
+        )
+    };
     drop(journal);
 
     let session = Session {
         operator: opts.operator.clone(),
-        mode: RunMode::Demo,
+        mode: if is_live {
+            RunMode::Live
+        } else {
+            RunMode::Demo
+        },
         readonly: opts.readonly,
         journal_path: opts.journal.display().to_string(),
     };
@@ -89,6 +103,7 @@ pub async fn run(opts: Options) -> Result<()> {
             until: Utc::now() + chrono::Duration::seconds(15),
         });
     }
+    live::LiveSources::register(&opts.live, &mut state);
     app::update(&mut state, Msg::Events(recent), Utc::now());
     app::update(&mut state, Msg::IngestRole { leader }, Utc::now());
 
@@ -106,16 +121,19 @@ pub async fn run(opts: Options) -> Result<()> {
 
     let joined = operator_event(&state, EventKind::OperatorJoined);
     let mut first_effects = Vec::new();
-    if let DemoPlan {
+    if let Some(DemoPlan {
         started: Some(ev), ..
-    } = &plan
+    }) = &plan
     {
         first_effects.push(ev.clone());
     }
     first_effects.push(joined);
     effects::commit_now(&writer, first_effects).await;
 
-    let demo_task = demo::spawn(plan, tx.clone());
+    let demo_task = plan.map(|plan| demo::spawn(plan, tx.clone()));
+    let mut live_sources = live::LiveSources::start(&opts.live, &state.board, tx.clone())
+        .await
+        .wrap_err("starting the live sources")?;
     let leader_task = tokio::spawn(leader_loop(lock, tx.clone()));
     let signals = tokio::spawn(signal_loop(tx.clone()));
 
@@ -129,10 +147,13 @@ pub async fn run(opts: Options) -> Result<()> {
         },
         Utc::now(),
     );
-    let result = event_loop(&mut term, &mut state, rx, tx, &writer).await;
+    let result = event_loop(&mut term, &mut state, rx, tx, &writer, &live_sources).await;
     terminal::restore();
 
-    demo_task.abort();
+    if let Some(t) = demo_task {
+        t.abort();
+    }
+    live_sources.stop();
     leader_task.abort();
     signals.abort();
     let left = operator_event(&state, EventKind::OperatorLeft);
@@ -165,6 +186,7 @@ async fn event_loop(
     mut rx: mpsc::Receiver<Msg>,
     tx: mpsc::Sender<Msg>,
     writer: &Writer,
+    live: &live::LiveSources,
 ) -> Result<()> {
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
@@ -200,7 +222,7 @@ async fn event_loop(
         for msg in msgs {
             dirty |= changes_screen(state, &msg);
             for effect in app::update(state, msg, Utc::now()) {
-                effects::run(effect, writer, &tx);
+                effects::run(effect, writer, &tx, live);
             }
         }
         if state.quit {
@@ -215,6 +237,7 @@ fn changes_screen(state: &State, msg: &Msg) -> bool {
     match msg {
         Msg::Snapshot { .. } | Msg::SourceNote(_) => false,
         Msg::Metrics(_) => state.view == app::View::Monitor,
+        Msg::Live(m) => app::live::changes_screen(state, m),
         Msg::SourceHealth(s) => state.sources.iter().find(|x| x.name == s.name) != Some(s),
         _ => true,
     }

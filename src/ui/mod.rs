@@ -67,6 +67,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         }
         Mode::Command { .. } => views::prompt::command(frame, body, prompt, state, &st),
         Mode::Note(editor) => views::note::render(frame, area, editor, &st),
+        Mode::Silence(editor) => views::silence::render(frame, area, editor, &st),
         Mode::Help { scroll } => views::help::render(frame, body, state, *scroll, &st),
     }
 }

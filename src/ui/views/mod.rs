@@ -7,4 +7,6 @@ pub mod log;
 pub mod monitor;
 pub mod note;
 pub mod prompt;
+pub mod silence;
+pub mod targets;
 pub mod too_small;

@@ -24,6 +24,10 @@ const MIN_CHART_HEIGHT: u16 = 6;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let m = &state.monitor;
+    if state.live.show_targets {
+        super::targets::render(frame, area, state, st);
+        return;
+    }
     if m.groups.is_empty() {
         let block = Block::bordered()
             .border_style(st.border())

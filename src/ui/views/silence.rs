@@ -1,0 +1,61 @@
+//! The `s` silence popup: a duration line (`2h`, `30m`, `1d`) above the
+//! comment editor, Tab between them, Ctrl-S to silence, Esc to cancel; the
+//! reason a submit was refused shows in the bottom border.
+
+use crate::app::live::SilenceEditor;
+use crate::ui::style::Styles;
+use crate::ui::widgets::popup::centered;
+use crate::ui::widgets::text::cell;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+pub fn render(frame: &mut Frame, area: Rect, ed: &SilenceEditor, st: &Styles) {
+    let popup = centered(
+        area,
+        area.width.saturating_sub(4).min(76),
+        area.height.saturating_sub(4).clamp(4, 14),
+    );
+    let name_w = (popup.width as usize).saturating_sub(16);
+    let footer = match &ed.error {
+        Some(e) => Line::styled(
+            format!(" {} ", cell(e, popup.width.saturating_sub(4) as usize)),
+            st.error().add_modifier(Modifier::BOLD),
+        ),
+        None => Line::styled(" Tab field · Ctrl-S silence · Esc cancel ", st.dim()),
+    };
+    let block = Block::bordered()
+        .border_style(st.accent())
+        .style(st.base())
+        .title(Line::styled(
+            format!(" Silence · {} ", cell(&ed.alarm_name, name_w)),
+            st.title(),
+        ))
+        .title_bottom(footer.alignment(Alignment::Right));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    if inner.height == 0 {
+        return;
+    }
+    let focus = |on: bool| if on { st.selected() } else { st.text() };
+    let dur = Line::from(vec![
+        Span::styled("for ", st.dim()),
+        Span::styled(
+            format!(" {} ", cell(&ed.duration.text, 20)),
+            focus(ed.on_duration),
+        ),
+        Span::styled("  e.g. 30m, 2h, 1d", st.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(dur), Rect { height: 1, ..inner });
+    if inner.height > 2 {
+        let comment = Rect {
+            y: inner.y + 2,
+            height: inner.height - 2,
+            ..inner
+        };
+        frame.render_widget(&ed.comment, comment);
+    }
+}

@@ -1,0 +1,75 @@
+//! Prometheus targets (`t` in the Monitor view): one row per scrape target
+//! with its health, last scrape and last error, down targets first.
+
+use crate::app::State;
+use crate::ui::style::Styles;
+use crate::ui::widgets::format::age;
+use crate::ui::widgets::text::cell;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let all: Vec<_> = state
+        .live
+        .targets
+        .iter()
+        .flat_map(|(src, ts)| ts.iter().map(move |t| (src, t)))
+        .collect();
+    let down = all.iter().filter(|(_, t)| t.health != "up").count();
+    let block = Block::bordered()
+        .border_style(st.border())
+        .title(Line::styled(
+            format!(" Targets ({} up, {down} down) · t hides ", all.len() - down),
+            st.title(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if all.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("No Prometheus targets reported", st.dim())),
+            inner,
+        );
+        return;
+    }
+    let mut rows = all;
+    rows.sort_by_key(|(s, t)| {
+        (
+            t.health == "up",
+            (*s).clone(),
+            t.job.clone(),
+            t.instance.clone(),
+        )
+    });
+    let w = inner.width as usize;
+    let lines: Vec<Line> = rows
+        .iter()
+        .take(inner.height as usize)
+        .map(|(src, t)| {
+            let up = t.health == "up";
+            let (mark, style) = if up {
+                ("● up  ", st.ok())
+            } else {
+                ("✗ DOWN", st.error())
+            };
+            let scraped = t
+                .last_scrape
+                .map(|at| format!("{} ago", age(at, state.now)))
+                .unwrap_or_else(|| "never".into());
+            let lead = format!(
+                " {} {:<16} {:<24} {:>9}  ",
+                mark,
+                cell(&format!("{src}/{}", t.job), 16),
+                cell(&t.instance, 24),
+                scraped
+            );
+            let rest = w.saturating_sub(lead.chars().count());
+            Line::from(vec![
+                Span::styled(lead, style),
+                Span::styled(cell(&t.last_error, rest), st.warning()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
