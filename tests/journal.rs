@@ -48,6 +48,7 @@ fn acked(fp: &str, by: &str) -> NewEvent {
         fp,
         payload(&AlarmAcked {
             comment: Some("on it".into()),
+            ..AlarmAcked::default()
         }),
     )
 }

@@ -169,6 +169,7 @@ fn journal() -> Vec<Event> {
         "0b7c2e9f41d3a655",
         payload(&AlarmAcked {
             comment: Some("warming after deploy".into()),
+            ..AlarmAcked::default()
         }),
     );
     j.raise(
