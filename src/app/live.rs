@@ -214,6 +214,35 @@ pub struct Live {
     reported: HashMap<String, Option<String>>,
     /// Silence ids with an extend / expire call out.
     in_flight: HashSet<String>,
+    /// MTTA / MTTR over the alarms raised in the last [`SHIFT`].
+    pub shift: crate::domain::stats::ShiftStats,
+    /// Board generation and time the shift stats were computed for.
+    shift_for: Option<(u64, DateTime<Utc>)>,
+}
+
+/// The window the header's MTTA / MTTR cover.
+pub const SHIFT: Duration = Duration::hours(8);
+
+/// Refresh the shift statistics when the board changed (at most once a
+/// second: a burst of journal rows must not rescan 100k alarms each time)
+/// or a minute passed (alarms leave the window).
+pub fn refresh_shift(state: &mut State) {
+    let due = match state.live.shift_for {
+        None => true,
+        Some((generation, at)) => {
+            let age = state.now - at;
+            (generation != state.board.generation && age >= Duration::seconds(1))
+                || age >= Duration::minutes(1)
+        }
+    };
+    if due {
+        state.live.shift = crate::domain::stats::shift_stats(&state.board, state.now - SHIFT);
+        state.live.shift_for = Some((state.board.generation, state.now));
+    }
+}
+
+pub fn on_tick(state: &mut State) {
+    refresh_shift(state);
 }
 
 impl Live {

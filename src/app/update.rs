@@ -36,6 +36,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Msg::Events(events) => {
             state.apply_events(&events);
+            super::live::refresh_shift(state);
             Vec::new()
         }
         Msg::Committed { token, result } => {
@@ -90,6 +91,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 fn on_tick(state: &mut State) {
+    super::live::on_tick(state);
     if state.status.as_ref().is_some_and(|s| s.until <= state.now) {
         state.status = None;
     }

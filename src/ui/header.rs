@@ -24,7 +24,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         Rect { height: 1, ..area },
     );
     if area.height >= 2 {
-        let second = sources_line(state, st, w);
+        // Cluster state and MTTA/MTTR give way to sources that would not fit.
+        let second = match sources_line(state, st, w, true) {
+            (line, false) => line,
+            (_, true) => sources_line(state, st, w, false).0,
+        };
         frame.render_widget(
             Paragraph::new(second).style(st.header_bar()),
             Rect {
@@ -125,6 +129,46 @@ fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
     out
 }
 
+/// Alertmanager cluster state (`prod cluster ready 3 peers`; single
+/// instances report `disabled` and are left out) and the shift's MTTA /
+/// MTTR, each followed by a separator.
+fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
+    let mut out = Vec::new();
+    for (source, v) in &state.live.am {
+        let Some(c) = &v.cluster else { continue };
+        if c.status == "disabled" && c.members <= 1 {
+            continue;
+        }
+        let style = if c.status == "ready" && c.members_up == c.members {
+            st.ok()
+        } else {
+            st.warning()
+        };
+        let mut text = format!("{} cluster {}", cell(source, 16), c.status);
+        if c.peers > 0 {
+            text.push_str(&format!(" {}p", c.peers));
+        }
+        if c.members > 1 {
+            text.push_str(&format!(" {}/{} up", c.members_up, c.members));
+        }
+        out.push(Span::styled(text, style));
+        out.push(Span::raw(" │ "));
+    }
+    let s = &state.live.shift;
+    if s.mtta.is_some() || s.mttr.is_some() {
+        let fmt = |d: Option<chrono::Duration>| {
+            d.map(|d| age(state.now - d, state.now))
+                .unwrap_or_else(|| "—".into())
+        };
+        out.push(Span::styled(
+            format!("MTTA {} MTTR {}", fmt(s.mtta), fmt(s.mttr)),
+            st.dim(),
+        ));
+        out.push(Span::raw(" │ "));
+    }
+    out
+}
+
 /// `✗ name down` for each source that is down (one-line header).
 fn sources_down<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
     state
@@ -143,10 +187,18 @@ fn sources_down<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
 /// `sources: demo ● up 12ms  prom ✗ DOWN stale 2m … │ 2 operators online`.
 /// Sources that do not fit are counted (`+3 more`), down ones first so a
 /// failing source is never the one left out.
-fn sources_line<'a>(state: &State, st: &Styles, w: usize) -> Line<'a> {
+/// Also returns whether some sources were left out.
+fn sources_line<'a>(state: &State, st: &Styles, w: usize, summary: bool) -> (Line<'a>, bool) {
     let n = state.operators.len();
     let ops = if n == 1 { "operator" } else { "operators" };
-    let right = vec![Span::styled(format!("{n} {ops} online "), st.header_bar())];
+    let online = Span::styled(format!("{n} {ops} online "), st.header_bar());
+    let mut right = if summary {
+        live_summary(state, st)
+    } else {
+        Vec::new()
+    };
+    right.push(online);
+    let mut cut = false;
     let budget = w.saturating_sub(spans_width(&right) + 1);
 
     let mut left = vec![Span::styled(" sources: ", st.header_bar())];
@@ -179,9 +231,10 @@ fn sources_line<'a>(state: &State, st: &Styles, w: usize) -> Line<'a> {
         if spans_width(&left) + spans_width(&item) + reserve > budget {
             let more = ordered.len() - i;
             left.push(Span::styled(format!("  +{more} more"), st.dim()));
+            cut = true;
             break;
         }
         left.extend(item);
     }
-    spread(left, right, w)
+    (spread(left, right, w), cut)
 }

@@ -57,6 +57,15 @@ fn ack_line<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Line<'a> {
             if let Some(c) = a.comment.as_deref().filter(|c| !c.is_empty()) {
                 v.push_str(&format!(": {}", inert(c)));
             }
+            if let Some(id) = &a.silence_id {
+                v.push_str(&format!(
+                    " · silence {}",
+                    inert(crate::domain::board::short_id(id))
+                ));
+                if let Some(t) = a.until {
+                    v.push_str(&format!(" until {}", clock(t)));
+                }
+            }
             field("ack", v, st.ok(), st)
         }
         None => field("ack", "not acked".into(), st.warning(), st),
@@ -91,6 +100,15 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     if !summary.is_empty() {
         out.push(Line::styled(inert(summary).into_owned(), text));
     }
+    if alarm.is_firing() && state.live.is_stale(&alarm.observed.source) {
+        out.push(Line::styled(
+            format!(
+                "⚠ STALE: {} is down; this is its last known state",
+                inert(&alarm.observed.source)
+            ),
+            st.warning().add_modifier(Modifier::BOLD),
+        ));
+    }
     out.push(Line::raw(""));
     out.push(ack_line(alarm, state, st));
     out.push(field(
@@ -117,6 +135,18 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     if let Some(t) = alarm.resolved_at {
         out.push(field("resolved", stamp(t), st.ok(), st));
     }
+    let dur =
+        |d: Option<chrono::Duration>| d.map(|d| age(now - d, now)).unwrap_or_else(|| "—".into());
+    out.push(field(
+        "MTTA / MTTR",
+        format!(
+            "{} / {}",
+            dur(crate::domain::stats::time_to_ack(alarm)),
+            dur(crate::domain::stats::time_to_resolve(alarm))
+        ),
+        text,
+        st,
+    ));
     out.push(field(
         "source",
         inert(&alarm.observed.source).into_owned(),

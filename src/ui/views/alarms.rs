@@ -136,6 +136,10 @@ fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     if a.show_resolved {
         text.push_str("  +resolved");
     }
+    if !state.live.stale.is_empty() {
+        let names: Vec<&str> = state.live.stale.iter().map(String::as_str).collect();
+        text.push_str(&format!("  ⚠ stale (source down): {}", names.join(", ")));
+    }
     text.push(' ');
     Line::styled(truncate(&text, max).into_owned(), st.title())
 }
@@ -202,6 +206,9 @@ fn alarm_row<'a>(
                 alarm.severity().short().into(),
                 st.severity(alarm.severity()),
             ),
+            Col::State if alarm.is_firing() && state.live.is_stale(&alarm.observed.source) => {
+                ("STALE".into(), st.warning())
+            }
             Col::State if alarm.is_firing() => ("FIRING".into(), body),
             Col::State => ("RESOLVED".into(), st.ok()),
             Col::Age => (age(alarm.raised_at, state.now), body),
