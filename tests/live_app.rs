@@ -1,0 +1,462 @@
+//! The core's ack = silence logic, driven by messages alone (no servers):
+//! the three durable steps of an ack, failures, acks derived from silences
+//! made elsewhere (journaled once), extension while firing and expiry on
+//! resolve, and the `s` editor.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use cocpit::app::live::{AmRequest, AmState, LiveEffect, LiveMsg};
+use cocpit::app::{self, Effect, Mode, Msg, RunMode, Session, State};
+use cocpit::domain::event::payload;
+use cocpit::domain::silence::{Silence, SilenceState};
+use cocpit::domain::{AlarmBoard, Event, EventKind, NewEvent, ObservedAlarm, Severity};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{BTreeMap, HashMap};
+
+const ME: &str = "alice@jump1";
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+struct Console {
+    state: State,
+    next_id: i64,
+    fp: String,
+}
+
+impl Console {
+    fn new(leader: bool) -> Console {
+        let session = Session {
+            operator: ME.into(),
+            mode: RunMode::Live,
+            readonly: false,
+            journal_path: "/tmp/j.db".into(),
+        };
+        let mut state = State::new(session, AlarmBoard::new(), Vec::new(), t0());
+        state.live.register_am("prod", Duration::hours(1));
+        app::update(&mut state, Msg::IngestRole { leader }, t0());
+        let mut labels = BTreeMap::new();
+        labels.insert("alertname".to_string(), "DiskFull".to_string());
+        labels.insert("instance".to_string(), "db-01".to_string());
+        let obs = ObservedAlarm {
+            fingerprint: "fp1".into(),
+            source: "prod".into(),
+            name: "DiskFull".into(),
+            severity: Severity::Major,
+            labels,
+            annotations: Default::default(),
+            starts_at: t0(),
+            generator_url: None,
+        };
+        let mut c = Console {
+            state,
+            next_id: 0,
+            fp: "fp1".into(),
+        };
+        c.journal(vec![NewEvent::new(
+            t0(),
+            "source:prod",
+            EventKind::AlarmRaised,
+            "fp1",
+            payload(&obs),
+        )]);
+        c
+    }
+
+    /// Commit rows and feed them back as the tailer would.
+    fn journal(&mut self, evs: Vec<NewEvent>) -> Vec<i64> {
+        let rows: Vec<Event> = evs
+            .into_iter()
+            .map(|e| {
+                self.next_id += 1;
+                Event {
+                    id: self.next_id,
+                    ts: e.ts,
+                    actor: e.actor,
+                    kind: e.kind,
+                    subject: e.subject,
+                    payload: e.payload,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+            })
+            .collect();
+        let ids = rows.iter().map(|r| r.id).collect();
+        app::update(&mut self.state, Msg::Events(rows), t0());
+        ids
+    }
+
+    fn send(&mut self, msg: Msg) -> Vec<Effect> {
+        app::update(&mut self.state, msg, t0())
+    }
+
+    fn key(&mut self, c: char) -> Vec<Effect> {
+        self.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    }
+
+    /// Commit the single Commit effect and answer it.
+    fn commit(&mut self, effects: Vec<Effect>) -> (Vec<NewEvent>, Vec<Effect>) {
+        let (token, events) = match effects.as_slice() {
+            [Effect::Commit { token, events }, ..] => (*token, events.clone()),
+            other => panic!("expected a commit first, got {other:?}"),
+        };
+        let ids = self.journal(events.clone());
+        let next = self.send(Msg::Committed {
+            token,
+            result: Ok(ids),
+        });
+        (events, next)
+    }
+
+    fn silence(&self, id: &str, by: &str, comment: &str, ends_in: Duration) -> Silence {
+        Silence {
+            id: id.into(),
+            state: SilenceState::Active,
+            created_by: by.into(),
+            comment: comment.into(),
+            starts_at: t0() - Duration::minutes(5),
+            ends_at: t0() + ends_in,
+            matchers: self
+                .state
+                .board
+                .get(&self.fp)
+                .unwrap()
+                .observed
+                .labels
+                .clone(),
+        }
+    }
+
+    fn am_state(&mut self, silences: Vec<Silence>) -> Vec<Effect> {
+        let mut silenced_by = HashMap::new();
+        let active: Vec<String> = silences
+            .iter()
+            .filter(|s| s.is_active())
+            .map(|s| s.id.clone())
+            .collect();
+        if !active.is_empty() {
+            silenced_by.insert(self.fp.clone(), active);
+        }
+        self.send(Msg::Live(LiveMsg::AmState(AmState {
+            source: "prod".into(),
+            silences,
+            silenced_by,
+            ..AmState::default()
+        })))
+    }
+}
+
+fn am_call(effects: &[Effect]) -> (u64, AmRequest) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Live(LiveEffect::Am { token, req, source }) => {
+                assert_eq!(source, "prod");
+                Some((*token, req.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no Alertmanager call in {effects:?}"))
+}
+
+fn appended(effects: &[Effect]) -> Vec<NewEvent> {
+    effects
+        .iter()
+        .flat_map(|e| match e {
+            Effect::Append(v) => v.clone(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn ack_is_intent_then_silence_then_ack_each_durable_first() {
+    let mut c = Console::new(true);
+    let (intent, next) = {
+        let e = c.key('a');
+        c.commit(e)
+    };
+    assert_eq!(intent[0].kind, "alarm.ack_requested");
+    assert_eq!(intent[0].actor, ME);
+    assert!(
+        c.state.is_pending("fp1"),
+        "shown as … while the AM is asked"
+    );
+    let (token, req) = am_call(&next);
+    let AmRequest::Create(spec) = req else {
+        panic!("{req:?}")
+    };
+    // The comment carries the intent's journal id; matchers are the labels.
+    assert_eq!(spec.comment, format!("cocpit-ack {}", c.next_id));
+    assert_eq!(spec.created_by, ME);
+    assert_eq!(spec.matchers.len(), 2);
+    assert_eq!(spec.ends_at - spec.starts_at, Duration::hours(1));
+    assert!(c.state.board.get("fp1").unwrap().ack.is_none());
+
+    let after = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Ok("sil-1".into()),
+    }));
+    assert!(
+        c.state.is_pending("fp1"),
+        "still … until the ack is committed"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|e| matches!(e, Effect::Live(LiveEffect::PollNow { .. })))
+    );
+    let (acked, _) = c.commit(after);
+    assert_eq!(acked[0].kind, "alarm.acked");
+    assert_eq!(acked[0].payload["silence_id"], "sil-1");
+    let ack = c.state.board.get("fp1").unwrap().ack.clone().unwrap();
+    assert_eq!(
+        (ack.by.as_str(), ack.silence_id.as_deref()),
+        (ME, Some("sil-1"))
+    );
+    assert!(!c.state.is_pending("fp1"));
+    assert!(
+        c.state
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("acked DiskFull")
+    );
+
+    // The poll sees our silence: nothing more to journal.
+    let s = c.silence("sil-1", ME, "cocpit-ack 2", Duration::minutes(59));
+    assert!(appended(&c.am_state(vec![s])).is_empty());
+}
+
+#[test]
+fn a_refused_silence_is_reported_and_journaled_not_shown_as_acked() {
+    let mut c = Console::new(true);
+    let (_, next) = {
+        let e = c.key('a');
+        c.commit(e)
+    };
+    let (token, _) = am_call(&next);
+    let out = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Err("am: HTTP 400: bad matchers".into()),
+    }));
+    let evs = appended(&out);
+    assert_eq!(evs[0].kind, "silence.failed");
+    assert!(!c.state.is_pending("fp1"));
+    assert!(c.state.board.get("fp1").unwrap().ack.is_none());
+    let status = c.state.status.clone().unwrap();
+    assert!(status.text.contains("HTTP 400"), "{}", status.text);
+}
+
+#[test]
+fn a_silence_made_elsewhere_is_an_ack_by_its_author_journaled_once() {
+    let mut c = Console::new(true);
+    let bob = c.silence("s-bob", "bob@jump2", "looking", Duration::hours(2));
+    let out = c.am_state(vec![bob.clone()]);
+    let evs = appended(&out);
+    assert_eq!(evs.len(), 1);
+    assert_eq!(
+        (evs[0].kind.as_str(), evs[0].actor.as_str()),
+        ("alarm.acked", "bob@jump2")
+    );
+    // A second poll before the row comes back must not journal it again.
+    assert!(appended(&c.am_state(vec![bob.clone()])).is_empty());
+    c.journal(evs);
+    assert_eq!(
+        c.state.board.get("fp1").unwrap().ack.as_ref().unwrap().by,
+        "bob@jump2"
+    );
+    assert!(appended(&c.am_state(vec![bob.clone()])).is_empty());
+
+    // Expired elsewhere: unacked once.
+    let mut gone = bob;
+    gone.state = SilenceState::Expired;
+    let evs = appended(&c.am_state(vec![gone.clone()]));
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0].kind, "alarm.unacked");
+    assert!(appended(&c.am_state(vec![gone.clone()])).is_empty());
+    c.journal(evs);
+    assert!(c.state.board.get("fp1").unwrap().ack.is_none());
+    assert!(appended(&c.am_state(vec![gone])).is_empty());
+}
+
+#[test]
+fn only_the_leader_derives_acks() {
+    let mut c = Console::new(false);
+    let bob = c.silence("s-bob", "bob@jump2", "looking", Duration::hours(2));
+    assert!(c.am_state(vec![bob]).is_empty());
+}
+
+#[test]
+fn ack_silences_are_extended_while_firing_and_expired_on_resolve() {
+    let mut c = Console::new(true);
+    let ack = NewEvent::new(
+        t0(),
+        ME,
+        EventKind::AlarmAcked,
+        "fp1",
+        serde_json::json!({"silence_id": "sil-1", "comment": "cocpit-ack 1"}),
+    );
+    c.journal(vec![ack]);
+    // Plenty of time left: nothing to do.
+    let s = c.silence("sil-1", ME, "cocpit-ack 1", Duration::minutes(50));
+    assert!(c.am_state(vec![s]).is_empty());
+    // Running out while still firing: updated in place with a new end.
+    let s = c.silence("sil-1", ME, "cocpit-ack 1", Duration::minutes(5));
+    let out = c.am_state(vec![s.clone()]);
+    let (token, req) = am_call(&out);
+    let AmRequest::Create(spec) = req else {
+        panic!()
+    };
+    assert_eq!(spec.id.as_deref(), Some("sil-1"));
+    assert_eq!(spec.ends_at, t0() + Duration::hours(1));
+    // Not asked twice while the call is out.
+    assert!(c.am_state(vec![s]).is_empty());
+    let done = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Ok("sil-2".into()),
+    }));
+    let evs = appended(&done);
+    assert_eq!(evs[0].kind, "silence.extended");
+    c.journal(evs);
+    let a = c.state.board.get("fp1").unwrap();
+    assert_eq!(a.ack.as_ref().unwrap().silence_id.as_deref(), Some("sil-2"));
+
+    // The alarm resolves: its ack silence is expired.
+    c.journal(vec![NewEvent::new(
+        t0(),
+        "source:prod",
+        EventKind::AlarmResolved,
+        "fp1",
+        serde_json::json!({}),
+    )]);
+    let s2 = c.silence("sil-2", ME, "cocpit-ack 1", Duration::minutes(59));
+    let out = c.am_state(vec![s2]);
+    let (token, req) = am_call(&out);
+    assert_eq!(req, AmRequest::Expire("sil-2".into()));
+    let done = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Ok("sil-2".into()),
+    }));
+    assert_eq!(appended(&done)[0].kind, "silence.expired");
+}
+
+#[test]
+fn silences_made_by_others_are_not_extended_or_expired() {
+    let mut c = Console::new(true);
+    let bob = c.silence("s-bob", "bob@jump2", "maintenance", Duration::minutes(1));
+    let evs = appended(&c.am_state(vec![bob.clone()]));
+    c.journal(evs);
+    let out = c.am_state(vec![bob]);
+    assert!(
+        !out.iter()
+            .any(|e| matches!(e, Effect::Live(LiveEffect::Am { .. }))),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn unack_expires_the_silence() {
+    let mut c = Console::new(true);
+    c.journal(vec![NewEvent::new(
+        t0(),
+        "bob@jump2",
+        EventKind::AlarmAcked,
+        "fp1",
+        serde_json::json!({"silence_id": "s-bob"}),
+    )]);
+    let (intent, next) = {
+        let e = c.key('u');
+        c.commit(e)
+    };
+    assert_eq!(intent[0].kind, "alarm.unack_requested");
+    let (token, req) = am_call(&next);
+    assert_eq!(req, AmRequest::Expire("s-bob".into()));
+    let after = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Ok("s-bob".into()),
+    }));
+    let (unacked, _) = c.commit(after);
+    assert_eq!(unacked[0].kind, "alarm.unacked");
+    assert!(c.state.board.get("fp1").unwrap().ack.is_none());
+}
+
+#[test]
+fn the_silence_editor_needs_a_duration_and_a_reason() {
+    let mut c = Console::new(true);
+    assert!(c.key('s').is_empty());
+    assert!(matches!(c.state.mode, Mode::Silence(_)));
+    let ctrl_s = Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    // No comment yet.
+    assert!(c.send(ctrl_s.clone()).is_empty());
+    let Mode::Silence(ed) = &c.state.mode else {
+        panic!()
+    };
+    assert!(ed.error.as_deref().unwrap().contains("comment"));
+    for ch in "db maintenance".chars() {
+        c.key(ch);
+    }
+    // A bad duration.
+    c.send(Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    for _ in 0..2 {
+        c.send(Msg::Key(KeyEvent::new(
+            KeyCode::Backspace,
+            KeyModifiers::NONE,
+        )));
+    }
+    c.key('x');
+    assert!(c.send(ctrl_s.clone()).is_empty());
+    let Mode::Silence(ed) = &c.state.mode else {
+        panic!()
+    };
+    assert!(ed.error.as_deref().unwrap().contains("duration"));
+    c.send(Msg::Key(KeyEvent::new(
+        KeyCode::Backspace,
+        KeyModifiers::NONE,
+    )));
+    c.key('9');
+    c.key('0');
+    c.key('m');
+    let (intent, next) = {
+        let e = c.send(ctrl_s);
+        c.commit(e)
+    };
+    assert_eq!(intent[0].kind, "alarm.silence_requested");
+    assert_eq!(intent[0].payload["duration_secs"], 5400);
+    let (token, req) = am_call(&next);
+    let AmRequest::Create(spec) = req else {
+        panic!()
+    };
+    assert!(
+        spec.comment.ends_with(": db maintenance"),
+        "{}",
+        spec.comment
+    );
+    assert_eq!(spec.ends_at - spec.starts_at, Duration::minutes(90));
+    let after = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Ok("s-9".into()),
+    }));
+    let (silenced, _) = c.commit(after);
+    assert_eq!(silenced[0].kind, "alarm.silenced");
+    let a = c.state.board.get("fp1").unwrap();
+    assert_eq!(a.ack.as_ref().unwrap().silence_id.as_deref(), Some("s-9"));
+}
+
+#[test]
+fn non_alertmanager_alarms_keep_journal_only_acks() {
+    let mut c = Console::new(true);
+    c.state.live = Default::default();
+    let (evs, next) = {
+        let e = c.key('a');
+        c.commit(e)
+    };
+    assert_eq!(evs[0].kind, "alarm.acked");
+    assert!(next.is_empty());
+    assert!(c.key('s').is_empty());
+    assert!(matches!(c.state.mode, Mode::Normal));
+}
