@@ -103,19 +103,20 @@ pub fn feed_series(
             feed.name, data.result_type
         ));
     }
-    let many = data.result.len() > 1;
     let mut batch = SeriesBatch::default();
     for s in data.result {
-        let suffix = if many {
-            let labels: Vec<String> = s
-                .metric
-                .iter()
-                .filter(|(k, _)| k.as_str() != "__name__")
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            format!("{{{}}}", labels.join(","))
-        } else {
+        // Named by their labels (not by how many came back) so a series keeps
+        // its id when another one appears.
+        let labels: Vec<String> = s
+            .metric
+            .iter()
+            .filter(|(k, _)| k.as_str() != "__name__")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let suffix = if labels.is_empty() {
             String::new()
+        } else {
+            format!("{{{}}}", labels.join(","))
         };
         let id = format!("prom:{source}/{}{suffix}", feed.name);
         batch.catalog.push(SeriesMeta {
