@@ -460,3 +460,67 @@ fn non_alertmanager_alarms_keep_journal_only_acks() {
     assert!(c.key('s').is_empty());
     assert!(matches!(c.state.mode, Mode::Normal));
 }
+
+#[test]
+fn group_by_service_lists_groups_worst_first_and_draws_group_rows() {
+    let mut c = Console::new(true);
+    let mk = |name: &str, service: &str, sev: Severity| {
+        let mut labels = BTreeMap::new();
+        labels.insert("alertname".to_string(), name.to_string());
+        labels.insert("service".to_string(), service.to_string());
+        let o = ObservedAlarm {
+            fingerprint: cocpit::domain::fingerprint(&labels),
+            source: "prod".into(),
+            name: name.into(),
+            severity: sev,
+            labels,
+            annotations: Default::default(),
+            starts_at: t0(),
+            generator_url: None,
+        };
+        NewEvent::new(
+            t0(),
+            "source:prod",
+            EventKind::AlarmRaised,
+            &o.fingerprint.clone(),
+            payload(&o),
+        )
+    };
+    c.journal(vec![
+        mk("LatencyHigh", "checkout", Severity::Warning),
+        mk("ErrorsHigh", "checkout", Severity::Critical),
+        mk("QueueFull", "billing", Severity::Minor),
+    ]);
+    c.key(':');
+    for ch in "group service".chars() {
+        c.key(ch);
+    }
+    c.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let names: Vec<String> = c
+        .state
+        .alarms
+        .visible
+        .iter()
+        .map(|fp| c.state.board.get(fp).unwrap().service().to_string())
+        .collect();
+    // checkout (has a critical) first, then the db alarm (major; no service
+    // label: falls back to instance), then billing (minor).
+    assert_eq!(names, ["checkout", "checkout", "db-01", "billing"]);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
+    term.draw(|f| cocpit::ui::render(f, &c.state)).unwrap();
+    let rows: Vec<String> = (0..20)
+        .map(|y| {
+            (0..120)
+                .map(|x| term.backend().buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let screen = rows.join("\n");
+    assert!(screen.contains("group: service"), "{screen}");
+    assert!(screen.contains("checkout (2)"), "{screen}");
+    assert_eq!(
+        screen.matches("checkout (2)").count(),
+        1,
+        "only on the group's first row"
+    );
+}

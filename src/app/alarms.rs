@@ -31,10 +31,42 @@ impl SortKey {
     }
 }
 
+/// `:group`: alarms of one group are listed together, groups ordered by
+/// their worst firing severity, then name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupBy {
+    #[default]
+    None,
+    Alertname,
+    Service,
+}
+
+impl GroupBy {
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupBy::None => "none",
+            GroupBy::Alertname => "alertname",
+            GroupBy::Service => "service",
+        }
+    }
+
+    /// The group an alarm belongs to (`None` when not grouping).
+    pub fn key(self, a: &Alarm) -> Option<&str> {
+        match self {
+            GroupBy::None => None,
+            GroupBy::Alertname => Some(a.name()),
+            GroupBy::Service => Some(a.service()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AlarmsView {
     pub filter: Filter,
     pub sort: SortKey,
+    pub group: GroupBy,
+    /// Visible alarms per group key (when grouping), for the group column.
+    pub group_sizes: std::collections::HashMap<String, usize>,
     pub show_resolved: bool,
     pub detail: bool,
     /// Index into `visible` of the highlighted row.
@@ -63,7 +95,31 @@ impl AlarmsView {
             .iter()
             .filter(|a| (self.show_resolved || a.is_firing()) && self.filter.matches(a))
             .collect();
-        rows.sort_by(|a, b| compare(self.sort, a, b));
+        self.group_sizes.clear();
+        if self.group == GroupBy::None {
+            rows.sort_by(|a, b| compare(self.sort, a, b));
+        } else {
+            // Worst firing severity per group orders the groups.
+            let mut worst: std::collections::HashMap<&str, crate::domain::Severity> =
+                std::collections::HashMap::new();
+            for a in &rows {
+                let k = self.group.key(a).unwrap_or("");
+                *self.group_sizes.entry(k.to_string()).or_default() += 1;
+                if a.is_firing() {
+                    let w = worst.entry(k).or_insert(a.severity());
+                    *w = (*w).max(a.severity());
+                }
+            }
+            let g = self.group;
+            rows.sort_by(|a, b| {
+                let (ka, kb) = (g.key(a).unwrap_or(""), g.key(b).unwrap_or(""));
+                worst
+                    .get(kb)
+                    .cmp(&worst.get(ka))
+                    .then(ka.cmp(kb))
+                    .then_with(|| compare(self.sort, a, b))
+            });
+        }
         self.visible = rows.iter().map(|a| a.fingerprint().to_string()).collect();
         self.computed_for = Some(board.generation);
         if let Some(fp) = keep

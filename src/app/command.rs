@@ -9,6 +9,7 @@ pub enum Command {
     Goto(View),
     Theme(String),
     Sort(SortKey),
+    Group(super::alarms::GroupBy),
     Resolved,
     Help,
     Quit,
@@ -21,6 +22,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("log", "", "journal log"),
     ("theme", "NAME", "switch colour theme"),
     ("sort", "severity|age|name", "sort the alarm table"),
+    ("group", "alertname|service|none", "group the alarm table"),
     ("resolved", "", "show / hide resolved alarms"),
     ("help", "", "key help"),
     ("q", "", "quit"),
@@ -46,6 +48,10 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         ("sort", Some("age")) => Command::Sort(SortKey::Age),
         ("sort", Some("name")) => Command::Sort(SortKey::Name),
         ("sort", _) => return Err("usage: :sort severity|age|name".into()),
+        ("group", Some("alertname")) => Command::Group(super::alarms::GroupBy::Alertname),
+        ("group", Some("service")) => Command::Group(super::alarms::GroupBy::Service),
+        ("group", Some("none")) => Command::Group(super::alarms::GroupBy::None),
+        ("group", _) => return Err("usage: :group alertname|service|none".into()),
         ("resolved", None) => Command::Resolved,
         ("help", None) => Command::Help,
         ("q" | "quit" | "q!", None) => Command::Quit,
@@ -68,6 +74,10 @@ pub fn candidates(line: &str, themes: &[String]) -> Vec<String> {
         let options: Vec<String> = match cmd {
             "theme" => themes.to_vec(),
             "sort" => ["severity", "age", "name"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            "group" => ["alertname", "service", "none"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),

@@ -466,6 +466,12 @@ fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.say(Level::Info, format!("theme {name}"));
         }
         Command::Sort(key) => set_sort(state, key),
+        Command::Group(g) => {
+            state.alarms.group = g;
+            state.alarms.invalidate();
+            state.alarms.refresh(&state.board);
+            state.say(Level::Info, format!("grouped by {}", g.label()));
+        }
         Command::Resolved => return perform(state, Action::ToggleResolved),
         Command::Help => state.mode = Mode::Help { scroll: 0 },
         Command::Quit => return perform(state, Action::Quit),

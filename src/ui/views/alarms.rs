@@ -47,6 +47,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
     Mark,
+    /// Only when grouping: the group's name and size on its first row.
+    Group,
     Severity,
     State,
     Age,
@@ -61,6 +63,7 @@ impl Col {
     fn heading(self) -> &'static str {
         match self {
             Col::Mark => "",
+            Col::Group => "GROUP",
             Col::Severity => "SEV",
             Col::State => "STATE",
             Col::Age => "AGE",
@@ -75,6 +78,7 @@ impl Col {
     fn min_width(self) -> u16 {
         match self {
             Col::Mark => 1,
+            Col::Group => 14,
             Col::Severity => 4,
             Col::State => 8,
             Col::Age => 4,
@@ -133,6 +137,9 @@ fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
         text.push_str(&format!("  filter: {}", cell(&a.filter.source, 40)));
     }
     text.push_str(&format!("  sort: {}", a.sort.label()));
+    if a.group != crate::app::alarms::GroupBy::None {
+        text.push_str(&format!("  group: {}", a.group.label()));
+    }
     if a.show_resolved {
         text.push_str("  +resolved");
     }
@@ -156,7 +163,16 @@ fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         empty(frame, inner, state, st);
         return;
     }
-    let cols = columns(inner.width);
+    let grouped = state.alarms.group != crate::app::alarms::GroupBy::None;
+    let group_w = Col::Group.min_width() + 1;
+    let mut cols = columns(
+        inner
+            .width
+            .saturating_sub(if grouped { group_w } else { 0 }),
+    );
+    if grouped {
+        cols.insert(1, (Col::Group, Col::Group.min_width()));
+    }
     let rows_h = inner.height.saturating_sub(1) as usize;
     let a = &state.alarms;
     let range = window(a.visible.len(), a.selected, a.offset, rows_h);
@@ -165,9 +181,20 @@ fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .iter()
         .enumerate()
         .map(|(i, fp)| {
-            let is_selected = range.start + i == selected;
+            let idx = range.start + i;
+            let is_selected = idx == selected;
             match state.board.get(fp) {
-                Some(alarm) => alarm_row(alarm, &cols, state, st, is_selected),
+                Some(alarm) => {
+                    let g = state.alarms.group;
+                    let first_of_group = grouped
+                        && (idx == 0
+                            || a.visible
+                                .get(idx - 1)
+                                .and_then(|p| state.board.get(p))
+                                .map(|p| g.key(p))
+                                != Some(g.key(alarm)));
+                    alarm_row(alarm, &cols, state, st, is_selected, first_of_group)
+                }
                 // `visible` lags the board by at most one refresh; draw a gap.
                 None => Row::new(vec![Line::raw("")]),
             }
@@ -190,6 +217,7 @@ fn alarm_row<'a>(
     state: &State,
     st: &Styles,
     is_selected: bool,
+    first_of_group: bool,
 ) -> Row<'a> {
     let body = if !alarm.is_firing() {
         st.dim()
@@ -202,6 +230,14 @@ fn alarm_row<'a>(
         let w = w as usize;
         let (text, style): (String, Style) = match col {
             Col::Mark => (if is_selected { ">" } else { " " }.into(), st.accent()),
+            Col::Group if first_of_group => {
+                let key = state.alarms.group.key(alarm).unwrap_or("");
+                let n = state.alarms.group_sizes.get(key).copied().unwrap_or(0);
+                let count = format!(" ({n})");
+                let name = cell(key, w.saturating_sub(count.chars().count()));
+                (format!("{name}{count}"), st.heading())
+            }
+            Col::Group => (String::new(), body),
             Col::Severity => (
                 alarm.severity().short().into(),
                 st.severity(alarm.severity()),
