@@ -482,7 +482,7 @@ fn group_by_service_lists_groups_worst_first_and_draws_group_rows() {
             t0(),
             "source:prod",
             EventKind::AlarmRaised,
-            &o.fingerprint.clone(),
+            o.fingerprint.clone(),
             payload(&o),
         )
     };
