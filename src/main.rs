@@ -196,7 +196,8 @@ fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
     if !path.exists() {
         bail!("no journal at {}", path.display());
     }
-    let journal = Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
+    let journal =
+        Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
     match action {
         JournalCmd::Verify => {
             let report = journal.verify()?;
