@@ -31,6 +31,14 @@ pub struct Journal {
     path: PathBuf,
 }
 
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Journal {
     /// Open or create the journal at `path` (parent directories included),
     /// private to the user (0600), in WAL mode, migrated to the current schema.
