@@ -17,9 +17,9 @@ mod writer;
 
 pub use error::JournalError;
 pub use signal::CommitSignal;
-pub use tail::Tailer;
+pub use tail::{POLL_INTERVAL, TAIL_BATCH, Tailer};
 pub use verify::{BreakReason, Broken, VerifyReport};
-pub use writer::Writer;
+pub use writer::{MAX_BATCH_EVENTS, Writer};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
