@@ -146,7 +146,10 @@ fn main() {
         if got >= n {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "only {got} alerts");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "only {got} alerts"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 
@@ -179,7 +182,9 @@ fn main() {
                 .await
                 .expect("poll");
             let (firing, _state) = alertmanager::merge("bench", &[&p], Utc::now());
-            ingest.diff("bench", firing, Utc::now(), "source:bench").len()
+            ingest
+                .diff("bench", firing, Utc::now(), "source:bench")
+                .len()
         });
         cocpit.push(t.elapsed());
         assert_eq!(changed, 0, "steady state: nothing to journal");

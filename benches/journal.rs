@@ -63,11 +63,14 @@ fn rate(n: usize, d: Duration) -> String {
 /// Events are built before the clock starts; rendering them to row text
 /// (done by `append` on the caller's thread) and everything after is timed,
 /// up to `flush` returning, i.e. all rows committed and fsynced.
-fn writer_throughput(path: &Path, n: usize, alarms: usize) -> Duration {
+fn writer_throughput(path: &Path, n: usize, alarms: usize, without_indexes: bool) -> Duration {
     let batches: Vec<Vec<NewEvent>> = (0..n / BATCH)
         .map(|b| (0..BATCH).map(|i| raised(b * BATCH + i, alarms)).collect())
         .collect();
     let writer = Writer::spawn(path).expect("spawn writer");
+    if without_indexes {
+        drop_indexes(path);
+    }
     let t = Instant::now();
     for b in batches {
         writer.append(b);
@@ -89,15 +92,20 @@ fn raw_inserts(path: &Path, n: usize, alarms: usize, without_indexes: bool) -> D
     let chunk: Vec<NewEvent> = (0..RAW_TX).map(|i| raised(i, alarms)).collect();
     let j = Journal::open(path).expect("open");
     if without_indexes {
-        let c = rusqlite::Connection::open(path).expect("open raw");
-        c.execute_batch("DROP INDEX events_kind; DROP INDEX events_subject;")
-            .expect("drop indexes");
+        drop_indexes(path);
     }
     let t = Instant::now();
     for _ in 0..n / RAW_TX {
         j.append(&chunk).expect("append");
     }
     t.elapsed()
+}
+
+/// For comparison only: what the two secondary indexes cost.
+fn drop_indexes(path: &Path) {
+    let c = rusqlite::Connection::open(path).expect("open raw");
+    c.execute_batch("DROP INDEX events_kind; DROP INDEX events_subject_actions;")
+        .expect("drop indexes");
 }
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -118,8 +126,13 @@ fn main() {
         dir.path().display()
     );
 
+    let bare = dir.path().join("bare-writer.db");
+    let d = writer_throughput(&bare, n, alarms, true);
+    println!("Writer, no indexes                  {}", rate(n, d));
+    let _ = std::fs::remove_file(&bare);
+
     let path = dir.path().join("writer.db");
-    let d = writer_throughput(&path, n, alarms);
+    let d = writer_throughput(&path, n, alarms, false);
     println!("Writer::append x{BATCH} + flush        {}", rate(n, d));
 
     let raw = dir.path().join("raw.db");
@@ -129,7 +142,7 @@ fn main() {
 
     let bare = dir.path().join("bare.db");
     let d = raw_inserts(&bare, n, alarms, true);
-    println!("raw append, {RAW_TX}/tx, no indexes   {}", rate(n, d));
+    println!("raw append, {RAW_TX}/tx, no indexes  {}", rate(n, d));
     let _ = std::fs::remove_file(&bare);
 
     let j = Journal::open(&path).expect("open");

@@ -8,7 +8,7 @@ use cocpit::runtime::{self, Options};
 use cocpit::sources::config::LiveConfig;
 use cocpit::theme::{self, ColorMode, Theme};
 use color_eyre::eyre::{Result, WrapErr, bail};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -99,7 +99,8 @@ fn main() -> ExitCode {
     match real_main() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("cocpit: {e:?}");
+            // The chain of causes, not a backtrace: operators read this.
+            eprintln!("cocpit: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -124,6 +125,12 @@ fn real_main() -> Result<ExitCode> {
         None => {
             let mut opts = console_options(&cli.global, &cfg, journal)?;
             opts.live = live_config(&cli.quick, &cfg)?;
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                bail!(
+                    "the console needs a terminal (stdin and stdout); for scripts use \
+                     `cocpit journal export` or `cocpit journal verify`"
+                );
+            }
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()

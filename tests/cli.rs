@@ -138,3 +138,16 @@ fn missing_journal_and_bad_config_are_clear_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sepia"));
 }
+
+#[test]
+fn the_console_needs_a_terminal_and_writes_nothing_without_one() {
+    let home = tempfile::tempdir().unwrap();
+    let j = home.path().join("j.db");
+    let out = cocpit(home.path(), &["--journal", j.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+    assert!(
+        !j.exists(),
+        "no journal created by a console that never started"
+    );
+}

@@ -8,6 +8,7 @@ use super::event::{
 };
 use super::severity::Severity;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Long-lived flapping alarms would otherwise grow without bound.
@@ -183,7 +184,8 @@ impl AlarmBoard {
     }
 
     fn observe(&mut self, ev: &Event) -> bool {
-        let Ok(obs) = serde_json::from_value::<ObservedAlarm>(ev.payload.clone()) else {
+        // Deserialise from the borrowed value: no copy of the payload per event.
+        let Ok(obs) = ObservedAlarm::deserialize(&ev.payload) else {
             return false;
         };
         let raised = ev.kind.as_str() == EventKind::AlarmRaised.as_str();
@@ -280,7 +282,7 @@ fn push_capped(v: &mut Vec<TimelineEntry>, e: TimelineEntry) {
 }
 
 fn lenient<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value) -> T {
-    serde_json::from_value(v.clone()).unwrap_or_default()
+    T::deserialize(v).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@ mod writer;
 
 pub use error::JournalError;
 pub use signal::CommitSignal;
-pub use tail::Tailer;
+pub use tail::{POLL_INTERVAL, TAIL_BATCH, Tailer};
 pub use verify::{BreakReason, Broken, VerifyReport};
-pub use writer::Writer;
+pub use writer::{MAX_BATCH_EVENTS, Writer};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,14 @@ use std::path::{Path, PathBuf};
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Journal {

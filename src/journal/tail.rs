@@ -148,6 +148,15 @@ impl Tailer {
     }
 }
 
+impl std::fmt::Debug for Tailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tailer")
+            .field("last_seen", &self.last_seen())
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for Tailer {
     fn drop(&mut self) {
         self.stop();

@@ -92,9 +92,11 @@ impl Writer {
         &self.shared.path
     }
 
-    /// Queue events for the next batch; returns at once. For ingest, where a
-    /// lost tail on a crash is acceptable. Failures are logged and reported
-    /// by the next [`Writer::flush`].
+    /// Queue events for the next batch and return at once; their row text
+    /// is rendered here, on the caller's thread. For ingest: committed with
+    /// `synchronous=NORMAL`, so a power cut may lose the last batches (a
+    /// crash of cocpit does not). Failures are logged and reported by the
+    /// next [`Writer::flush`].
     pub fn append(&self, events: Vec<NewEvent>) {
         if events.is_empty() {
             return;
@@ -126,7 +128,8 @@ impl Writer {
         rx
     }
 
-    /// Block until everything sent before this call is committed. Reports
+    /// Block until everything sent before this call is committed and on
+    /// disk. Do not call it on an async runtime thread. Reports
     /// fire-and-forget events lost to failed batches since the previous flush
     /// (by any handle).
     pub fn flush(&self) -> Result<(), JournalError> {
@@ -167,6 +170,14 @@ impl Writer {
         JournalError::WriterClosed {
             path: self.shared.path.clone(),
         }
+    }
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("path", &self.shared.path)
+            .finish_non_exhaustive()
     }
 }
 

@@ -137,18 +137,25 @@ pub async fn run(opts: Options) -> Result<()> {
     let leader_task = tokio::spawn(leader_loop(lock, tx.clone()));
     let signals = tokio::spawn(signal_loop(tx.clone()));
 
-    let mut term = terminal::enter().wrap_err("opening the terminal")?;
-    let size = term.size().unwrap_or_default();
-    app::update(
-        &mut state,
-        Msg::Resize {
-            width: size.width,
-            height: size.height,
-        },
-        Utc::now(),
-    );
-    let result = event_loop(&mut term, &mut state, rx, tx, &writer, &live_sources).await;
-    terminal::restore();
+    // Whatever happens to the terminal, the cleanup below still runs: the
+    // journal gets `operator.left` and everything queued is written.
+    let result = match terminal::enter().wrap_err("opening the terminal") {
+        Ok(mut term) => {
+            let size = term.size().unwrap_or_default();
+            let resize = Msg::Resize {
+                width: size.width,
+                height: size.height,
+            };
+            app::update(&mut state, resize, Utc::now());
+            let r = event_loop(&mut term, &mut state, rx, tx, &writer, &live_sources).await;
+            terminal::restore();
+            r
+        }
+        Err(e) => {
+            terminal::restore();
+            Err(e)
+        }
+    };
 
     if let Some(t) = demo_task {
         t.abort();
