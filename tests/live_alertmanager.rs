@@ -444,3 +444,97 @@ async fn malformed_webhooks_get_400_and_the_console_keeps_running() {
     assert!(!dump.contains("s3cret-token"));
     h.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() {
+    let peers = Alertmanager::start_cluster(2);
+    let dir = tempfile::tempdir().unwrap();
+    let jpath = dir.path().join("j.db");
+    let cfg = LiveConfig {
+        alertmanagers: peers
+            .iter()
+            .enumerate()
+            .map(|(i, am)| AlertmanagerConfig {
+                name: format!("prod-{i}"),
+                cluster: Some("prod".into()),
+                ..am_config(am)
+            })
+            .collect(),
+        ..LiveConfig::default()
+    };
+    let mut h = Headless::start(&jpath, OPERATOR, cfg).await.unwrap();
+    // Prometheus sends every alert to every peer: so do we.
+    let alert =
+        json!([{"labels": {"alertname": "Replicated", "severity": "critical", "instance": "x-1"}}]);
+    for am in &peers {
+        post_alerts(am, alert.clone()).await;
+    }
+    assert!(
+        h.until(Duration::from_secs(15), |s| {
+            firing_named(s, "Replicated").is_some()
+                && s.live
+                    .am
+                    .get("prod")
+                    .and_then(|v| v.cluster.as_ref())
+                    .is_some_and(|c| c.members_up == 2 && c.peers == 2)
+        })
+        .await,
+        "cluster: {:?}",
+        h.state.live.am.get("prod").map(|v| v.cluster.clone())
+    );
+    let status = h.state.live.am["prod"].cluster.clone().unwrap().status;
+    assert!(status == "ready" || status == "settling", "{status}");
+    let copies = h
+        .state
+        .board
+        .iter()
+        .filter(|a| a.name() == "Replicated")
+        .count();
+    assert_eq!(copies, 1, "deduplicated by fingerprint");
+    assert_eq!(
+        firing_named(&h.state, "Replicated")
+            .unwrap()
+            .observed
+            .source,
+        "prod"
+    );
+    assert!(h.state.sources.iter().any(|s| s.name == "prod-0" && s.up));
+    assert!(h.state.sources.iter().any(|s| s.name == "prod-1" && s.up));
+
+    // An ack made with amtool on the second peer gossips to the first and
+    // is one ack, by its author.
+    peers[1].amtool(&[
+        "silence",
+        "add",
+        "--author=erin@site-b",
+        "--duration=1h",
+        "--comment=peer ack",
+        "alertname=Replicated",
+    ]);
+    assert!(
+        h.until(Duration::from_secs(15), |s| {
+            firing_named(s, "Replicated")
+                .and_then(|a| a.ack.as_ref())
+                .is_some_and(|k| k.by == "erin@site-b")
+        })
+        .await
+    );
+    // One peer down: still up as a cluster, not stale.
+    let mut peers = peers;
+    peers[0].stop();
+    assert!(
+        h.until(Duration::from_secs(15), |s| {
+            s.sources.iter().any(|x| x.name == "prod-0" && !x.up)
+        })
+        .await
+    );
+    h.pump(Duration::from_millis(600)).await;
+    assert!(!h.state.live.is_stale("prod"));
+    assert!(firing_named(&h.state, "Replicated").is_some());
+    let acks = journal_kinds(&jpath)
+        .iter()
+        .filter(|(k, _, _)| k == "alarm.acked")
+        .count();
+    assert_eq!(acks, 1);
+    h.shutdown();
+}

@@ -86,9 +86,44 @@ pub struct Alertmanager {
     pub port: u16,
     pub dir: tempfile::TempDir,
     webhook: Option<String>,
+    /// Gossip flags when it is a peer of a cluster; empty: clustering off.
+    cluster_args: Vec<String>,
 }
 
 impl Alertmanager {
+    /// `n` peers gossiping silences on free loopback ports.
+    pub fn start_cluster(n: usize) -> Vec<Alertmanager> {
+        require_servers();
+        let gossip: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let mut out: Vec<Alertmanager> = (0..n)
+            .map(|i| {
+                let mut args = vec![
+                    format!("--cluster.listen-address=127.0.0.1:{}", gossip[i]),
+                    format!("--cluster.advertise-address=127.0.0.1:{}", gossip[i]),
+                    "--cluster.settle-timeout=2s".to_string(),
+                    "--cluster.pushpull-interval=2s".to_string(),
+                ];
+                for (j, p) in gossip.iter().enumerate() {
+                    if j != i {
+                        args.push(format!("--cluster.peer=127.0.0.1:{p}"));
+                    }
+                }
+                Alertmanager {
+                    child: None,
+                    port: free_port(),
+                    dir: tempfile::tempdir().expect("tempdir"),
+                    webhook: None,
+                    cluster_args: args,
+                }
+            })
+            .collect();
+        for am in &mut out {
+            am.write_config();
+            am.launch();
+        }
+        out
+    }
+
     /// Start a single-instance Alertmanager (clustering off), routing every
     /// alert to `webhook` when given.
     pub fn start(webhook: Option<&str>) -> Alertmanager {
@@ -98,6 +133,7 @@ impl Alertmanager {
             port: free_port(),
             dir: tempfile::tempdir().expect("tempdir"),
             webhook: webhook.map(str::to_string),
+            cluster_args: Vec::new(),
         };
         am.write_config();
         am.launch();
@@ -131,13 +167,17 @@ impl Alertmanager {
 
     fn launch(&mut self) {
         let log = self.dir.path().join("alertmanager.log");
-        let args = vec![
+        let mut args = vec![
             format!("--config.file={}", self.config_path().display()),
             format!("--storage.path={}", self.dir.path().join("data").display()),
             format!("--web.listen-address=127.0.0.1:{}", self.port),
-            "--cluster.listen-address=".to_string(),
             "--log.level=warn".to_string(),
         ];
+        if self.cluster_args.is_empty() {
+            args.push("--cluster.listen-address=".to_string());
+        } else {
+            args.extend(self.cluster_args.iter().cloned());
+        }
         let mut child = spawn_logged(ALERTMANAGER, &args, &log);
         wait_ready(&self.addr(), &mut child, "alertmanager", &log);
         self.child = Some(child);
