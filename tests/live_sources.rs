@@ -233,3 +233,76 @@ async fn webhook_alone_keeps_its_own_firing_set() {
     assert_eq!(r.await.unwrap().unwrap().status(), 200);
     h.shutdown();
 }
+
+/// A TCP server that misbehaves on purpose: answers garbage, a 503, or
+/// accepts and never answers. (What a broken proxy in front of an
+/// Alertmanager does; the real server does not do this on demand.)
+async fn misbehaving(mode: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut s, _)) = l.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let reply: &[u8] = match mode {
+                "garbage" => b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n<html>oops</ht",
+                "503" => {
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nmaintenance"
+                }
+                _ => {
+                    held.push(s);
+                    continue;
+                }
+            };
+            let _ = s.write_all(reply).await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = LiveConfig::default();
+    for mode in ["garbage", "503", "hang"] {
+        cfg.alertmanagers
+            .push(cocpit::sources::config::AlertmanagerConfig {
+                name: mode.into(),
+                url: misbehaving(mode).await,
+                poll_interval: Dur(Duration::from_millis(200)),
+                cluster: None,
+                ack_window: Dur(Duration::from_secs(3600)),
+            });
+    }
+    let mut h = Headless::start(&dir.path().join("j.db"), "op", cfg)
+        .await
+        .unwrap();
+    let reason = |s: &State, n: &str| {
+        s.sources
+            .iter()
+            .find(|x| x.name == n && !x.up)
+            .map(|x| x.detail.clone())
+    };
+    let ticks = std::sync::atomic::AtomicUsize::new(0);
+    assert!(
+        h.until(Duration::from_secs(15), |s| {
+            ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            ["garbage", "503", "hang"]
+                .iter()
+                .all(|n| reason(s, n).is_some())
+        })
+        .await,
+        "{:?}",
+        h.state.sources
+    );
+    let g = reason(&h.state, "garbage").unwrap();
+    assert!(g.contains("not the expected JSON"), "{g}");
+    assert!(reason(&h.state, "503").unwrap().contains("HTTP 503"));
+    assert!(reason(&h.state, "hang").unwrap().contains("timed out"));
+    // The core kept handling messages while the hung request waited.
+    assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) > 3);
+    assert!(h.state.live.is_stale("hang"));
+    h.shutdown();
+}

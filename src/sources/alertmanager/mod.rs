@@ -149,16 +149,19 @@ pub async fn poll_member(
     with_status: bool,
 ) -> Result<MemberPoll, String> {
     let start = Instant::now();
-    let (alerts, silences) = tokio::join!(m.alerts(client), m.silences(client));
-    let status = if with_status {
-        Some(m.status(client).await?)
-    } else {
-        None
+    // Concurrently: a hung member costs one timeout per poll, not three.
+    let status = async {
+        if with_status {
+            m.status(client).await.map(Some)
+        } else {
+            Ok(None)
+        }
     };
+    let (alerts, silences, status) = tokio::join!(m.alerts(client), m.silences(client), status);
     Ok(MemberPoll {
         alerts: alerts?,
         silences: silences?,
-        status,
+        status: status?,
         latency: start.elapsed(),
     })
 }
