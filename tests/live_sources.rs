@@ -276,9 +276,17 @@ async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
                 ack_window: Dur(Duration::from_secs(3600)),
             });
     }
-    let mut h = Headless::start(&dir.path().join("j.db"), "op", cfg)
-        .await
-        .unwrap();
+    // Credentials in a URL must never reach the screen or the journal.
+    let closed = support::servers::free_port();
+    cfg.alertmanagers.push(cocpit::sources::config::AlertmanagerConfig {
+        name: "creds".into(),
+        url: format!("http://bob:s3cret-pw@127.0.0.1:{closed}"),
+        poll_interval: Dur(Duration::from_millis(200)),
+        cluster: None,
+        ack_window: Dur(Duration::from_secs(3600)),
+    });
+    let jpath = dir.path().join("j.db");
+    let mut h = Headless::start(&jpath, "op", cfg).await.unwrap();
     let reason = |s: &State, n: &str| {
         s.sources
             .iter()
@@ -304,5 +312,15 @@ async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
     // The core kept handling messages while the hung request waited.
     assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) > 3);
     assert!(h.state.live.is_stale("hang"));
+    let c = reason(&h.state, "creds").unwrap();
+    assert!(c.contains("connect"), "{c}");
+    h.pump(Duration::from_millis(300)).await;
     h.shutdown();
+    let mut dump = String::new();
+    cocpit::journal::Journal::open(&jpath)
+        .unwrap()
+        .for_each(|e| dump.push_str(&format!("{e:?}\n")))
+        .unwrap();
+    assert!(dump.contains("source.down"), "{dump}");
+    assert!(!dump.contains("s3cret-pw"), "{dump}");
 }
