@@ -524,3 +524,27 @@ fn group_by_service_lists_groups_worst_first_and_draws_group_rows() {
         "only on the group's first row"
     );
 }
+
+#[test]
+fn a_derived_ack_lost_on_the_way_to_the_journal_is_written_again_later() {
+    let mut c = Console::new(true);
+    let bob = c.silence("s-bob", "bob@jump2", "looking", Duration::hours(2));
+    assert_eq!(appended(&c.am_state(vec![bob.clone()])).len(), 1);
+    // The row never arrives (its batch failed). Soon after: not repeated.
+    assert!(appended(&c.am_state(vec![bob.clone()])).is_empty());
+    // Half a minute later it is written again.
+    let later = t0() + Duration::seconds(31);
+    let mut silenced_by = HashMap::new();
+    silenced_by.insert("fp1".to_string(), vec!["s-bob".to_string()]);
+    let out = app::update(
+        &mut c.state,
+        Msg::Live(LiveMsg::AmState(AmState {
+            source: "prod".into(),
+            silences: vec![bob],
+            silenced_by,
+            ..AmState::default()
+        })),
+        later,
+    );
+    assert_eq!(appended(&out).len(), 1);
+}

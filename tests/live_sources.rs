@@ -278,13 +278,14 @@ async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
     }
     // Credentials in a URL must never reach the screen or the journal.
     let closed = support::servers::free_port();
-    cfg.alertmanagers.push(cocpit::sources::config::AlertmanagerConfig {
-        name: "creds".into(),
-        url: format!("http://bob:s3cret-pw@127.0.0.1:{closed}"),
-        poll_interval: Dur(Duration::from_millis(200)),
-        cluster: None,
-        ack_window: Dur(Duration::from_secs(3600)),
-    });
+    cfg.alertmanagers
+        .push(cocpit::sources::config::AlertmanagerConfig {
+            name: "creds".into(),
+            url: format!("http://bob:s3cret-pw@127.0.0.1:{closed}"),
+            poll_interval: Dur(Duration::from_millis(200)),
+            cluster: None,
+            ack_window: Dur(Duration::from_secs(3600)),
+        });
     let jpath = dir.path().join("j.db");
     let mut h = Headless::start(&jpath, "op", cfg).await.unwrap();
     let reason = |s: &State, n: &str| {

@@ -33,6 +33,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// committed yet: do not derive an ack from it (that would journal the same
 /// ack twice).
 const OWN_SILENCE_GRACE: Duration = Duration::seconds(10);
+/// How long a derived ack / unack is assumed to be on its way to the board.
+const REPORTED_TTL: Duration = Duration::seconds(30);
 
 /// What a live source tells the core besides snapshots, metrics and health.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,8 +212,10 @@ pub struct Live {
     pub show_targets: bool,
     flows: HashMap<u64, Flow>,
     /// What the leader last journaled as the ack silence of an alarm (not
-    /// yet seen back on the board): `None` = journaled an unack.
-    reported: HashMap<String, Option<String>>,
+    /// yet seen back on the board): `None` = journaled an unack. Entries
+    /// older than [`REPORTED_TTL`] are forgotten, so a row lost to a failed
+    /// journal write is written again rather than never.
+    reported: HashMap<String, (Option<String>, DateTime<Utc>)>,
     /// Silence ids with an extend / expire call out.
     in_flight: HashSet<String>,
     /// MTTA / MTTR over the alarms raised in the last [`SHIFT`].
@@ -610,10 +614,13 @@ pub fn on_committed(
             })]
         }
         // Upkeep flows never wait on a commit.
-        other => {
-            tracing::debug!("unexpected commit for {other:?}");
-            Vec::new()
-        }
+        // Upkeep flows (extend / expire) are answered by the Alertmanager,
+        // never by the journal.
+        Flow::AckCall { .. }
+        | Flow::SilenceCall { .. }
+        | Flow::UnackCall { .. }
+        | Flow::Extend { .. }
+        | Flow::Expire { .. } => Vec::new(),
     };
     Some(out)
 }
@@ -791,8 +798,8 @@ fn on_am_done(state: &mut State, token: u64, result: Result<String, String>) -> 
             );
             vec![Effect::Append(vec![ev])]
         }
-        (other, _) => {
-            tracing::debug!("unexpected Alertmanager answer for {other:?}");
+        // Intents are answered by the journal, not the Alertmanager.
+        (Flow::AckIntent { .. } | Flow::UnackIntent { .. } | Flow::SilenceIntent { .. }, _) => {
             Vec::new()
         }
     }
@@ -912,7 +919,13 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             _ => active.first().copied(),
         };
         // Settle the de-duplication memory once the board shows it.
-        if let Some(r) = state.live.reported.get(fp)
+        let reported_now = state
+            .live
+            .reported
+            .get(fp)
+            .filter(|(_, at)| now - *at < REPORTED_TTL)
+            .map(|(r, _)| r.clone());
+        if let Some(r) = &reported_now
             && *r == board_sid
         {
             reported.push((fp.to_string(), None));
@@ -924,7 +937,7 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             let own_and_young = (s.is_cocpit_ack()
                 || s.comment.starts_with(silence::SILENCE_PREFIX))
                 && now - s.starts_at < OWN_SILENCE_GRACE;
-            if own_and_young || state.live.reported.get(fp) == Some(&Some(s.id.clone())) {
+            if own_and_young || reported_now == Some(Some(s.id.clone())) {
                 continue;
             }
             appends.push(NewEvent::new(
@@ -945,7 +958,7 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             && !active.iter().any(|s| &s.id == id)
         {
             // The ack's silence ended (expired elsewhere, or ran out).
-            if state.live.reported.get(fp) == Some(&None) {
+            if reported_now == Some(None) {
                 continue;
             }
             let old = view.silences.get(id);
@@ -998,7 +1011,7 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
                 state.live.reported.remove(&fp);
             }
             Some(r) => {
-                state.live.reported.insert(fp, r);
+                state.live.reported.insert(fp, (r, now));
             }
         }
     }
