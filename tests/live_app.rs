@@ -548,3 +548,40 @@ fn a_derived_ack_lost_on_the_way_to_the_journal_is_written_again_later() {
     );
     assert_eq!(appended(&out).len(), 1);
 }
+
+fn screen(state: &State, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| cocpit::ui::render(f, state)).unwrap();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| term.backend().buffer()[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn detail_shows_silences_and_a_stale_source() {
+    let mut c = Console::new(false);
+    let bob = c.silence(
+        "5e1f-aa",
+        "bob@jump2",
+        "disk swap \u{1b}[2J",
+        Duration::hours(2),
+    );
+    c.am_state(vec![bob]);
+    c.send(Msg::Live(LiveMsg::Stale {
+        source: "prod".into(),
+        stale: true,
+    }));
+    c.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let s = screen(&c.state, 140, 40);
+    assert!(s.contains("Silences"), "{s}");
+    assert!(s.contains("5e1f by bob@jump2"), "{s}");
+    assert!(s.contains("␛[2J"), "outside text is inert: {s}");
+    assert!(s.contains("⚠ STALE: prod is down"), "{s}");
+    assert!(s.contains("STALE "), "the table marks it too: {s}");
+    assert!(s.contains("stale (source down): prod"), "{s}");
+}

@@ -166,6 +166,27 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
         st,
     ));
 
+    // Every silence muting it on its Alertmanager, whoever made it.
+    let silences = state
+        .live
+        .silences_for(&alarm.observed.source, alarm.fingerprint());
+    if !silences.is_empty() {
+        out.push(Line::raw(""));
+        out.push(heading("Silences", st));
+        for s in silences {
+            let mut v = format!(
+                "▸ {} by {} until {}",
+                inert(crate::domain::board::short_id(&s.id)),
+                inert(&s.created_by),
+                stamp(s.ends_at)
+            );
+            if !s.comment.is_empty() {
+                v.push_str(&format!(": {}", inert(&s.comment)));
+            }
+            out.push(Line::styled(v, text));
+        }
+    }
+
     // Links first: the runbook is what an operator opens next.
     out.push(Line::raw(""));
     out.push(heading("Annotations", st));
