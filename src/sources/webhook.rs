@@ -99,14 +99,22 @@ pub async fn spawn(
     hints: Vec<AmHandle>,
     tx: mpsc::Sender<Msg>,
 ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
-    let token = cfg.resolve_token().map_err(std::io::Error::other)?;
+    let token = cfg
+        .resolve_token()
+        .map_err(std::io::Error::other)?
+        .filter(|t| !t.is_empty());
+    // Off the loopback anyone on the network could raise alarms: not
+    // without a token.
+    if !cfg.listen.ip().is_loopback() && token.is_none() {
+        return Err(std::io::Error::other(format!(
+            "refusing to listen on {} without a token (set [webhook] token or token_file)",
+            cfg.listen
+        )));
+    }
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
-    if !addr.ip().is_loopback() {
-        tracing::warn!("webhook receiver listens on non-loopback {addr}");
-    }
     let shared = Arc::new(Shared {
-        token: token.filter(|t| !t.is_empty()),
+        token,
         hints,
         tx: tx.clone(),
         firing: Mutex::new(BTreeMap::new()),
@@ -272,6 +280,21 @@ mod tests {
             .unwrap()
             .replace("\"version\": \"4\"", "\"version\": \"3\"");
         assert!(parse(v3.as_bytes()).unwrap_err().contains("version"));
+    }
+
+    #[tokio::test]
+    async fn no_open_port_off_loopback_without_a_token() {
+        let (tx, _rx) = mpsc::channel(8);
+        let cfg = WebhookConfig::on("0.0.0.0:0".parse().unwrap());
+        let e = spawn(&cfg, Vec::new(), tx.clone()).await.unwrap_err();
+        assert!(e.to_string().contains("without a token"), "{e}");
+        let ok = WebhookConfig {
+            token: Some("t".into()),
+            ..WebhookConfig::on("127.0.0.1:0".parse().unwrap())
+        };
+        let (addr, task) = spawn(&ok, Vec::new(), tx).await.unwrap();
+        assert!(addr.ip().is_loopback());
+        task.abort();
     }
 
     #[test]
