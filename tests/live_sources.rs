@@ -120,6 +120,8 @@ async fn prometheus_feeds_and_targets() {
         .map(|c| c.symbol())
         .collect();
     assert!(screen.contains("Targets (1 up, 1 down)"), "{screen}");
+    assert!(screen.contains(" Sources "), "{screen}");
+    assert!(screen.contains("● up   prom"), "{screen}");
     h.shutdown();
 }
 

@@ -278,7 +278,7 @@ pub const KEYMAP: &[Binding] = &[
         In(View::Monitor),
         &[k('t')],
         Action::ToggleTargets,
-        "show / hide Prometheus targets",
+        "show / hide sources and Prometheus targets",
     ),
     bind(
         In(View::Log),

@@ -1,5 +1,7 @@
-//! Prometheus targets (`t` in the Monitor view): one row per scrape target
-//! with its health, last scrape and last error, down targets first.
+//! Sources and Prometheus targets (`t` in the Monitor view): every source's
+//! health (up/down, age of its last success, latency, the reason it is
+//! down), then one row per scrape target with its health, last scrape and
+//! last error, down ones first.
 
 use crate::app::State;
 use crate::ui::style::Styles;
@@ -11,6 +13,69 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let rows = (state.sources.len() as u16 + 2).min(area.height / 2);
+    let (top, area) = if rows >= 3 {
+        let top = Rect {
+            height: rows,
+            ..area
+        };
+        let rest = Rect {
+            y: area.y + rows,
+            height: area.height - rows,
+            ..area
+        };
+        (Some(top), rest)
+    } else {
+        (None, area)
+    };
+    if let Some(top) = top {
+        sources(frame, top, state, st);
+    }
+    targets(frame, area, state, st);
+}
+
+fn sources(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let block = Block::bordered()
+        .border_style(st.border())
+        .title(Line::styled(" Sources ", st.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut list: Vec<_> = state.sources.iter().collect();
+    list.sort_by_key(|s| (s.up, s.name.clone()));
+    let w = inner.width as usize;
+    let lines: Vec<Line> = list
+        .iter()
+        .map(|s| {
+            let (mark, style) = if s.up {
+                ("● up  ", st.ok())
+            } else {
+                ("✗ DOWN", st.error())
+            };
+            let last = s
+                .last_ok
+                .map(|t| format!("ok {} ago", age(t, state.now)))
+                .unwrap_or_else(|| "never ok".into());
+            let latency = s.latency_ms.map(|l| format!("{l}ms")).unwrap_or_default();
+            let lead = format!(
+                " {mark} {:<20} {:>12} {:>7}  ",
+                cell(&s.name, 20),
+                last,
+                latency
+            );
+            let rest = w.saturating_sub(lead.chars().count());
+            Line::from(vec![
+                Span::styled(lead, style),
+                Span::styled(
+                    cell(&s.detail, rest),
+                    if s.up { st.dim() } else { st.warning() },
+                ),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn targets(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let all: Vec<_> = state
         .live
         .targets
