@@ -272,12 +272,11 @@ async fn an_amtool_silence_shows_up_as_an_ack_by_its_author() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_alert_posted_with_ends_at_in_the_past_resolves() {
+async fn an_alert_posted_with_ends_at_in_the_past_resolves_and_its_ack_silence_expires() {
     let am = Alertmanager::start(None);
     let dir = tempfile::tempdir().unwrap();
-    let mut h = Headless::start(&dir.path().join("j.db"), OPERATOR, live(&am))
-        .await
-        .unwrap();
+    let jpath = dir.path().join("j.db");
+    let mut h = Headless::start(&jpath, OPERATOR, live(&am)).await.unwrap();
     let labels = json!({"alertname": "ManualAlert", "service": "payments", "severity": "critical", "instance": "manual-01"});
     post_alerts(
         &am,
@@ -289,6 +288,19 @@ async fn an_alert_posted_with_ends_at_in_the_past_resolves() {
             .is_some())
             .await
     );
+    // Ack it first: the ack silence must go when the alarm resolves.
+    select(&mut h, "ManualAlert");
+    h.key(KeyCode::Char('a'));
+    assert!(
+        h.until(Duration::from_secs(10), |s| {
+            firing_named(s, "ManualAlert").is_some_and(|a| a.ack.is_some()) && s.pending.is_empty()
+        })
+        .await
+    );
+    let sid = firing_named(&h.state, "ManualAlert")
+        .and_then(|a| a.ack.as_ref())
+        .and_then(|k| k.silence_id.clone())
+        .unwrap();
     let ends = (Utc::now() - CDuration::seconds(1)).to_rfc3339();
     post_alerts(&am, json!([{"labels": labels, "endsAt": ends}])).await;
     assert!(
@@ -300,6 +312,33 @@ async fn an_alert_posted_with_ends_at_in_the_past_resolves() {
         .await,
         "the alarm never resolved"
     );
+    // The leader expires cocpit's ack silence of a resolved alarm.
+    let mut state = String::new();
+    for _ in 0..40 {
+        h.pump(Duration::from_millis(250)).await;
+        let all = silences(&am).await;
+        state = all
+            .iter()
+            .find(|s| s["id"] == sid.as_str())
+            .map(|s| s["status"]["state"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default();
+        if state == "expired" {
+            break;
+        }
+    }
+    assert_eq!(state, "expired");
+    // … and journals it (the row comes back through the tailer).
+    assert!(
+        h.until(Duration::from_secs(5), |s| {
+            s.board.iter().any(|a| {
+                a.name() == "ManualAlert" && a.timeline.iter().any(|e| e.kind == "silence.expired")
+            })
+        })
+        .await
+    );
+    let kinds: Vec<String> = journal_kinds(&jpath).into_iter().map(|k| k.0).collect();
+    assert!(kinds.contains(&"silence.expired".to_string()), "{kinds:?}");
+    assert!(!kinds.contains(&"alarm.unacked".to_string()), "{kinds:?}");
     h.shutdown();
 }
 

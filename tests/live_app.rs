@@ -585,3 +585,25 @@ fn detail_shows_silences_and_a_stale_source() {
     assert!(s.contains("STALE "), "the table marks it too: {s}");
     assert!(s.contains("stale (source down): prod"), "{s}");
 }
+
+#[test]
+fn an_alert_leaving_the_list_does_not_unack_while_its_silence_runs() {
+    let mut c = Console::new(true);
+    c.journal(vec![NewEvent::new(
+        t0(),
+        ME,
+        EventKind::AlarmAcked,
+        "fp1",
+        serde_json::json!({"silence_id": "sil-1", "comment": "cocpit-ack 1"}),
+    )]);
+    let s = c.silence("sil-1", ME, "cocpit-ack 1", Duration::minutes(50));
+    // The alert resolved on the Alertmanager: nothing is muted any more,
+    // but the silence is still active.
+    let out = c.send(Msg::Live(LiveMsg::AmState(AmState {
+        source: "prod".into(),
+        silences: vec![s],
+        silenced_by: HashMap::new(),
+        ..AmState::default()
+    })));
+    assert!(appended(&out).is_empty(), "{out:?}");
+}

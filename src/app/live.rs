@@ -914,8 +914,15 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
         let active = state.live.silences_for(source, fp);
         let board_sid = a.ack.as_ref().and_then(|k| k.silence_id.clone());
         let acked_locally = a.ack.is_some() && board_sid.is_none();
-        let want: Option<&Silence> = match &board_sid {
-            Some(id) if active.iter().any(|s| &s.id == id) => None,
+        // Whether the ack's own silence still runs is the silence's business,
+        // not the alert's: an alert that just left the Alertmanager's list
+        // (resolving) is muted by nothing, yet its ack silence is still there.
+        let ack_silence = board_sid
+            .as_ref()
+            .and_then(|id| view.silences.get(id))
+            .filter(|s| s.is_active());
+        let want: Option<&Silence> = match (&board_sid, ack_silence) {
+            (Some(_), Some(_)) => None,
             _ => active.first().copied(),
         };
         // Settle the de-duplication memory once the board shows it.
@@ -955,7 +962,7 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             ));
             reported.push((fp.to_string(), Some(Some(s.id.clone()))));
         } else if let Some(id) = &board_sid
-            && !active.iter().any(|s| &s.id == id)
+            && ack_silence.is_none()
         {
             // The ack's silence ended (expired elsewhere, or ran out).
             if reported_now == Some(None) {
@@ -979,7 +986,7 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             ));
             reported.push((fp.to_string(), Some(None)));
         } else if let Some(id) = &board_sid
-            && let Some(s) = active.iter().find(|s| &s.id == id)
+            && let Some(s) = ack_silence
             && s.is_cocpit_ack()
             && s.ends_at - now < window / 3
             && !state.live.in_flight.contains(id)
