@@ -577,3 +577,65 @@ async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() 
     assert_eq!(acks, 1);
     h.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_silence_is_extended_while_the_alarm_fires() {
+    let am = Alertmanager::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let jpath = dir.path().join("j.db");
+    let mut cfg = live(&am);
+    // A short window so the test sees an extension: cocpit extends when a
+    // third of the window is left.
+    cfg.alertmanagers[0].ack_window = Dur(Duration::from_secs(6));
+    let mut h = Headless::start(&jpath, OPERATOR, cfg).await.unwrap();
+    post_alerts(
+        &am,
+        json!([{"labels": {"alertname": "LongFire", "severity": "major"}}]),
+    )
+    .await;
+    assert!(
+        h.until(Duration::from_secs(10), |s| firing_named(s, "LongFire")
+            .is_some())
+            .await
+    );
+    select(&mut h, "LongFire");
+    h.key(KeyCode::Char('a'));
+    assert!(
+        h.until(Duration::from_secs(10), |s| {
+            firing_named(s, "LongFire").is_some_and(|a| a.ack.is_some()) && s.pending.is_empty()
+        })
+        .await
+    );
+    let first = firing_named(&h.state, "LongFire")
+        .unwrap()
+        .ack
+        .clone()
+        .unwrap();
+    let first_end = first.until.unwrap();
+    // Past the original end, the alarm is still acked, by a silence that
+    // still runs on the Alertmanager.
+    assert!(
+        h.until(Duration::from_secs(15), |s| {
+            firing_named(s, "LongFire")
+                .is_some_and(|a| a.timeline.iter().any(|e| e.kind == "silence.extended"))
+        })
+        .await,
+        "never extended"
+    );
+    h.pump(Duration::from_secs(3)).await;
+    assert!(Utc::now() > first_end, "waited past the first end");
+    let a = firing_named(&h.state, "LongFire").unwrap();
+    let ack = a.ack.clone().expect("still acked");
+    assert!(ack.until.unwrap() > first_end);
+    let sid = ack.silence_id.unwrap();
+    let all = silences(&am).await;
+    let s = all.iter().find(|s| s["id"] == sid.as_str()).unwrap();
+    assert_eq!(s["status"]["state"], "active");
+    assert!(
+        !journal_kinds(&jpath)
+            .iter()
+            .any(|(k, _, _)| k == "alarm.unacked"),
+        "an extension is not an unack"
+    );
+    h.shutdown();
+}
