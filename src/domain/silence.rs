@@ -94,6 +94,15 @@ pub fn comment_event_id(comment: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// What a person wrote in a silence comment: the note after
+/// `cocpit-ack N: ` (empty for a bare `cocpit-ack N`), else all of it.
+pub fn note_of(comment: &str) -> &str {
+    if comment_event_id(comment).is_none() {
+        return comment;
+    }
+    comment.split_once(": ").map(|(_, n)| n).unwrap_or("")
+}
+
 /// Parse `30s`, `15m`, `2h`, `1d`, `1h30m` (what `s` asks for). Plain
 /// digits are minutes, the unit an operator means when silencing.
 pub fn parse_duration(s: &str) -> Option<chrono::Duration> {
@@ -147,6 +156,10 @@ mod tests {
         assert_eq!(comment_event_id("ACK! karma"), None);
         assert!(is_cocpit_ack("cocpit-ack 1"));
         assert!(!is_cocpit_ack("cocpit-silence 1: x"));
+        assert_eq!(note_of("cocpit-ack 42: on it"), "on it");
+        assert_eq!(note_of("cocpit-ack 42"), "");
+        assert_eq!(note_of("cocpit-silence 7: db: maint"), "db: maint");
+        assert_eq!(note_of("ACK! karma: x"), "ACK! karma: x");
     }
 
     #[test]

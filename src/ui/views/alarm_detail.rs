@@ -54,7 +54,9 @@ fn ack_line<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Line<'a> {
                 clock(a.at),
                 age(a.at, state.now)
             );
-            if let Some(c) = a.comment.as_deref().filter(|c| !c.is_empty()) {
+            // cocpit's own silence comments carry an event id: show the note.
+            let note = a.comment.as_deref().map(crate::domain::silence::note_of);
+            if let Some(c) = note.filter(|c| !c.is_empty()) {
                 v.push_str(&format!(": {}", inert(c)));
             }
             if let Some(id) = &a.silence_id {
