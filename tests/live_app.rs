@@ -607,3 +607,21 @@ fn an_alert_leaving_the_list_does_not_unack_while_its_silence_runs() {
     })));
     assert!(appended(&out).is_empty(), "{out:?}");
 }
+
+#[test]
+fn a_repeating_source_error_is_journaled_once_per_ten_minutes() {
+    let mut c = Console::new(true);
+    let err = |reason: &str| {
+        Msg::Live(LiveMsg::SourceError {
+            source: "prom".into(),
+            reason: reason.into(),
+        })
+    };
+    assert_eq!(appended(&c.send(err("feed cpu: bad_data"))).len(), 1);
+    assert!(appended(&c.send(err("feed cpu: bad_data"))).is_empty());
+    assert_eq!(appended(&c.send(err("feed mem: bad_data"))).len(), 1);
+    let later = t0() + Duration::minutes(11);
+    let out = app::update(&mut c.state, err("feed cpu: bad_data"), later);
+    assert_eq!(appended(&out).len(), 1);
+    assert_eq!(appended(&out)[0].kind, "source.error");
+}

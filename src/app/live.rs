@@ -33,6 +33,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// committed yet: do not derive an ack from it (that would journal the same
 /// ack twice).
 const OWN_SILENCE_GRACE: Duration = Duration::seconds(10);
+/// The same source error is journaled at most once in this long.
+const REPEAT_ERROR: Duration = Duration::minutes(10);
 /// How long a derived ack / unack is assumed to be on its way to the board.
 const REPORTED_TTL: Duration = Duration::seconds(30);
 
@@ -218,6 +220,8 @@ pub struct Live {
     reported: HashMap<String, (Option<String>, DateTime<Utc>)>,
     /// Silence ids with an extend / expire call out.
     in_flight: HashSet<String>,
+    /// Source errors journaled recently, by (source, reason).
+    errors: HashMap<(String, String), DateTime<Utc>>,
     /// MTTA / MTTR over the alarms raised in the last [`SHIFT`].
     pub shift: crate::domain::stats::ShiftStats,
     /// Board generation and time the shift stats were computed for.
@@ -296,6 +300,20 @@ pub fn update(state: &mut State, msg: LiveMsg) -> Vec<Effect> {
             if !state.ingest_leader {
                 return Vec::new();
             }
+            // A bad feed query or a misconfigured sender repeats the same
+            // error every poll: journal it once per REPEAT_ERROR.
+            let now = state.now;
+            let key = (source.clone(), reason.clone());
+            if state
+                .live
+                .errors
+                .get(&key)
+                .is_some_and(|at| now - *at < REPEAT_ERROR)
+            {
+                return Vec::new();
+            }
+            state.live.errors.retain(|_, at| now - *at < REPEAT_ERROR);
+            state.live.errors.insert(key, now);
             let ev = NewEvent::new(
                 state.now,
                 state.session.source_actor(&source),
