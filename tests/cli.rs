@@ -151,3 +151,23 @@ fn the_console_needs_a_terminal_and_writes_nothing_without_one() {
         "no journal created by a console that never started"
     );
 }
+
+#[test]
+fn bad_live_source_settings_are_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let out = cocpit(home.path(), &["--alertmanager", "ftp://127.0.0.1:9093"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("scheme"), "{err}");
+
+    let cfg = home.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[[alertmanager]]\nname = \"a\"\nurl = \"http://127.0.0.1:1\"\npoll = \"2s\"\n",
+    )
+    .unwrap();
+    let out = cocpit(home.path(), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.toml") && err.contains("poll"), "{err}");
+}
