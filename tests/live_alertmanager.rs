@@ -639,3 +639,41 @@ async fn an_ack_silence_is_extended_while_the_alarm_fires() {
     );
     h.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alertmanagers_webhook_makes_cocpit_poll_at_once() {
+    let hook_port = support::servers::free_port();
+    let am = Alertmanager::start(Some(&format!("http://127.0.0.1:{hook_port}/alertmanager")));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = live(&am);
+    // Polling alone would take a minute: the webhook must be what brings it.
+    cfg.alertmanagers[0].poll_interval = Dur(Duration::from_secs(60));
+    cfg.webhook = Some(WebhookConfig::on(
+        format!("127.0.0.1:{hook_port}").parse().unwrap(),
+    ));
+    let mut h = Headless::start(&dir.path().join("j.db"), OPERATOR, cfg)
+        .await
+        .unwrap();
+    // Let the first (immediate) poll pass, empty.
+    h.pump(Duration::from_millis(500)).await;
+    assert!(h.state.board.is_empty());
+    post_alerts(
+        &am,
+        json!([{"labels": {"alertname": "Pushed", "service": "edge", "severity": "critical"}}]),
+    )
+    .await;
+    assert!(
+        h.until(Duration::from_secs(15), |s| firing_named(s, "Pushed")
+            .is_some())
+            .await,
+        "the webhook hint did not trigger a poll"
+    );
+    let hook = h
+        .state
+        .sources
+        .iter()
+        .find(|s| s.name == "webhook")
+        .unwrap();
+    assert!(hook.detail.contains("firing"), "{hook:?}");
+    h.shutdown();
+}
