@@ -386,8 +386,17 @@ async fn a_stopped_alertmanager_is_down_and_recovers_without_a_restart() {
             .await,
         "never recovered"
     );
-    // The restarted Alertmanager lost its alerts (no Prometheus re-sends
-    // here); post again, as Prometheus would on its next evaluation.
+    // The restarted Alertmanager lost its alerts (they live in memory) until
+    // Prometheus sends them again: not a reason to resolve them.
+    h.pump(Duration::from_millis(1500)).await;
+    assert!(firing_named(&h.state, "Survivor").is_some());
+    assert!(
+        !journal_kinds(&jpath)
+            .iter()
+            .any(|(k, _, _)| k == "alarm.resolved"),
+        "a restart resolved the alarm"
+    );
+    // Post again, as Prometheus does on its next evaluation.
     post_alerts(
         &am,
         json!([{"labels": {"alertname": "Survivor", "severity": "warning"}, "endsAt": until}]),

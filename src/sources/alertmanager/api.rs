@@ -197,6 +197,9 @@ pub struct Status {
     pub cluster: Cluster,
     #[serde(default)]
     pub version_info: Option<VersionInfo>,
+    /// When this Alertmanager process started.
+    #[serde(default)]
+    pub uptime: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -324,6 +327,7 @@ mod tests {
         assert_eq!(s.cluster.status, "disabled");
         assert_eq!(s.cluster.peers.map(|p| p.len()), Some(0));
         assert_eq!(s.version_info.unwrap().version, "0.25.0");
+        assert_eq!(s.uptime, Some(at("2026-11-25T15:48:36.518Z")));
     }
 
     #[test]

@@ -36,6 +36,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Status (cluster, peers, version) changes rarely: ask every Nth poll.
 const STATUS_EVERY: u32 = 5;
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// A restarted Alertmanager has lost its alerts (they live in memory) until
+/// Prometheus sends them again (its resend delay is 1 m by default). For
+/// this long after its start, alarms it no longer lists are kept firing
+/// rather than resolved — resolving them would clear their owners and start
+/// new occurrences a minute later. Alerts it lists as resolved still resolve.
+pub const RESTART_GRACE: chrono::Duration = chrono::Duration::seconds(90);
 
 /// An HTTP client for Alertmanager requests (no proxies from the
 /// environment: the monitoring stack is reached directly).
@@ -166,6 +172,31 @@ pub async fn poll_member(
     })
 }
 
+/// Keep `previous` alarms the Alertmanager does not list at all while
+/// every answering member started less than [`RESTART_GRACE`] ago (see
+/// there). `present` = every fingerprint listed, firing or not.
+pub fn carry_over_restart(
+    firing: &mut Vec<ObservedAlarm>,
+    previous: &HashMap<String, ObservedAlarm>,
+    present: &std::collections::HashSet<String>,
+    uptimes: &[Option<DateTime<Utc>>],
+    now: DateTime<Utc>,
+) {
+    let fresh = !uptimes.is_empty()
+        && uptimes
+            .iter()
+            .all(|u| u.is_some_and(|u| now - u < RESTART_GRACE));
+    if !fresh {
+        return;
+    }
+    for (fp, obs) in previous {
+        if !present.contains(fp) {
+            firing.push(obs.clone());
+        }
+    }
+    firing.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+}
+
 /// Merge the members' answers: alerts by fingerprint (firing at `now`),
 /// silences by id. Returns the firing alarms and the silence state.
 pub fn merge(
@@ -293,8 +324,11 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
     let mut last_status: Vec<Option<Status>> = vec![None; h.members.len()];
     let mut cycle: u32 = 0;
     let mut was_stale = false;
+    let mut previous: HashMap<String, ObservedAlarm> = HashMap::new();
     loop {
-        let with_status = cycle.is_multiple_of(STATUS_EVERY);
+        // Ask for the status at once after an outage: the member may have
+        // restarted (see RESTART_GRACE).
+        let with_status = cycle.is_multiple_of(STATUS_EVERY) || was_stale;
         cycle = cycle.wrapping_add(1);
         let polls = futures::future::join_all(
             h.members
@@ -304,6 +338,7 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
         .await;
         let now = Utc::now();
         let mut ok = Vec::new();
+        let mut uptimes = Vec::new();
         let mut health: Vec<SourceStatus> = Vec::new();
         for (i, r) in polls.iter().enumerate() {
             match r {
@@ -311,6 +346,7 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
                     if let Some(s) = &p.status {
                         last_status[i] = Some(s.clone());
                     }
+                    uptimes.push(last_status[i].as_ref().and_then(|s| s.uptime));
                     health.push(trackers[i].ok(now, p.latency, detail(p, last_status[i].as_ref())));
                     ok.push(p);
                 }
@@ -323,7 +359,16 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
         let stale = ok.is_empty();
         let mut msgs = Vec::new();
         if !stale {
-            let (firing, mut am) = merge(&h.source, &ok, now);
+            let (mut firing, mut am) = merge(&h.source, &ok, now);
+            let present: std::collections::HashSet<String> = ok
+                .iter()
+                .flat_map(|p| p.alerts.iter().map(|a| a.fingerprint.clone()))
+                .collect();
+            carry_over_restart(&mut firing, &previous, &present, &uptimes, now);
+            previous = firing
+                .iter()
+                .map(|o| (o.fingerprint.clone(), o.clone()))
+                .collect();
             let st = last_status.iter().flatten().next();
             am.cluster = ClusterInfo {
                 status: st
@@ -392,6 +437,42 @@ mod tests {
             status: None,
             latency: Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn a_freshly_restarted_alertmanager_does_not_resolve_what_it_forgot() {
+        let now: DateTime<Utc> = "2026-01-01T00:30:00Z".parse().unwrap();
+        let (prev, _) = merge(
+            "p",
+            &[&poll(
+                r#"[{"labels":{"alertname":"A"},"fingerprint":"1","startsAt":"2026-01-01T00:00:00Z"},
+                    {"labels":{"alertname":"B"},"fingerprint":"2","startsAt":"2026-01-01T00:00:00Z"}]"#,
+            )],
+            now,
+        );
+        let previous: HashMap<String, ObservedAlarm> = prev
+            .into_iter()
+            .map(|o| (o.fingerprint.clone(), o))
+            .collect();
+        // After the restart it lists B as resolved and does not know A.
+        let after = poll(
+            r#"[{"labels":{"alertname":"B"},"fingerprint":"2","startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T00:29:00Z"}]"#,
+        );
+        let present = ["2".to_string()].into_iter().collect();
+        let fresh = Some(now - chrono::Duration::seconds(20));
+        let (mut firing, _) = merge("p", &[&after], now);
+        carry_over_restart(&mut firing, &previous, &present, &[fresh], now);
+        let fps: Vec<&str> = firing.iter().map(|o| o.fingerprint.as_str()).collect();
+        assert_eq!(fps, ["1"], "A kept, B resolved");
+        // An Alertmanager up for long: what it does not list is gone.
+        let old = Some(now - chrono::Duration::minutes(10));
+        let (mut firing, _) = merge("p", &[&after], now);
+        carry_over_restart(&mut firing, &previous, &present, &[old], now);
+        assert!(firing.is_empty());
+        // Status unknown: no guessing.
+        let (mut firing, _) = merge("p", &[&after], now);
+        carry_over_restart(&mut firing, &previous, &present, &[None], now);
+        assert!(firing.is_empty());
     }
 
     #[test]
