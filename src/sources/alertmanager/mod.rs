@@ -1,7 +1,7 @@
 //! The Alertmanager source: one tokio task per cluster (a lone
 //! Alertmanager is a cluster of one) polls every member's
-//! `/api/v2/alerts` and `/api/v2/silences` (and now and then
-//! `/api/v2/status`), merges them by fingerprint — alerts are not gossiped,
+//! `/api/v2/alerts`, `/api/v2/silences` and `/api/v2/status`
+//! concurrently, merges them by fingerprint — alerts are not gossiped,
 //! every Prometheus sends to every peer — and reports:
 //!
 //! - `Msg::Snapshot` with the complete firing set (the core journals only
@@ -33,8 +33,6 @@ use tokio::task::JoinHandle;
 /// Per-request timeout: a hung Alertmanager must not hold the poll.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Status (cluster, peers, version) changes rarely: ask every Nth poll.
-const STATUS_EVERY: u32 = 5;
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// A restarted Alertmanager has lost its alerts (they live in memory) until
 /// Prometheus sends them again (its resend delay is 1 m by default). For
@@ -322,20 +320,18 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
         .collect();
     let mut backoff = Backoff::new(Duration::from_millis(500), BACKOFF_CAP);
     let mut last_status: Vec<Option<Status>> = vec![None; h.members.len()];
+    // Members seen to restart (their start time changed) while we watched.
+    let mut restarted: Vec<bool> = vec![false; h.members.len()];
     let mut cycle: u32 = 0;
     let mut was_stale = false;
     let mut previous: HashMap<String, ObservedAlarm> = HashMap::new();
     loop {
-        // Ask for the status at once after an outage: the member may have
-        // restarted (see RESTART_GRACE).
-        let with_status = cycle.is_multiple_of(STATUS_EVERY) || was_stale;
         cycle = cycle.wrapping_add(1);
-        let polls = futures::future::join_all(
-            h.members
-                .iter()
-                .map(|m| poll_member(m, &h.client, with_status)),
-        )
-        .await;
+        // The status every time: its `uptime` is how a restart (which empties
+        // the Alertmanager's alert list) is told from alerts resolving.
+        let polls =
+            futures::future::join_all(h.members.iter().map(|m| poll_member(m, &h.client, true)))
+                .await;
         let now = Utc::now();
         let mut ok = Vec::new();
         let mut uptimes = Vec::new();
@@ -344,9 +340,20 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
             match r {
                 Ok(p) => {
                     if let Some(s) = &p.status {
+                        let before = last_status[i].as_ref().and_then(|s| s.uptime);
+                        if before.is_some() && before != s.uptime {
+                            restarted[i] = true;
+                        }
                         last_status[i] = Some(s.clone());
                     }
-                    uptimes.push(last_status[i].as_ref().and_then(|s| s.uptime));
+                    // Only a restart seen while watching earns the grace: a
+                    // freshly started Alertmanager at our own start has
+                    // nothing we could have lost.
+                    uptimes.push(if restarted[i] {
+                        last_status[i].as_ref().and_then(|s| s.uptime)
+                    } else {
+                        None
+                    });
                     health.push(trackers[i].ok(now, p.latency, detail(p, last_status[i].as_ref())));
                     ok.push(p);
                 }
