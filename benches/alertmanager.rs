@@ -2,8 +2,8 @@
 //! 0.25 on a free loopback port), then, in one run and interleaved so each
 //! sees the same machine state:
 //!
-//! - cocpit's full cycle: GET /api/v2/alerts + /api/v2/silences (as the
-//!   poller does, concurrently), parse, merge, and the ingest diff into
+//! - cocpit's full cycle: GET /api/v2/alerts + /api/v2/silences +
+//!   /api/v2/status (as the poller does, concurrently), parse, merge, and the ingest diff into
 //!   journal events (a steady-state cycle: nothing changed);
 //! - `amtool alert query -o json` (process start, fetch, parse, print);
 //! - `curl -s -o /dev/null` of /api/v2/alerts (a bare HTTP fetch);
@@ -158,7 +158,7 @@ fn main() {
     let mut ingest = Ingest::default();
     let first = Instant::now();
     let events = rt.block_on(async {
-        let p = alertmanager::poll_member(&member, &client, false)
+        let p = alertmanager::poll_member(&member, &client, true)
             .await
             .expect("poll");
         let (firing, _state) = alertmanager::merge("bench", &[&p], Utc::now());
@@ -178,7 +178,7 @@ fn main() {
     for _ in 0..cycles {
         let t = Instant::now();
         let changed = rt.block_on(async {
-            let p = alertmanager::poll_member(&member, &client, false)
+            let p = alertmanager::poll_member(&member, &client, true)
                 .await
                 .expect("poll");
             let (firing, _state) = alertmanager::merge("bench", &[&p], Utc::now());
@@ -226,7 +226,7 @@ fn main() {
     println!("| what | median | p90 | max | peak RSS |");
     println!("|---|---:|---:|---:|---:|");
     println!(
-        "| cocpit cycle: GET alerts + silences, parse, merge, diff | {:.1} ms | {:.1} ms | {:.1} ms | +{:.1} MiB held |",
+        "| cocpit cycle: GET alerts + silences + status, parse, merge, diff | {:.1} ms | {:.1} ms | {:.1} ms | +{:.1} MiB held |",
         c.0,
         c.1,
         c.2,
