@@ -625,3 +625,48 @@ fn a_repeating_source_error_is_journaled_once_per_ten_minutes() {
     assert_eq!(appended(&out).len(), 1);
     assert_eq!(appended(&out)[0].kind, "source.error");
 }
+
+#[test]
+fn shift_a_acks_with_a_note_in_the_silence_comment() {
+    let mut c = Console::new(true);
+    assert!(c.key('A').is_empty());
+    let ctrl_s = Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(
+        c.send(ctrl_s.clone()).is_empty(),
+        "an empty note is refused"
+    );
+    for ch in "failing over the db".chars() {
+        c.key(ch);
+    }
+    let (intent, next) = {
+        let e = c.send(ctrl_s);
+        c.commit(e)
+    };
+    assert_eq!(intent[0].kind, "alarm.ack_requested");
+    let (_, req) = am_call(&next);
+    let AmRequest::Create(spec) = req else {
+        panic!()
+    };
+    assert_eq!(
+        spec.comment,
+        format!("cocpit-ack {}: failing over the db", c.next_id)
+    );
+
+    // Not an Alertmanager alarm: a journal-only ack carrying the note.
+    let mut c = Console::new(true);
+    c.state.live = Default::default();
+    c.key('A');
+    for ch in "on it".chars() {
+        c.key(ch);
+    }
+    let (evs, _) = {
+        let e = c.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        c.commit(e)
+    };
+    assert_eq!(evs[0].kind, "alarm.acked");
+    assert_eq!(evs[0].payload["comment"], "on it");
+    assert!(c.state.board.get("fp1").unwrap().ack.is_some());
+}

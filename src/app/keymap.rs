@@ -60,6 +60,7 @@ pub enum Action {
     TakeOwnership,
     Follow,
     Silence,
+    AckWithNote,
     ToggleTargets,
 }
 
@@ -267,6 +268,12 @@ pub const KEYMAP: &[Binding] = &[
         &[k('o')],
         Action::TakeOwnership,
         "take ownership",
+    ),
+    write(
+        In(View::Alarms),
+        &[k('A')],
+        Action::AckWithNote,
+        "acknowledge with a note",
     ),
     write(
         In(View::Alarms),

@@ -173,11 +173,14 @@ enum Flow {
     },
 }
 
-/// The `s` editor: a duration line and a comment.
+/// The `s` editor: a duration line and a comment; for `A` (ack with a
+/// note) only the note.
 #[derive(Debug, Clone)]
 pub struct SilenceEditor {
     pub fingerprint: String,
     pub alarm_name: String,
+    /// `A`: an ack with a note rather than a silence for a duration.
+    pub ack: bool,
     pub duration: LineInput,
     pub comment: TextArea<'static>,
     /// Whether the duration line (not the comment) has the keyboard.
@@ -192,11 +195,20 @@ impl SilenceEditor {
         SilenceEditor {
             fingerprint: fingerprint.to_string(),
             alarm_name: alarm_name.to_string(),
+            ack: false,
             duration: LineInput::with("2h"),
             comment,
             on_duration: false,
             error: None,
         }
+    }
+
+    pub fn for_ack(fingerprint: &str, alarm_name: &str) -> SilenceEditor {
+        let mut ed = SilenceEditor::new(fingerprint, alarm_name);
+        ed.ack = true;
+        ed.comment
+            .set_placeholder_text("The ack note. Ctrl-S acks, Esc cancels.");
+        ed
     }
 
     pub fn comment_text(&self) -> String {
@@ -374,6 +386,12 @@ fn operator_event(state: &State, kind: EventKind, fp: &str, p: serde_json::Value
 
 /// `a` on an Alertmanager alarm: journal the intent first.
 pub fn start_ack(state: &mut State, alarm: &Alarm) -> Vec<Effect> {
+    start_ack_with_note(state, alarm, "")
+}
+
+/// `a` (empty note) or `A` (note typed in the editor): the note goes into the
+/// silence comment, `cocpit-ack <intent-id>: <note>`.
+pub fn start_ack_with_note(state: &mut State, alarm: &Alarm, note: &str) -> Vec<Effect> {
     let fp = alarm.fingerprint().to_string();
     let source = alarm.observed.source.clone();
     let name = inert(alarm.name()).into_owned();
@@ -388,6 +406,7 @@ pub fn start_ack(state: &mut State, alarm: &Alarm) -> Vec<Effect> {
                 .am
                 .get(&source)
                 .map(|v| v.ack_window.num_seconds()),
+            comment: (!note.trim().is_empty()).then(|| note.trim().to_string()),
             ..SilenceIntent::default()
         }),
     );
@@ -396,7 +415,7 @@ pub fn start_ack(state: &mut State, alarm: &Alarm) -> Vec<Effect> {
         source,
         name: name.clone(),
         labels: alarm.observed.labels.clone(),
-        note: String::new(),
+        note: note.to_string(),
     };
     let token = begin(state, &fp, format!("ack of {name} requested"), flow);
     vec![Effect::Commit {
@@ -433,6 +452,12 @@ pub fn start_unack(state: &mut State, alarm: &Alarm, silence_id: &str) -> Vec<Ef
     }]
 }
 
+/// `A`: open the editor for an ack with a note.
+pub fn open_ack_editor(state: &mut State, alarm: &Alarm) {
+    let name = inert(alarm.name()).into_owned();
+    state.mode = super::Mode::Silence(Box::new(SilenceEditor::for_ack(alarm.fingerprint(), &name)));
+}
+
 /// `s`: open the silence editor for the selected Alertmanager alarm.
 pub fn open_silence_editor(state: &mut State, alarm: &Alarm) {
     let name = inert(alarm.name()).into_owned();
@@ -451,7 +476,7 @@ pub fn on_silence_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.say(Level::Info, "silence cancelled");
             Vec::new()
         }
-        KeyCode::Tab | KeyCode::BackTab => {
+        KeyCode::Tab | KeyCode::BackTab if !ed.ack => {
             ed.on_duration = !ed.on_duration;
             Vec::new()
         }
@@ -481,6 +506,9 @@ fn submit_silence(state: &mut State) -> Vec<Effect> {
     let super::Mode::Silence(ed) = &mut state.mode else {
         return Vec::new();
     };
+    if ed.ack {
+        return submit_ack(state);
+    }
     let Some(duration) = silence::parse_duration(&ed.duration.text) else {
         ed.error = Some(format!("duration {:?}: e.g. 30m, 2h, 1d", ed.duration.text));
         ed.on_duration = true;
@@ -524,6 +552,46 @@ fn submit_silence(state: &mut State) -> Vec<Effect> {
         token,
         events: vec![ev],
     }]
+}
+
+/// `A` submitted: the note must say something (plain `a` acks without one).
+fn submit_ack(state: &mut State) -> Vec<Effect> {
+    let super::Mode::Silence(ed) = &mut state.mode else {
+        return Vec::new();
+    };
+    let note = ed.comment_text();
+    if note.is_empty() {
+        ed.error = Some("type the note (or Esc and use a)".into());
+        return Vec::new();
+    }
+    let fp = ed.fingerprint.clone();
+    state.mode = super::Mode::Normal;
+    let Some(alarm) = state.board.get(&fp).cloned() else {
+        state.say(Level::Warn, "the alarm is gone");
+        return Vec::new();
+    };
+    if alarm.ack.is_some() || !alarm.is_firing() || state.is_pending(&fp) {
+        state.say(
+            Level::Warn,
+            format!("{}: nothing to ack", inert(alarm.name())),
+        );
+        return Vec::new();
+    }
+    if state.live.is_am(&alarm.observed.source) {
+        return start_ack_with_note(state, &alarm, &note);
+    }
+    // Not an Alertmanager alarm: a journal-only ack with the note.
+    let name = inert(alarm.name()).into_owned();
+    let ev = operator_event(
+        state,
+        EventKind::AlarmAcked,
+        &fp,
+        payload(&AlarmAcked {
+            comment: Some(note),
+            ..AlarmAcked::default()
+        }),
+    );
+    super::update::commit_action(state, &fp, format!("acked {name}"), ev)
 }
 
 /// A commit answer for one of our tokens; `None` when the token is not ours.

@@ -242,7 +242,12 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
                 state.log.selected = state.log.visible.len().saturating_sub(1);
             }
         }
-        Action::Ack | Action::Unack | Action::Note | Action::TakeOwnership | Action::Silence => {
+        Action::Ack
+        | Action::Unack
+        | Action::Note
+        | Action::TakeOwnership
+        | Action::Silence
+        | Action::AckWithNote => {
             return alarm_action(state, action);
         }
     }
@@ -640,6 +645,18 @@ fn alarm_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Note => {
             state.mode = Mode::Note(Box::new(NoteEditor::new(&fp, &name)));
+            Vec::new()
+        }
+        Action::AckWithNote => {
+            if let Some(ack) = &alarm.ack {
+                let by = ack.by.clone();
+                state.say(Level::Warn, format!("{name} already acked by {by}"));
+            } else if !alarm.is_firing() {
+                state.say(Level::Warn, format!("{name} is resolved; nothing to ack"));
+            } else {
+                let alarm = alarm.clone();
+                super::live::open_ack_editor(state, &alarm);
+            }
             Vec::new()
         }
         Action::Silence => {

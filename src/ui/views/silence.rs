@@ -1,6 +1,7 @@
 //! The `s` silence popup: a duration line (`2h`, `30m`, `1d`) above the
 //! comment editor, Tab between them, Ctrl-S to silence, Esc to cancel; the
-//! reason a submit was refused shows in the bottom border.
+//! reason a submit was refused shows in the bottom border. `A` (ack with a
+//! note) uses the same popup without the duration.
 
 use crate::app::live::SilenceEditor;
 use crate::ui::style::Styles;
@@ -24,13 +25,15 @@ pub fn render(frame: &mut Frame, area: Rect, ed: &SilenceEditor, st: &Styles) {
             format!(" {} ", cell(e, popup.width.saturating_sub(4) as usize)),
             st.error().add_modifier(Modifier::BOLD),
         ),
+        None if ed.ack => Line::styled(" Ctrl-S ack · Esc cancel ", st.dim()),
         None => Line::styled(" Tab field · Ctrl-S silence · Esc cancel ", st.dim()),
     };
+    let what = if ed.ack { "Ack" } else { "Silence" };
     let block = Block::bordered()
         .border_style(st.accent())
         .style(st.base())
         .title(Line::styled(
-            format!(" Silence · {} ", cell(&ed.alarm_name, name_w)),
+            format!(" {what} · {} ", cell(&ed.alarm_name, name_w)),
             st.title(),
         ))
         .title_bottom(footer.alignment(Alignment::Right));
@@ -38,6 +41,10 @@ pub fn render(frame: &mut Frame, area: Rect, ed: &SilenceEditor, st: &Styles) {
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
     if inner.height == 0 {
+        return;
+    }
+    if ed.ack {
+        frame.render_widget(&ed.comment, inner);
         return;
     }
     let focus = |on: bool| if on { st.selected() } else { st.text() };
