@@ -175,11 +175,9 @@ async fn rule_alerts_appear_and_an_ack_is_a_silence_with_the_operator_as_author(
     );
     // Polls that see our own silence do not journal the ack a second time.
     h.pump(Duration::from_secs(1)).await;
-    let acks = journal_kinds(&jpath)
-        .iter()
-        .filter(|(k, _, _)| k == "alarm.acked")
-        .count();
-    assert_eq!(acks, 1);
+    let kinds = journal_kinds(&jpath);
+    let acks = kinds.iter().filter(|(k, _, _)| k == "alarm.acked").count();
+    assert_eq!(acks, 1, "{kinds:#?}");
 
     // `u` expires the silence.
     h.key(KeyCode::Char('u'));
@@ -685,4 +683,51 @@ async fn the_alertmanagers_webhook_makes_cocpit_poll_at_once() {
         .unwrap();
     assert!(hook.detail.contains("firing"), "{hook:?}");
     h.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_on_another_jump_hosts_console_shows_up_with_its_author() {
+    let am = Alertmanager::start(None);
+    // Two consoles with their own journals: two jump hosts, one Alertmanager.
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let mut a = Headless::start(&dir_a.path().join("j.db"), "alice@jump1", live(&am))
+        .await
+        .unwrap();
+    let mut b = Headless::start(&dir_b.path().join("j.db"), "bob@jump2", live(&am))
+        .await
+        .unwrap();
+    post_alerts(
+        &am,
+        json!([{"labels": {"alertname": "SharedPain", "severity": "critical"}}]),
+    )
+    .await;
+    for h in [&mut a, &mut b] {
+        assert!(
+            h.until(Duration::from_secs(10), |s| firing_named(s, "SharedPain")
+                .is_some())
+                .await
+        );
+    }
+    select(&mut a, "SharedPain");
+    a.key(KeyCode::Char('a'));
+    assert!(
+        a.until(Duration::from_secs(10), |s| s.pending.is_empty()
+            && firing_named(s, "SharedPain")
+                .is_some_and(|x| x.ack.is_some()))
+            .await
+    );
+    // Bob's console learns it from the Alertmanager (after the grace cocpit
+    // gives a young cocpit silence to be journaled by its own console).
+    assert!(
+        b.until(Duration::from_secs(20), |s| {
+            firing_named(s, "SharedPain")
+                .and_then(|x| x.ack.as_ref())
+                .is_some_and(|k| k.by == "alice@jump1")
+        })
+        .await,
+        "bob never saw alice's ack"
+    );
+    a.shutdown();
+    b.shutdown();
 }

@@ -235,10 +235,16 @@ fn ack_is_intent_then_silence_then_ack_each_durable_first() {
 #[test]
 fn a_refused_silence_is_reported_and_journaled_not_shown_as_acked() {
     let mut c = Console::new(true);
-    let (_, next) = {
-        let e = c.key('a');
-        c.commit(e)
+    // Confirmations arrive, but no row comes back from the journal's tail
+    // (it lags under load): the board never sees the intent either.
+    let intent = c.key('a');
+    let [Effect::Commit { token: t1, .. }] = intent.as_slice() else {
+        panic!("{intent:?}")
     };
+    let next = c.send(Msg::Committed {
+        token: *t1,
+        result: Ok(vec![50]),
+    });
     let (token, _) = am_call(&next);
     let out = c.send(Msg::Live(LiveMsg::AmDone {
         token,
@@ -669,4 +675,50 @@ fn shift_a_acks_with_a_note_in_the_silence_comment() {
     assert_eq!(evs[0].kind, "alarm.acked");
     assert_eq!(evs[0].payload["comment"], "on it");
     assert!(c.state.board.get("fp1").unwrap().ack.is_some());
+}
+
+#[test]
+fn a_poll_racing_our_own_ack_row_does_not_derive_a_second_ack() {
+    let mut c = Console::new(true);
+    // Confirmations arrive, but no row comes back from the journal's tail
+    // (it lags under load): the board never sees the intent either.
+    let intent = c.key('a');
+    let [Effect::Commit { token: t1, .. }] = intent.as_slice() else {
+        panic!("{intent:?}")
+    };
+    let next = c.send(Msg::Committed {
+        token: *t1,
+        result: Ok(vec![50]),
+    });
+    let (token, _) = am_call(&next);
+    let after = c.send(Msg::Live(LiveMsg::AmDone {
+        token,
+        result: Ok("sil-1".into()),
+    }));
+    let (token3, events) = match after.as_slice() {
+        [Effect::Commit { token, events }, ..] => (*token, events.clone()),
+        other => panic!("{other:?}"),
+    };
+    let s = c.silence("sil-1", ME, "cocpit-ack 50", Duration::minutes(59));
+    assert!(appended(&c.am_state(vec![s.clone()])).is_empty());
+    c.send(Msg::Committed {
+        token: token3,
+        result: Ok(vec![51]),
+    });
+    assert!(c.state.pending.is_empty());
+    assert!(appended(&c.am_state(vec![s.clone()])).is_empty());
+    c.journal(events);
+    assert!(appended(&c.am_state(vec![s])).is_empty());
+    assert_eq!(
+        c.state
+            .board
+            .get("fp1")
+            .unwrap()
+            .ack
+            .as_ref()
+            .unwrap()
+            .silence_id
+            .as_deref(),
+        Some("sil-1")
+    );
 }

@@ -29,10 +29,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// A cocpit silence younger than this may not have its `alarm.acked` row
-/// committed yet: do not derive an ack from it (that would journal the same
-/// ack twice).
-const OWN_SILENCE_GRACE: Duration = Duration::seconds(10);
+/// A silence made by a console on this journal (its comment names an intent
+/// in the alarm's timeline) gets this long for that console to journal the
+/// ack itself; deriving it too would journal the same ack twice. After it
+/// (that console died mid-ack) the ack is derived like any other. Silences
+/// from elsewhere — another jump host's console included — count at once.
+const OWN_SILENCE_GRACE: Duration = Duration::seconds(30);
 /// The same source error is journaled at most once in this long.
 const REPEAT_ERROR: Duration = Duration::minutes(10);
 /// How long a derived ack / unack is assumed to be on its way to the board.
@@ -232,6 +234,10 @@ pub struct Live {
     reported: HashMap<String, (Option<String>, DateTime<Utc>)>,
     /// Silence ids with an extend / expire call out.
     in_flight: HashSet<String>,
+    /// Silences this console just created for an ack or a silence, whose
+    /// `alarm.acked` / `alarm.silenced` row may not be back from the
+    /// journal yet: never derived from (see [`OWN_SILENCE_GRACE`]).
+    own: HashMap<String, DateTime<Utc>>,
     /// Source errors journaled recently, by (source, reason).
     errors: HashMap<(String, String), DateTime<Utc>>,
     /// MTTA / MTTR over the alarms raised in the last [`SHIFT`].
@@ -734,6 +740,7 @@ fn on_am_done(state: &mut State, token: u64, result: Result<String, String>) -> 
             },
             Ok(id),
         ) => {
+            state.live.own.insert(id.clone(), state.now);
             let source = source_of(state, &fp);
             let ev = operator_event(
                 state,
@@ -767,6 +774,7 @@ fn on_am_done(state: &mut State, token: u64, result: Result<String, String>) -> 
             },
             Ok(id),
         ) => {
+            state.live.own.insert(id.clone(), state.now);
             let source = source_of(state, &fp);
             let ev = operator_event(
                 state,
@@ -954,6 +962,7 @@ fn on_am_state(state: &mut State, am: AmState) -> Vec<Effect> {
 /// The leader's half: derive acks from silences, extend and expire.
 fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
     let now = state.now;
+    state.live.own.retain(|_, at| now - *at < OWN_SILENCE_GRACE);
     let mut appends = Vec::new();
     let mut effects = Vec::new();
     let busy: HashSet<String> = state
@@ -1027,9 +1036,18 @@ fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             if acked_locally {
                 continue;
             }
-            let own_and_young = (s.is_cocpit_ack()
-                || s.comment.starts_with(silence::SILENCE_PREFIX))
-                && now - s.starts_at < OWN_SILENCE_GRACE;
+            let intents = [
+                EventKind::AlarmAckRequested.as_str(),
+                EventKind::AlarmSilenceRequested.as_str(),
+            ];
+            // Ours (this console's, or another console's on this journal,
+            // known by the intent in the timeline) and still on its way.
+            let own_and_young = state.live.own.contains_key(&s.id)
+                || (silence::comment_event_id(&s.comment).is_some_and(|id| {
+                    a.timeline
+                        .iter()
+                        .any(|e| e.event_id == id && intents.contains(&e.kind.as_str()))
+                }) && now - s.starts_at < OWN_SILENCE_GRACE);
             if own_and_young || reported_now == Some(Some(s.id.clone())) {
                 continue;
             }
