@@ -20,6 +20,9 @@ pub struct Config {
     pub color_mode: ColorMode,
     #[serde(default)]
     pub demo: DemoConfig,
+    /// Fault injection: blast-radius limits, durations, orphan policy.
+    #[serde(default)]
+    pub faults: crate::chaos::limits::FaultsConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

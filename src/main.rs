@@ -57,6 +57,76 @@ enum Cmd {
         #[command(subcommand)]
         action: JournalCmd,
     },
+    /// Inject, list and recover faults (see README "Fault injection")
+    Faults {
+        #[command(subcommand)]
+        action: FaultsCmd,
+    },
+    /// Recover faults past their deadline until none is live (started
+    /// detached by the first injection; one per journal)
+    #[command(hide = true)]
+    Watchdog,
+    /// The burner the cpu and memory providers start
+    #[command(hide = true)]
+    Burn {
+        #[arg(long)]
+        cpu: Option<u32>,
+        #[arg(long, default_value_t = 100)]
+        percent: u32,
+        /// Bytes to allocate and hold
+        #[arg(long)]
+        memory: Option<u64>,
+        #[arg(long, default_value_t = 60)]
+        for_secs: u64,
+        /// `cocpit-<id>`: lets recovery find this burner by its arguments
+        #[arg(long)]
+        fault: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FaultsCmd {
+    /// Inject a fault; returns once it is active (the watchdog recovers it)
+    Inject {
+        /// process, cpu, memory, disk, command, http, network, proxy, toxiproxy, sim
+        provider: String,
+        #[arg(long)]
+        target: String,
+        #[arg(long, default_value = "")]
+        action: String,
+        /// Provider parameter, repeatable
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// How long: 30s, 5m, 1h [default: [faults] default_duration]
+        #[arg(long)]
+        duration: Option<String>,
+        /// Recover at once when an alarm matching this filter fires
+        #[arg(long, value_name = "FILTER")]
+        guard: Option<String>,
+        /// Skip the typed confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Live faults, then recent history
+    List {
+        #[arg(long)]
+        json: bool,
+        /// The whole history, not the last 20
+        #[arg(long)]
+        all: bool,
+    },
+    /// Recover faults by id, or every live fault with --all
+    Recover {
+        ids: Vec<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Stop retrying a fault whose recovery keeps failing (after fixing it by hand)
+    Dismiss {
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,6 +174,26 @@ fn real_main() -> Result<ExitCode> {
 
     match cli.command {
         Some(Cmd::Journal { action }) => journal_cmd(&journal, action),
+        Some(Cmd::Faults { action }) => faults_cmd(&cli.global, &cfg, &journal, action),
+        Some(Cmd::Watchdog) => {
+            cocpit::chaos::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Burn {
+            cpu,
+            percent,
+            memory,
+            for_secs,
+            fault: _,
+        }) => {
+            cocpit::chaos::burn::run(&cocpit::chaos::burn::BurnArgs {
+                cpu,
+                percent,
+                memory,
+                for_secs,
+            });
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let opts = console_options(&cli.global, &cfg, journal)?;
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -192,11 +282,76 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     Some(guard)
 }
 
+fn faults_cmd(
+    g: &Global,
+    cfg: &Config,
+    journal: &std::path::Path,
+    action: FaultsCmd,
+) -> Result<ExitCode> {
+    use cocpit::chaos::{FaultSpec, cli, parse_duration};
+    let operator = g
+        .operator
+        .clone()
+        .or_else(|| cfg.operator.clone())
+        .unwrap_or_else(default_operator);
+    let code = match action {
+        FaultsCmd::Inject {
+            provider,
+            target,
+            action,
+            params,
+            duration,
+            guard,
+            yes,
+        } => {
+            let mut map = std::collections::BTreeMap::new();
+            for p in params {
+                let Some((k, v)) = p.split_once('=') else {
+                    bail!("--param {p:?}: expected KEY=VALUE");
+                };
+                map.insert(k.to_string(), v.to_string());
+            }
+            let duration_secs = match duration {
+                Some(d) => parse_duration(&d).map_err(color_eyre::eyre::Report::msg)?,
+                None => cfg.faults.default_duration,
+            };
+            let spec = FaultSpec {
+                provider,
+                target,
+                action,
+                params: map,
+                duration_secs,
+                guard,
+            };
+            let args = cli::InjectArgs {
+                spec,
+                yes,
+                readonly: g.readonly,
+                operator,
+            };
+            cli::inject(journal, &cfg.faults, args)
+        }
+        FaultsCmd::List { json, all } => cli::list(journal, json, all),
+        FaultsCmd::Recover { ids, all } => {
+            if ids.is_empty() && !all {
+                bail!("give fault ids or --all");
+            }
+            cli::recover(journal, &ids, all, g.readonly, &operator)
+        }
+        FaultsCmd::Dismiss { id, reason } => {
+            cli::dismiss(journal, &id, &reason, g.readonly, &operator)
+        }
+    }
+    .map_err(color_eyre::eyre::Report::msg)?;
+    Ok(ExitCode::from(code as u8))
+}
+
 fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
     if !path.exists() {
         bail!("no journal at {}", path.display());
     }
-    let journal = Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
+    let journal =
+        Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
     match action {
         JournalCmd::Verify => {
             let report = journal.verify()?;

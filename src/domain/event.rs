@@ -26,10 +26,18 @@ pub enum EventKind {
     SimStarted,
     SimIncidentStarted,
     SimIncidentEnded,
+    FaultIntended,
+    FaultInjecting,
+    FaultActive,
+    FaultRecovering,
+    FaultRecovered,
+    FaultFailed,
+    FaultOrphaned,
+    FaultDismissed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -44,6 +52,14 @@ impl EventKind {
         EventKind::SimStarted,
         EventKind::SimIncidentStarted,
         EventKind::SimIncidentEnded,
+        EventKind::FaultIntended,
+        EventKind::FaultInjecting,
+        EventKind::FaultActive,
+        EventKind::FaultRecovering,
+        EventKind::FaultRecovered,
+        EventKind::FaultFailed,
+        EventKind::FaultOrphaned,
+        EventKind::FaultDismissed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +78,14 @@ impl EventKind {
             EventKind::SimStarted => "sim.started",
             EventKind::SimIncidentStarted => "sim.incident_started",
             EventKind::SimIncidentEnded => "sim.incident_ended",
+            EventKind::FaultIntended => "fault.intended",
+            EventKind::FaultInjecting => "fault.injecting",
+            EventKind::FaultActive => "fault.active",
+            EventKind::FaultRecovering => "fault.recovering",
+            EventKind::FaultRecovered => "fault.recovered",
+            EventKind::FaultFailed => "fault.failed",
+            EventKind::FaultOrphaned => "fault.orphaned",
+            EventKind::FaultDismissed => "fault.dismissed",
         }
     }
 
