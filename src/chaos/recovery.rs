@@ -86,15 +86,23 @@ pub fn watchdog_due(
                     Some((f.id.clone(), Trigger::Deadline))
                 }
                 FaultState::Recovering if claim_stale(f) => Some((f.id.clone(), Trigger::Retry)),
-                FaultState::RecoveryFailing
-                    if retry_due(f, now) && (owner_away || late) && claim_stale(f) =>
-                {
+                // A live console retries its own faults and its own
+                // attempts (see `console_due`); everything else is ours.
+                FaultState::RecoveryFailing if retry_due(f, now) && !console_retries(f, alive) => {
                     Some((f.id.clone(), Trigger::Retry))
                 }
                 _ => None,
             }
         })
         .collect()
+}
+
+fn console_retries(f: &Fault, alive: &dyn Fn(&super::Owner) -> bool) -> bool {
+    let live_console = |o: &super::Owner| o.kind == OwnerKind::Console && alive(o);
+    live_console(&f.owner)
+        || f.recovering
+            .as_ref()
+            .is_some_and(|(by, _, _)| live_console(by))
 }
 
 /// Live faults started by a console that is no longer running, and not

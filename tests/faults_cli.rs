@@ -1,0 +1,279 @@
+//! Fault injection from the command line with real processes: a paused
+//! `sleep`, a CPU burner, a disk fill, a command whose recovery fails until
+//! the test lets it succeed. `cocpit faults inject` returns once the fault
+//! is active; the detached watchdog recovers it at the deadline with no
+//! console running. After every scenario nothing may be left behind.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::faults::{Env, Target, procs_with, wait_for};
+
+#[test]
+fn the_watchdog_resumes_a_paused_process_at_the_deadline() {
+    let env = Env::new();
+    let target = Target::sleep();
+    let pid = target.pid().to_string();
+    let started = Instant::now();
+    let id = env.inject(&[
+        "process",
+        "--target",
+        &format!("pid:{pid}"),
+        "--action",
+        "pause",
+        "--duration",
+        "2s",
+    ]);
+    assert_eq!(target.state(), Some('T'), "paused once inject returns");
+    assert_eq!(env.state(&id), "active");
+    wait_for(
+        "the watchdog to resume the process",
+        Duration::from_secs(10),
+        || target.state() != Some('T'),
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "not before the deadline"
+    );
+    let f = env.wait_state(&id, "recovered", Duration::from_secs(5));
+    assert_eq!(f["owner"]["kind"], "cli");
+    env.assert_nothing_left(&[]);
+}
+
+#[test]
+fn a_cpu_burner_is_killed_and_a_disk_fill_removed_at_the_deadline() {
+    let env = Env::new();
+    let fill_dir = env.dir().join("scratch");
+    std::fs::create_dir_all(&fill_dir).unwrap();
+    let cpu = env.inject(&[
+        "cpu",
+        "--target",
+        "local",
+        "--param",
+        "percent=50",
+        "--duration",
+        "2s",
+    ]);
+    let disk = env.inject(&[
+        "disk",
+        "--target",
+        &format!("dir:{}", fill_dir.display()),
+        "--param",
+        "size=8M",
+        "--duration",
+        "2s",
+    ]);
+    let tag = format!("cocpit-{cpu}");
+    assert_eq!(procs_with(&tag).len(), 1, "one burner running");
+    let fill = fill_dir.join(format!(".cocpit-{disk}-fill"));
+    let meta = std::fs::metadata(&fill).expect("fill file exists");
+    assert_eq!(meta.len(), 8 << 20);
+    env.wait_state(&cpu, "recovered", Duration::from_secs(10));
+    env.wait_state(&disk, "recovered", Duration::from_secs(10));
+    assert!(procs_with(&tag).is_empty(), "burner killed");
+    assert!(!fill.exists(), "fill file removed");
+    env.assert_nothing_left(&[&fill_dir]);
+}
+
+#[test]
+fn recover_all_clears_everything_at_once() {
+    let env = Env::new();
+    let fill_dir = env.dir().join("scratch");
+    std::fs::create_dir_all(&fill_dir).unwrap();
+    let a = Target::sleep();
+    let b = Target::sleep();
+    for t in [&a, &b] {
+        env.inject(&[
+            "process",
+            "--target",
+            &format!("pid:{}", t.pid()),
+            "--duration",
+            "10m",
+        ]);
+    }
+    env.inject(&[
+        "cpu",
+        "--target",
+        "local",
+        "--param",
+        "percent=20",
+        "--duration",
+        "10m",
+    ]);
+    env.inject(&[
+        "disk",
+        "--target",
+        &format!("dir:{}", fill_dir.display()),
+        "--param",
+        "size=1M",
+        "--duration",
+        "10m",
+    ]);
+    env.inject(&[
+        "sim",
+        "--target",
+        "sim:payments",
+        "--action",
+        "latency",
+        "--param",
+        "ms=900",
+        "--duration",
+        "10m",
+    ]);
+    assert_eq!((a.state(), b.state()), (Some('T'), Some('T')));
+    let live = env.list().iter().filter(|f| f["state"] == "active").count();
+    assert_eq!(live, 5);
+
+    let out = env.run(&["faults", "recover", "--all"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("recovered")
+            .count(),
+        5
+    );
+    assert!(a.state() != Some('T') && b.state() != Some('T'));
+    assert!(env.list().iter().all(|f| f["state"] == "recovered"));
+    env.assert_nothing_left(&[&fill_dir]);
+}
+
+#[test]
+fn a_failing_recovery_is_retried_and_stays_visible_until_it_succeeds() {
+    let env = Env::new();
+    let gate = env.dir().join("allow-recovery");
+    let recover = format!("test -e {}", gate.display());
+    let id = env.inject(&[
+        "command",
+        "--target",
+        "demo-host",
+        "--param",
+        "inject=true",
+        "--param",
+        &format!("recover={recover}"),
+        "--duration",
+        "1s",
+    ]);
+    // The watchdog tries at the deadline and fails: loudly visible.
+    let f = env.wait_state(&id, "recovery_failing", Duration::from_secs(10));
+    assert!(
+        f["last_error"].as_str().unwrap().contains("exit 1"),
+        "{f:#}"
+    );
+    let out = env.run(&["faults", "list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("RECOVERY FAILING") && text.contains(&id),
+        "{text}"
+    );
+    // It keeps being retried (attempts grow) while it fails.
+    wait_for("a second attempt", Duration::from_secs(10), || {
+        env.fault(&id)["attempts"].as_u64().unwrap_or(0) >= 2
+    });
+    std::fs::write(&gate, "").unwrap();
+    let f = env.wait_state(&id, "recovered", Duration::from_secs(15));
+    assert!(f["attempts"].as_u64().unwrap() >= 3, "{f:#}");
+    env.assert_nothing_left(&[]);
+}
+
+#[test]
+fn readonly_and_blast_radius_refuse_with_a_clear_message() {
+    let env = Env::new();
+    let target = Target::sleep();
+    let pid = format!("pid:{}", target.pid());
+    let out = env.run(&[
+        "--readonly",
+        "faults",
+        "inject",
+        "process",
+        "--target",
+        &pid,
+        "--duration",
+        "5s",
+        "--yes",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+    assert_eq!(target.state().map(|s| s != 'T'), Some(true));
+
+    let cfg = env.dir().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[faults]\nallowed_targets = [\"sim:*\"]\nmax_duration = \"1m\"\nmax_concurrent = 1\n",
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let refuse = |args: &[&str], needle: &str| {
+        let mut a = vec!["--config", c, "faults", "inject"];
+        a.extend_from_slice(args);
+        a.push("--yes");
+        let out = env.run(&a);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !out.status.success() && err.contains(needle),
+            "{args:?}: {err}"
+        );
+    };
+    refuse(
+        &["process", "--target", &pid, "--duration", "5s"],
+        "allowed_targets",
+    );
+    refuse(
+        &["sim", "--target", "sim:payments", "--duration", "2m"],
+        "max_duration",
+    );
+    let out = env.run(&[
+        "--config",
+        c,
+        "faults",
+        "inject",
+        "sim",
+        "--target",
+        "sim:payments",
+        "--duration",
+        "30s",
+        "--yes",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    refuse(
+        &["sim", "--target", "sim:checkout", "--duration", "30s"],
+        "max_concurrent",
+    );
+    // Without --yes and without a terminal, nothing is injected.
+    let out = env.run(&[
+        "faults",
+        "inject",
+        "sim",
+        "--target",
+        "sim:x",
+        "--duration",
+        "5s",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    // Pid 1 and cocpit's own tree are refused by the provider.
+    let out = env.run(&[
+        "faults",
+        "inject",
+        "process",
+        "--target",
+        "pid:1",
+        "--duration",
+        "5s",
+        "--yes",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("init: refused"));
+
+    assert_eq!(
+        env.run(&["faults", "recover", "--all"]).status.code(),
+        Some(0)
+    );
+    env.assert_nothing_left(&[]);
+}
