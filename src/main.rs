@@ -243,6 +243,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
             .into_iter()
             .map(|w| format!("theme skipped: {w}"))
             .collect(),
+        faults: cfg.faults.clone(),
     })
 }
 

@@ -41,6 +41,8 @@ pub enum Msg {
     Error(String),
     /// SIGTERM / SIGHUP: leave cleanly, whatever the keyboard was doing.
     Shutdown,
+    /// Fault injection and recovery runs reporting back.
+    Fault(super::faults::FaultMsg),
 }
 
 /// Health of one source, as shown in the header.
@@ -64,4 +66,6 @@ pub enum Effect {
         events: Vec<NewEvent>,
     },
     Quit,
+    /// Inject or recover a fault (blocking work, run off the core).
+    Fault(super::faults::FaultEffect),
 }

@@ -18,6 +18,7 @@
 pub mod argv;
 pub mod burn;
 pub mod cli;
+pub mod console;
 pub mod exec;
 pub mod http;
 pub mod ledger;

@@ -2,12 +2,13 @@
 //! (operator actions, answered with `Msg::Committed` once durable).
 
 use crate::app::{Effect, Msg};
+use crate::chaos::console::ConsoleFaults;
 use crate::domain::NewEvent;
 use crate::journal::Writer;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>) {
+pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>, faults: &ConsoleFaults) {
     match effect {
         Effect::Append(events) => writer.append(events),
         Effect::Commit { token, events } => {
@@ -26,6 +27,7 @@ pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>) {
             });
         }
         Effect::Quit => {}
+        Effect::Fault(f) => faults.run(f, tx),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod leader;
 pub mod terminal;
 
 use crate::app::{self, Msg, RunMode, Session, State};
+use crate::chaos::console::ConsoleFaults;
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::{EventKind, NewEvent};
 use crate::journal::{Journal, Tailer, Writer};
@@ -41,21 +42,29 @@ pub struct Options {
     pub themes: Vec<Theme>,
     /// Problems found before start that the operator should see.
     pub warnings: Vec<String>,
+    /// `[faults]`: blast radius, durations, orphan policy.
+    pub faults: crate::chaos::limits::FaultsConfig,
 }
 
 pub async fn run(opts: Options) -> Result<()> {
     let journal = Journal::open(&opts.journal)
         .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
-    let board = journal
-        .rebuild_board()
-        .wrap_err("rebuilding the alarm board from the journal")?;
+    // One pass over the journal builds every projection.
+    let mut board = crate::domain::AlarmBoard::new();
+    let mut ledger = crate::chaos::FaultLedger::new();
+    journal
+        .for_each(|ev| {
+            board.apply(ev);
+            ledger.apply(ev);
+        })
+        .wrap_err("rebuilding the alarm board and fault ledger from the journal")?;
     let last_id = board.last_event_id;
     let recent = journal.read_after((last_id - LOG_PRIME).max(0), LOG_PRIME as usize)?;
     let writer = Writer::spawn(&opts.journal).wrap_err("starting the journal writer")?;
 
     let mut lock = LeaderLock::new(&opts.journal);
     let leader = lock.try_acquire();
-    let plan = demo::plan(
+    let mut plan = demo::plan(
         &journal,
         opts.seed,
         opts.scenario_dir.as_deref(),
@@ -73,6 +82,24 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     let mut state = State::new(session, board, opts.themes.clone(), Utc::now());
     state.color_mode = opts.color_mode;
+    let me = crate::chaos::proc::me(
+        crate::chaos::OwnerKind::Console,
+        &opts.operator,
+        &crate::chaos::proc::instance_id(),
+    );
+    let faults = ConsoleFaults::new(writer.clone(), me.clone(), &opts.journal);
+    state.faults.me = Some(me);
+    state.faults.config = opts.faults.clone();
+    let orphans: Vec<String> = crate::chaos::recovery::orphans(&ledger, &crate::chaos::proc::alive)
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    if ledger.counts().live > 0 {
+        faults.ensure_watchdog();
+    }
+    let (sim_tx, sim_rx) = mpsc::unbounded_channel();
+    plan.faults = crate::chaos::providers::sim::SimSchedule::new(ledger.clone(), sim_rx);
+    state.faults.ledger = ledger;
     let mut warnings = opts.warnings.clone();
     if let Some(name) = &opts.theme
         && !state.select_theme(name)
@@ -99,7 +126,18 @@ pub async fn run(opts: Options) -> Result<()> {
             &opts.journal,
             last_id,
             Some(writer.subscribe_commits()),
-            move |events| tx.blocking_send(Msg::Events(events)).is_ok(),
+            move |events| {
+                // The demo applies `sim` faults from the same rows.
+                let fault_rows: Vec<_> = events
+                    .iter()
+                    .filter(|e| e.kind.starts_with("fault."))
+                    .cloned()
+                    .collect();
+                if !fault_rows.is_empty() {
+                    let _ = sim_tx.send(fault_rows);
+                }
+                tx.blocking_send(Msg::Events(events)).is_ok()
+            },
         )
         .wrap_err("starting the journal tail")?
     };
@@ -116,6 +154,11 @@ pub async fn run(opts: Options) -> Result<()> {
     effects::commit_now(&writer, first_effects).await;
 
     let demo_task = demo::spawn(plan, tx.clone());
+    if !orphans.is_empty() {
+        let _ = tx
+            .send(Msg::Fault(crate::app::faults::FaultMsg::Orphans(orphans)))
+            .await;
+    }
     let leader_task = tokio::spawn(leader_loop(lock, tx.clone()));
     let signals = tokio::spawn(signal_loop(tx.clone()));
 
@@ -129,8 +172,17 @@ pub async fn run(opts: Options) -> Result<()> {
         },
         Utc::now(),
     );
-    let result = event_loop(&mut term, &mut state, rx, tx, &writer).await;
+    let result = event_loop(&mut term, &mut state, rx, tx, &writer, &faults).await;
     terminal::restore();
+
+    // Normal exit recovers this console's faults (the watchdog covers a crash).
+    let (recovered, failures) = faults.finish(&state.faults.ledger).await;
+    if recovered > 0 {
+        eprintln!("cocpit: recovered {recovered} fault(s) on exit");
+    }
+    for f in &failures {
+        eprintln!("cocpit: fault recovery on exit failed: {f} (the watchdog retries it)");
+    }
 
     demo_task.abort();
     leader_task.abort();
@@ -165,6 +217,7 @@ async fn event_loop(
     mut rx: mpsc::Receiver<Msg>,
     tx: mpsc::Sender<Msg>,
     writer: &Writer,
+    faults: &ConsoleFaults,
 ) -> Result<()> {
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
@@ -179,6 +232,12 @@ async fn event_loop(
             dirty = false;
         }
         let frame_due = last_frame + FRAME;
+        // A fault deadline or retry wakes the core on time, not at the next second.
+        let fault_wake = state
+            .faults
+            .next_wake()
+            .and_then(|t| (t - Utc::now()).to_std().ok())
+            .map(|d| Instant::now() + d);
         let mut msgs = Vec::new();
         tokio::select! {
             ev = input.next() => match ev {
@@ -188,6 +247,7 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msgs.push(msg),
             _ = clock.tick() => msgs.push(Msg::Tick),
+            _ = tokio::time::sleep_until(fault_wake.unwrap_or_else(Instant::now)), if fault_wake.is_some() => msgs.push(Msg::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => {}
         }
         // Coalesce: take whatever else is already queued before drawing.
@@ -200,7 +260,7 @@ async fn event_loop(
         for msg in msgs {
             dirty |= changes_screen(state, &msg);
             for effect in app::update(state, msg, Utc::now()) {
-                effects::run(effect, writer, &tx);
+                effects::run(effect, writer, &tx, faults);
             }
         }
         if state.quit {

@@ -92,3 +92,72 @@ impl Provider for Sim {
         Health::Unknown("held by the demo simulator".into())
     }
 }
+
+/// The demo task's side: which `sim` faults are in force at a simulated
+/// moment, from the fault ledger (replayed at start, then fed the journal
+/// rows the console tails). A fault is in force from one second after its
+/// `fault.active` until one second after it ended: every console sees the
+/// rows well within that second, so all of them apply it at the same tick.
+#[derive(Default)]
+pub struct SimSchedule {
+    ledger: crate::chaos::FaultLedger,
+    rx: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<crate::domain::Event>>>,
+    /// Fault id → the simulator's id for it.
+    applied: std::collections::HashMap<String, u64>,
+}
+
+impl SimSchedule {
+    pub fn new(
+        ledger: crate::chaos::FaultLedger,
+        rx: tokio::sync::mpsc::UnboundedReceiver<Vec<crate::domain::Event>>,
+    ) -> SimSchedule {
+        SimSchedule {
+            ledger,
+            rx: Some(rx),
+            applied: Default::default(),
+        }
+    }
+
+    /// Bring `sim`'s faults in line with the schedule before the step at `at`.
+    pub fn apply(
+        &mut self,
+        sim: &mut crate::sources::simulator::Simulator,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        use crate::chaos::FaultState;
+        if let Some(rx) = &mut self.rx {
+            while let Ok(events) = rx.try_recv() {
+                for ev in &events {
+                    self.ledger.apply(ev);
+                }
+            }
+        }
+        let margin = chrono::Duration::seconds(1);
+        let mut wanted = std::collections::HashMap::new();
+        for f in self.ledger.all() {
+            let (Some(rec), Some(since)) = (&f.record, f.active_at) else {
+                continue;
+            };
+            let Some(fault) = from_record(rec) else {
+                continue;
+            };
+            let end = match f.state {
+                FaultState::Recovered | FaultState::Failed | FaultState::Dismissed => f.ended_at,
+                _ => None,
+            };
+            if since + margin <= at && end.is_none_or(|e| at < e + margin) {
+                wanted.insert(f.id.clone(), fault);
+            }
+        }
+        self.applied.retain(|id, sim_id| {
+            let keep = wanted.contains_key(id);
+            if !keep {
+                sim.clear(*sim_id);
+            }
+            keep
+        });
+        for (id, fault) in wanted {
+            self.applied.entry(id).or_insert_with(|| sim.inject(fault));
+        }
+    }
+}
