@@ -300,21 +300,17 @@ fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
         }
     };
     let mut lines = Vec::new();
-    let providers: Vec<Span> = PROVIDERS
-        .iter()
-        .enumerate()
-        .flat_map(|(i, p)| {
-            let style = if i == form.provider {
-                st.tab_active()
-            } else {
-                st.dim()
-            };
-            [Span::styled(format!(" {p} "), style), Span::raw(" ")]
-        })
-        .collect();
-    let mut first = vec![Span::styled(format!("{:>9} ", "provider"), focus(0))];
-    first.extend(providers);
-    lines.push(Line::from(first));
+    let n = PROVIDERS.len();
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:>9} ", "provider"), focus(0)),
+        Span::styled("◀ ", st.dim()),
+        Span::styled(format!(" {} ", form.provider()), st.tab_active()),
+        Span::styled(" ▶", st.dim()),
+        Span::styled(
+            format!("  ({}/{n}, ←→ when selected)", form.provider % n + 1),
+            st.dim(),
+        ),
+    ]));
     lines.push(Line::styled(
         truncate(usage(form.provider()), inner.width as usize).into_owned(),
         st.dim(),
