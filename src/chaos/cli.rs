@@ -278,11 +278,13 @@ fn recover_one(exec: &Executor, mut f: Fault, trigger: Trigger) -> Result<String
             Err(e) => {
                 last = e;
                 f.attempts += 1;
-                std::thread::sleep(
-                    super::recovery::backoff(f.attempts)
-                        .to_std()
-                        .unwrap_or_default(),
-                );
+                if attempt + 1 < CLI_ATTEMPTS {
+                    std::thread::sleep(
+                        super::recovery::backoff(f.attempts)
+                            .to_std()
+                            .unwrap_or_default(),
+                    );
+                }
             }
         }
     }
