@@ -80,14 +80,15 @@ fn serve_api(s: TcpStream, toxics: &Toxics) {
         ("POST", ["proxies", "svc", "toxics"]) => {
             let t: Value = serde_json::from_slice(&body).unwrap();
             let name = t["name"].as_str().unwrap_or("").to_string();
-            if map.contains_key(&name) {
-                (
+            match map.entry(name) {
+                std::collections::btree_map::Entry::Occupied(_) => (
                     409,
                     json!({"error": "toxic already exists", "status": 409}).to_string(),
-                )
-            } else {
-                map.insert(name, t.clone());
-                (200, t.to_string())
+                ),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(t.clone());
+                    (200, t.to_string())
+                }
             }
         }
         ("GET", ["proxies", "svc", "toxics", name]) => match map.get(*name) {
