@@ -125,7 +125,7 @@ fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
     out
 }
 
-/// `✗ 1 RECOVERY FAILING` (red, loud) and `⚡ 2 faults` while faults are
+/// `✗ 1 RECOVERY FAILING` (red, loud) and `◆ 2 live faults` while faults are
 /// live: an operator can always see that something is injected.
 fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
     let f = state.faults.ledger.counts();
@@ -140,7 +140,7 @@ fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
     if f.live > f.failing {
         out.push(Span::styled(
             format!(
-                "⚡{} fault{} ",
+                "◆ {} live fault{} ",
                 f.live - f.failing,
                 if f.live - f.failing == 1 { "" } else { "s" }
             ),
