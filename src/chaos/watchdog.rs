@@ -119,6 +119,12 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
     let mut idle_since: Option<Instant> = None;
     loop {
         running.retain(|_, h| !h.is_finished());
+        // A journal deleted under us (its directory removed) has no
+        // faults anyone can see or recover any more: do not linger on it.
+        if !journal_path.exists() {
+            tracing::warn!("journal {} is gone; watchdog exiting", journal_path.display());
+            break;
+        }
         loop {
             let events = journal
                 .read_after(ledger.last_event_id, 10_000)
