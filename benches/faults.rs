@@ -41,7 +41,11 @@ fn report(name: &str, mut ms: Vec<f64>) {
 }
 
 fn sleeper() -> Child {
-    Command::new("sleep").arg("600").stdin(Stdio::null()).spawn().unwrap()
+    Command::new("sleep")
+        .arg("600")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 fn ledger(journal: &Path) -> FaultLedger {
@@ -58,7 +62,10 @@ fn ledger(journal: &Path) -> FaultLedger {
 fn latencies(journal: &Path) -> Vec<f64> {
     ledger(journal)
         .all()
-        .filter_map(|f| f.ended_at.map(|e| (e - f.deadline).num_microseconds().unwrap_or(0) as f64 / 1000.0))
+        .filter_map(|f| {
+            f.ended_at
+                .map(|e| (e - f.deadline).num_microseconds().unwrap_or(0) as f64 / 1000.0)
+        })
         .collect()
 }
 
@@ -66,11 +73,17 @@ fn wait_all_recovered(journal: &Path, n: usize, timeout: Duration) {
     let start = Instant::now();
     loop {
         let l = ledger(journal);
-        let done = l.all().filter(|f| f.state == cocpit::chaos::FaultState::Recovered).count();
+        let done = l
+            .all()
+            .filter(|f| f.state == cocpit::chaos::FaultState::Recovered)
+            .count();
         if done >= n {
             return;
         }
-        assert!(start.elapsed() < timeout, "{done}/{n} recovered after {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "{done}/{n} recovered after {timeout:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -79,7 +92,17 @@ fn wait_all_recovered(journal: &Path, n: usize, timeout: Duration) {
 /// cannot inject itself: its own children are cocpit's process tree).
 fn cli_inject(home: &Path, journal: &Path, pid: u32, duration: &str) {
     let out = Command::new(EXE)
-        .args(["faults", "inject", "process", "--target", &format!("pid:{pid}"), "--action", "pause"])
+        .arg("--config")
+        .arg(config(home))
+        .args([
+            "faults",
+            "inject",
+            "process",
+            "--target",
+            &format!("pid:{pid}"),
+            "--action",
+            "pause",
+        ])
         .args(["--duration", duration, "--yes", "--journal"])
         .arg(journal)
         .env("XDG_STATE_HOME", home.join("state"))
@@ -87,7 +110,11 @@ fn cli_inject(home: &Path, journal: &Path, pid: u32, duration: &str) {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn watchdog(n: usize) -> Vec<f64> {
@@ -109,9 +136,29 @@ fn watchdog(n: usize) -> Vec<f64> {
     latencies(&journal)
 }
 
+/// A config allowing more live faults than the default blast radius.
+fn config(home: &Path) -> std::path::PathBuf {
+    let path = home.join("bench.toml");
+    std::fs::write(&path, "[faults]\nmax_concurrent = 100\n").unwrap();
+    path
+}
+
 fn start_console(home: &Path, journal: &Path) -> Console {
-    let c = Console::start(home, &["--journal", journal.to_str().unwrap(), "--seed", "1", "--operator", "bench"], 140, 40);
-    c.wait_for("the console", Duration::from_secs(20), |s| s.contains("1 Alarms"));
+    let cfg = config(home);
+    let args = [
+        "--journal",
+        journal.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--seed",
+        "1",
+        "--operator",
+        "bench",
+    ];
+    let c = Console::start(home, &args, 140, 40);
+    c.wait_for("the console", Duration::from_secs(20), |s| {
+        s.contains("1 Alarms")
+    });
     c
 }
 
@@ -125,17 +172,28 @@ fn console_deadlines(n: usize) -> Vec<f64> {
         let child = sleeper();
         let pid = child.id().to_string();
         c.send("i");
-        c.wait_for("the form", Duration::from_secs(5), |s| s.contains("Inject a fault"));
+        c.wait_for("the form", Duration::from_secs(5), |s| {
+            s.contains("Inject a fault")
+        });
         c.send("\x1b[A\x1b[C");
-        for v in [format!("pid:{pid}"), "pause".into(), String::new(), "6s".into()] {
+        for v in [
+            format!("pid:{pid}"),
+            "pause".into(),
+            String::new(),
+            "6s".into(),
+        ] {
             c.send("\t\x15");
             c.send(&v);
         }
         c.send("\t\r");
-        c.wait_for("the confirmation", Duration::from_secs(5), |s| s.contains("Confirm injection"));
+        c.wait_for("the confirmation", Duration::from_secs(5), |s| {
+            s.contains("Confirm injection")
+        });
         c.send(&pid);
         c.send("\r");
-        c.wait_for("the popup closed", Duration::from_secs(5), |s| !s.contains("Confirm injection"));
+        c.wait_for("the popup closed", Duration::from_secs(5), |s| {
+            !s.contains("Confirm injection")
+        });
         children.push(child);
     }
     wait_all_recovered(&journal, n, Duration::from_secs(60));
@@ -147,7 +205,13 @@ fn console_deadlines(n: usize) -> Vec<f64> {
     }
     let l = ledger(&journal);
     // Only the console's own recoveries count (not a watchdog stepping in).
-    assert!(l.all().all(|f| f.history.iter().any(|h| h.actor == "bench" && h.text.starts_with("recovered"))), "console recovered all");
+    assert!(
+        l.all().all(|f| f
+            .history
+            .iter()
+            .any(|h| h.actor == "bench" && h.text.starts_with("recovered"))),
+        "console recovered all"
+    );
     latencies(&journal)
 }
 
@@ -162,19 +226,27 @@ fn panic_key(n: usize) -> f64 {
         })
         .collect();
     let mut c = start_console(home.path(), &journal);
-    c.wait_for("the badge", Duration::from_secs(10), |s| s.contains(&format!("{n} live faults")));
+    c.wait_for("the badge", Duration::from_secs(10), |s| {
+        s.contains(&format!("{n} live faults"))
+    });
     c.send("X");
-    c.wait_for("the panic prompt", Duration::from_secs(5), |s| s.contains("PANIC"));
+    c.wait_for("the panic prompt", Duration::from_secs(5), |s| {
+        s.contains("PANIC")
+    });
     let pressed = Instant::now();
     c.send("y");
     let j = Journal::open(&journal).unwrap();
     loop {
         let mut done = 0;
-        j.for_each(|ev| done += usize::from(ev.kind == "fault.recovered")).unwrap();
+        j.for_each(|ev| done += usize::from(ev.kind == "fault.recovered"))
+            .unwrap();
         if done >= n {
             break;
         }
-        assert!(pressed.elapsed() < Duration::from_secs(60), "{done}/{n} after 60 s");
+        assert!(
+            pressed.elapsed() < Duration::from_secs(60),
+            "{done}/{n} after 60 s"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     let took = pressed.elapsed().as_secs_f64() * 1000.0;
@@ -192,9 +264,15 @@ fn panic_key(n: usize) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::var("COCPIT_BENCH_FAULTS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+    let n: usize = std::env::var("COCPIT_BENCH_FAULTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
     report("watchdog: deadline → recovered", watchdog(n));
-    report("live console: deadline → recovered", console_deadlines(n.min(20)));
+    report(
+        "live console: deadline → recovered",
+        console_deadlines(n.min(20)),
+    );
     let rounds: Vec<f64> = (0..3).map(|_| panic_key(50)).collect();
     report("panic key → 50 faults recovered (per round)", rounds);
 }

@@ -192,7 +192,7 @@ fn typed_confirmation_then_intent_then_injection_then_deadline() {
 
     activate(&mut s, &mut j, &id, 1);
     assert!(recovers(&app::update(&mut s, Msg::Tick, t(29))).is_empty());
-    assert_eq!(s.faults.next_wake(), Some(t(30)));
+    assert_eq!(s.faults.next_wake(t(29)), Some(t(30)));
     let fx = app::update(&mut s, Msg::Tick, t(30));
     assert_eq!(recovers(&fx), vec![(id.clone(), Trigger::Deadline)]);
     // Not again while that recovery runs.

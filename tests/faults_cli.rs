@@ -277,3 +277,127 @@ fn readonly_and_blast_radius_refuse_with_a_clear_message() {
     );
     env.assert_nothing_left(&[]);
 }
+
+#[test]
+fn stress_ng_workers_die_with_their_process_group() {
+    if !std::process::Command::new("stress-ng")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "stress-ng must be installed under CI"
+        );
+        eprintln!("SKIPPED: stress-ng is not installed");
+        return;
+    }
+    let env = Env::new();
+    let id = env.inject(&[
+        "cpu",
+        "--target",
+        "local",
+        "--param",
+        "engine=stress-ng",
+        "--param",
+        "workers=2",
+        "--param",
+        "percent=20",
+        "--duration",
+        "1m",
+    ]);
+    let pgid = env.fault(&id)["record"]["data"]["pgid"].as_u64().unwrap() as u32;
+    let group = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|p| {
+                std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
+                    let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split_whitespace().collect();
+                    f[0] != "Z" && f[2] == pgid.to_string()
+                })
+            })
+            .count()
+    };
+    wait_for("stress-ng's workers", Duration::from_secs(5), || {
+        group() >= 3
+    });
+    let out = env.run(&["faults", "recover", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(group(), 0, "parent and workers gone");
+    env.assert_nothing_left(&[]);
+}
+
+#[test]
+fn the_watchdog_recovers_a_cli_fault_when_its_guard_alarm_fires() {
+    use cocpit::domain::event::payload;
+    use cocpit::domain::{EventKind, NewEvent, ObservedAlarm, Severity};
+    let env = Env::new();
+    let target = Target::sleep();
+    let out = env.run(&[
+        "faults",
+        "inject",
+        "process",
+        "--target",
+        &format!("pid:{}", target.pid()),
+        "--duration",
+        "10m",
+        "--guard",
+        "alertname=~\"Boom.*",
+        "--yes",
+    ]);
+    assert!(!out.status.success(), "a bad guard filter is refused");
+    let id = env.inject(&[
+        "process",
+        "--target",
+        &format!("pid:{}", target.pid()),
+        "--duration",
+        "10m",
+        "--guard",
+        "service=payments severity=critical",
+    ]);
+    assert_eq!(target.state(), Some('T'));
+    // A source (here: the test) journals a matching alarm.
+    let mut labels = std::collections::BTreeMap::new();
+    labels.insert("alertname".to_string(), "PaymentsDown".to_string());
+    labels.insert("service".to_string(), "payments".to_string());
+    let alarm = ObservedAlarm {
+        fingerprint: cocpit::domain::fingerprint(&labels),
+        source: "test".into(),
+        name: "PaymentsDown".into(),
+        severity: Severity::Critical,
+        labels,
+        annotations: Default::default(),
+        starts_at: chrono::Utc::now(),
+        generator_url: None,
+    };
+    let w = cocpit::journal::Writer::spawn(&env.journal).unwrap();
+    w.append(vec![NewEvent::new(
+        chrono::Utc::now(),
+        "source:test",
+        EventKind::AlarmRaised,
+        &alarm.fingerprint,
+        payload(&alarm),
+    )]);
+    w.shutdown().unwrap();
+    wait_for(
+        "the guard to resume the process",
+        Duration::from_secs(5),
+        || target.state() != Some('T'),
+    );
+    let f = env.wait_state(&id, "recovered", Duration::from_secs(5));
+    assert!(
+        f.to_string().contains("guard")
+            || env
+                .run(&["journal", "export"])
+                .stdout
+                .windows(5)
+                .any(|w| w == b"guard")
+    );
+    env.assert_nothing_left(&[]);
+}

@@ -11,7 +11,7 @@ use super::{Effect, Level, Mode, Pending, State};
 use crate::chaos::ledger::{Fault, FaultLedger, FaultState};
 use crate::chaos::limits::{self, FaultsConfig, OrphanPolicy};
 use crate::chaos::payloads::Orphaned;
-use crate::chaos::recovery::console_due;
+use crate::chaos::recovery::{console_due, guard_hits};
 use crate::chaos::{
     FaultSpec, Owner, Trigger, fault_id, format_duration, intent_event, parse_duration,
 };
@@ -208,8 +208,8 @@ impl Faults {
     }
 
     /// When the core next needs a tick for a deadline or retry.
-    pub fn next_wake(&self) -> Option<DateTime<Utc>> {
-        self.ledger.next_wake()
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.ledger.next_wake(now)
     }
 
     /// Forget busy entries whose run ended and whose outcome the journal shows.
@@ -262,23 +262,9 @@ pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
 /// A guard fires when an alarm matching it is firing and started after the
 /// fault became active.
 fn guards(state: &mut State) -> Vec<Effect> {
-    let hits: Vec<Fault> = state
-        .faults
-        .ledger
-        .live()
-        .filter(|f| state.faults.mine(f) && f.state == FaultState::Active)
-        .filter(|f| {
-            let (Some(g), Some(since)) = (&f.spec.guard, f.active_at) else {
-                return false;
-            };
-            let Ok(filter) = Filter::parse(g) else {
-                return false;
-            };
-            state
-                .board
-                .iter()
-                .any(|a| a.is_firing() && a.raised_at >= since && filter.matches(a))
-        })
+    let faults = &state.faults;
+    let hits: Vec<Fault> = guard_hits(&faults.ledger, &state.board, &|f| faults.mine(f))
+        .into_iter()
         .cloned()
         .collect();
     let mut fx = Vec::new();

@@ -54,6 +54,12 @@ pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Resu
     let journal = Journal::open(journal_path).map_err(|e| e.to_string())?;
     let l = ledger(&journal)?;
     drop(journal);
+    if let Some(g) = &args.spec.guard
+        && let Err(e) = crate::domain::filter::Filter::parse(g)
+    {
+        eprintln!("cocpit: --guard {g:?}: {e}");
+        return Ok(1);
+    }
     if let Err(e) = limits::check(&args.spec, &l, cfg) {
         eprintln!("cocpit: refused: {e}");
         return Ok(1);

@@ -174,10 +174,11 @@ impl FaultLedger {
         c
     }
 
-    /// The earliest moment something is due: a live fault's deadline or a
-    /// retry. The runtime wakes the core then instead of waiting for the
-    /// next clock tick.
-    pub fn next_wake(&self) -> Option<DateTime<Utc>> {
+    /// The earliest moment after `now` something is due: a live fault's
+    /// deadline or a retry. The runtime wakes the core (and the watchdog
+    /// wakes) then instead of at the next poll. Moments already past are
+    /// skipped: a fault being recovered still has its old deadline.
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.live()
             .flat_map(|f| {
                 let retry = (f.state == FaultState::RecoveryFailing)
@@ -186,6 +187,7 @@ impl FaultLedger {
                 [Some(f.deadline), retry]
             })
             .flatten()
+            .filter(|t| *t > now)
             .min()
     }
 
@@ -430,7 +432,8 @@ pub(crate) mod tests {
         assert!(l.get("f1").unwrap().record.is_some());
         assert!(l.apply(&active(3, 1, "f1")));
         assert_eq!(l.counts().live, 1);
-        assert_eq!(l.next_wake(), Some(t(30)));
+        assert_eq!(l.next_wake(t(0)), Some(t(30)));
+        assert_eq!(l.next_wake(t(30)), None, "past moments are skipped");
         assert!(l.apply(&ev(
             4,
             30,
@@ -458,7 +461,7 @@ pub(crate) mod tests {
         assert_eq!(f.ended_by, Some(Trigger::Deadline));
         assert_eq!(f.history.len(), 5);
         assert_eq!(l.counts().live, 0);
-        assert_eq!(l.next_wake(), None);
+        assert_eq!(l.next_wake(t(0)), None);
         // Replaying an old event changes nothing.
         assert!(!l.apply(&active(3, 1, "f1")));
     }
@@ -495,7 +498,8 @@ pub(crate) mod tests {
             }
         );
         // Deadline (t30) is earlier than the retry, but both are candidates.
-        assert_eq!(l.next_wake(), Some(t(30)));
+        assert_eq!(l.next_wake(t(0)), Some(t(30)));
+        assert_eq!(l.next_wake(t(31)), Some(t(33)), "past moments are skipped");
         assert!(l.apply(&ev(
             4,
             40,

@@ -105,6 +105,30 @@ fn console_retries(f: &Fault, alive: &dyn Fn(&super::Owner) -> bool) -> bool {
             .is_some_and(|(by, _, _)| live_console(by))
 }
 
+/// Active faults (among those `mine` accepts) whose guard matches an alarm
+/// that is firing and was raised after the fault became active.
+pub fn guard_hits<'a>(
+    ledger: &'a FaultLedger,
+    board: &crate::domain::AlarmBoard,
+    mine: &dyn Fn(&Fault) -> bool,
+) -> Vec<&'a Fault> {
+    ledger
+        .live()
+        .filter(|f| f.state == FaultState::Active && mine(f))
+        .filter(|f| {
+            let (Some(g), Some(since)) = (&f.spec.guard, f.active_at) else {
+                return false;
+            };
+            let Ok(filter) = crate::domain::filter::Filter::parse(g) else {
+                return false;
+            };
+            board
+                .iter()
+                .any(|a| a.is_firing() && a.raised_at >= since && filter.matches(a))
+        })
+        .collect()
+}
+
 /// Live faults started by a console that is no longer running, and not
 /// already being recovered by someone who is.
 pub fn orphans<'a>(

@@ -10,7 +10,7 @@
 use super::exec::Executor;
 use super::ledger::FaultLedger;
 use super::proc;
-use super::recovery::watchdog_due;
+use super::recovery::{guard_hits, watchdog_due};
 use super::{OwnerKind, Trigger};
 use crate::journal::{Journal, Writer};
 use chrono::Utc;
@@ -115,6 +115,8 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
     );
     let exec = Executor::new(writer.clone(), me, journal_path);
     let mut ledger = FaultLedger::new();
+    // Alarms too, for the guards of faults nobody else watches (CLI faults).
+    let mut board = crate::domain::AlarmBoard::new();
     let mut running: HashMap<String, JoinHandle<()>> = HashMap::new();
     let mut idle_since: Option<Instant> = None;
     loop {
@@ -122,7 +124,10 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
         // A journal deleted under us (its directory removed) has no
         // faults anyone can see or recover any more: do not linger on it.
         if !journal_path.exists() {
-            tracing::warn!("journal {} is gone; watchdog exiting", journal_path.display());
+            tracing::warn!(
+                "journal {} is gone; watchdog exiting",
+                journal_path.display()
+            );
             break;
         }
         loop {
@@ -134,10 +139,19 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
             }
             for ev in &events {
                 ledger.apply(ev);
+                board.apply(ev);
             }
         }
         let now = Utc::now();
-        for (id, trigger) in watchdog_due(&ledger, now, &proc::alive) {
+        let unwatched =
+            |f: &super::Fault| f.owner.kind != OwnerKind::Console || !proc::alive(&f.owner);
+        let guarded = guard_hits(&ledger, &board, &unwatched)
+            .into_iter()
+            .map(|f| (f.id.clone(), Trigger::Guard));
+        let due: Vec<(String, Trigger)> = guarded
+            .chain(watchdog_due(&ledger, now, &proc::alive))
+            .collect();
+        for (id, trigger) in due {
             if running.contains_key(&id) {
                 continue;
             }
@@ -145,11 +159,6 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
                 continue;
             };
             let exec = exec.clone();
-            let trigger = if trigger == Trigger::Retry {
-                Trigger::Retry
-            } else {
-                Trigger::Deadline
-            };
             tracing::info!(fault = %id, %trigger, "watchdog recovering");
             let handle = std::thread::spawn(move || {
                 if let Err(e) = exec.recover(&fault, trigger) {
@@ -181,7 +190,7 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
             idle_since = None;
         }
         let wake = ledger
-            .next_wake()
+            .next_wake(Utc::now())
             .and_then(|t| (t - Utc::now()).to_std().ok())
             .unwrap_or(POLL)
             .min(POLL);

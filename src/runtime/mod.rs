@@ -235,7 +235,7 @@ async fn event_loop(
         // A fault deadline or retry wakes the core on time, not at the next second.
         let fault_wake = state
             .faults
-            .next_wake()
+            .next_wake(Utc::now())
             .and_then(|t| (t - Utc::now()).to_std().ok())
             .map(|d| Instant::now() + d);
         let mut msgs = Vec::new();
