@@ -273,6 +273,6 @@ fn main() {
         "live console: deadline → recovered",
         console_deadlines(n.min(20)),
     );
-    let rounds: Vec<f64> = (0..3).map(|_| panic_key(50)).collect();
+    let rounds: Vec<f64> = (0..5).map(|_| panic_key(50)).collect();
     report("panic key → 50 faults recovered (per round)", rounds);
 }

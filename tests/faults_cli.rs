@@ -122,7 +122,7 @@ fn recover_all_clears_everything_at_once() {
     ]);
     assert_eq!((a.state(), b.state()), (Some('T'), Some('T')));
     let live = env.list().iter().filter(|f| f["state"] == "active").count();
-    assert_eq!(live, 5);
+    assert_eq!(live, 6);
 
     let out = env.run(&["faults", "recover", "--all"]);
     assert!(

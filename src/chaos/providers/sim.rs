@@ -161,3 +161,69 @@ impl SimSchedule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::ledger::tests::{ev, intended, t};
+    use crate::chaos::payloads::{Recovered, WithRecord};
+    use crate::chaos::{FaultLedger, Trigger};
+    use crate::domain::EventKind;
+    use crate::domain::event::payload;
+    use crate::sources::simulator::{Scenario, Simulator};
+
+    #[test]
+    fn a_sim_fault_is_in_force_one_second_after_active_until_one_after_its_end() {
+        let fault = SimFault {
+            service: "payments".into(),
+            kind: SimFaultKind::Kill,
+        };
+        let rec = record(
+            "sim",
+            "payments: kill",
+            &SimRec {
+                fault: fault.clone(),
+            },
+        );
+        let mut ledger = FaultLedger::new();
+        ledger.apply(&intended(1, 0, "f1", "c"));
+        ledger.apply(&ev(
+            2,
+            10,
+            EventKind::FaultActive,
+            "f1",
+            payload(&WithRecord { record: rec }),
+        ));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut sched = SimSchedule::new(ledger, rx);
+        let mut sim = Simulator::new(Scenario::embedded().unwrap(), 1);
+        sched.apply(&mut sim, t(10));
+        assert!(
+            sim.active_faults().is_empty(),
+            "not at the event's own second"
+        );
+        sched.apply(&mut sim, t(11));
+        assert_eq!(sim.active_faults().len(), 1);
+        assert_eq!(sim.active_faults()[0].1, fault);
+        // The end arrives through the channel, as the tailer sends it.
+        tx.send(vec![ev(
+            3,
+            20,
+            EventKind::FaultRecovered,
+            "f1",
+            payload(&Recovered {
+                trigger: Trigger::Operator,
+                detail: String::new(),
+            }),
+        )])
+        .unwrap();
+        sched.apply(&mut sim, t(20));
+        assert_eq!(
+            sim.active_faults().len(),
+            1,
+            "still in force at the end's own second"
+        );
+        sched.apply(&mut sim, t(21));
+        assert!(sim.active_faults().is_empty());
+    }
+}
