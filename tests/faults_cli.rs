@@ -101,6 +101,15 @@ fn recover_all_clears_everything_at_once() {
         "10m",
     ]);
     env.inject(&[
+        "memory",
+        "--target",
+        "local",
+        "--param",
+        "size=16M",
+        "--duration",
+        "10m",
+    ]);
+    env.inject(&[
         "disk",
         "--target",
         &format!("dir:{}", fill_dir.display()),
@@ -121,8 +130,9 @@ fn recover_all_clears_everything_at_once() {
         "10m",
     ]);
     assert_eq!((a.state(), b.state()), (Some('T'), Some('T')));
-    let live = env.list().iter().filter(|f| f["state"] == "active").count();
-    assert_eq!(live, 6);
+    let all = env.list();
+    let live = all.iter().filter(|f| f["state"] == "active").count();
+    assert_eq!(live, 6, "{all:#?}");
 
     let out = env.run(&["faults", "recover", "--all"]);
     assert!(
@@ -134,7 +144,7 @@ fn recover_all_clears_everything_at_once() {
         String::from_utf8_lossy(&out.stdout)
             .matches("recovered")
             .count(),
-        5
+        6
     );
     assert!(a.state() != Some('T') && b.state() != Some('T'));
     assert!(env.list().iter().all(|f| f["state"] == "recovered"));
