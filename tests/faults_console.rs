@@ -124,12 +124,16 @@ fn a_restarted_console_recovers_orphans_automatically() {
     c.wait_for("two live faults", Duration::from_secs(10), |s| {
         s.contains("2 live")
     });
+    let cpu = env
+        .list()
+        .into_iter()
+        .find(|f| f["provider"] == "cpu")
+        .expect("the cpu fault");
+    let tag = format!("cocpit-{}", cpu["id"].as_str().unwrap());
     assert_eq!(
-        support::faults::procs_with("cocpit-")
-            .iter()
-            .filter(|p| support::faults::cmdline(**p).iter().any(|a| a == "burn"))
-            .count(),
-        1
+        support::faults::procs_with(&tag).len(),
+        1,
+        "its burner runs"
     );
     kill9(&c);
     drop(c);

@@ -153,6 +153,16 @@ impl Env {
     }
 }
 
+impl Drop for Env {
+    /// A test that failed half way must not leave its faults to their
+    /// self-expiry: recover whatever is live before the journal goes.
+    fn drop(&mut self) {
+        if self.journal.exists() {
+            let _ = self.cmd(&["faults", "recover", "--all"]).output();
+        }
+    }
+}
+
 pub fn cmdline(pid: u32) -> Vec<String> {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|c| {
