@@ -60,7 +60,7 @@ enum Cmd {
     /// Inject, list and recover faults (see README "Fault injection")
     Faults {
         #[command(subcommand)]
-        action: FaultsCmd,
+        action: cocpit::chaos::cli::FaultsCmd,
     },
     /// Recover faults past their deadline until none is live (started
     /// detached by the first injection; one per journal)
@@ -81,51 +81,6 @@ enum Cmd {
         /// `cocpit-<id>`: lets recovery find this burner by its arguments
         #[arg(long)]
         fault: Option<String>,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum FaultsCmd {
-    /// Inject a fault; returns once it is active (the watchdog recovers it)
-    Inject {
-        /// process, cpu, memory, disk, command, http, network, proxy, toxiproxy, sim
-        provider: String,
-        #[arg(long)]
-        target: String,
-        #[arg(long, default_value = "")]
-        action: String,
-        /// Provider parameter, repeatable
-        #[arg(long = "param", value_name = "KEY=VALUE")]
-        params: Vec<String>,
-        /// How long: 30s, 5m, 1h [default: [faults] default_duration]
-        #[arg(long)]
-        duration: Option<String>,
-        /// Recover at once when an alarm matching this filter fires
-        #[arg(long, value_name = "FILTER")]
-        guard: Option<String>,
-        /// Skip the typed confirmation
-        #[arg(long)]
-        yes: bool,
-    },
-    /// Live faults, then recent history
-    List {
-        #[arg(long)]
-        json: bool,
-        /// The whole history, not the last 20
-        #[arg(long)]
-        all: bool,
-    },
-    /// Recover faults by id, or every live fault with --all
-    Recover {
-        ids: Vec<String>,
-        #[arg(long)]
-        all: bool,
-    },
-    /// Stop retrying a fault whose recovery keeps failing (after fixing it by hand)
-    Dismiss {
-        id: String,
-        #[arg(long, default_value = "")]
-        reason: String,
     },
 }
 
@@ -174,7 +129,20 @@ fn real_main() -> Result<ExitCode> {
 
     match cli.command {
         Some(Cmd::Journal { action }) => journal_cmd(&journal, action),
-        Some(Cmd::Faults { action }) => faults_cmd(&cli.global, &cfg, &journal, action),
+        Some(Cmd::Faults { action }) => {
+            let operator = (cli.global.operator.clone())
+                .or_else(|| cfg.operator.clone())
+                .unwrap_or_else(default_operator);
+            let code = cocpit::chaos::cli::run(
+                action,
+                &journal,
+                &cfg.faults,
+                &operator,
+                cli.global.readonly,
+            )
+            .map_err(color_eyre::eyre::Report::msg)?;
+            Ok(ExitCode::from(code))
+        }
         Some(Cmd::Watchdog) => {
             cocpit::chaos::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::SUCCESS)
@@ -281,70 +249,6 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .try_init()
         .ok()?;
     Some(guard)
-}
-
-fn faults_cmd(
-    g: &Global,
-    cfg: &Config,
-    journal: &std::path::Path,
-    action: FaultsCmd,
-) -> Result<ExitCode> {
-    use cocpit::chaos::{FaultSpec, cli, parse_duration};
-    let operator = g
-        .operator
-        .clone()
-        .or_else(|| cfg.operator.clone())
-        .unwrap_or_else(default_operator);
-    let code = match action {
-        FaultsCmd::Inject {
-            provider,
-            target,
-            action,
-            params,
-            duration,
-            guard,
-            yes,
-        } => {
-            let mut map = std::collections::BTreeMap::new();
-            for p in params {
-                let Some((k, v)) = p.split_once('=') else {
-                    bail!("--param {p:?}: expected KEY=VALUE");
-                };
-                map.insert(k.to_string(), v.to_string());
-            }
-            let duration_secs = match duration {
-                Some(d) => parse_duration(&d).map_err(color_eyre::eyre::Report::msg)?,
-                None => cfg.faults.default_duration,
-            };
-            let spec = FaultSpec {
-                provider,
-                target,
-                action,
-                params: map,
-                duration_secs,
-                guard,
-            };
-            let args = cli::InjectArgs {
-                spec,
-                yes,
-                readonly: g.readonly,
-                operator,
-            };
-            cli::inject(journal, &cfg.faults, args)
-        }
-        FaultsCmd::List { json, all } => cli::list(journal, json, all),
-        FaultsCmd::Recover { ids, all } => {
-            if ids.is_empty() && !all {
-                bail!("give fault ids or --all");
-            }
-            cli::recover(journal, &ids, all, g.readonly, &operator)
-        }
-        FaultsCmd::Dismiss { id, reason } => {
-            cli::dismiss(journal, &id, &reason, g.readonly, &operator)
-        }
-    }
-    .map_err(color_eyre::eyre::Report::msg)?;
-    Ok(ExitCode::from(code as u8))
 }
 
 fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {

@@ -12,8 +12,113 @@ use crate::domain::sanitize::inert;
 use crate::domain::{EventKind, NewEvent};
 use crate::journal::{Journal, Writer};
 use chrono::{DateTime, Utc};
+use clap::Subcommand;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+
+#[derive(Subcommand, Debug)]
+pub enum FaultsCmd {
+    /// Inject a fault; returns once it is active (the watchdog recovers it)
+    Inject {
+        /// process, cpu, memory, disk, command, http, network, proxy, toxiproxy, sim
+        provider: String,
+        /// pid:N, name:NAME, dir:PATH, sim:SERVICE, local, netns:NS, tcp:HOST:PORT … (per provider)
+        #[arg(long)]
+        target: String,
+        /// pause, kill, latency, loss, a recipe name … (per provider)
+        #[arg(long, default_value = "")]
+        action: String,
+        /// Provider parameter, repeatable
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// How long: 30s, 5m, 1h [default: [faults] default_duration]
+        #[arg(long)]
+        duration: Option<String>,
+        /// Recover at once when an alarm matching this filter fires
+        #[arg(long, value_name = "FILTER")]
+        guard: Option<String>,
+        /// Skip the typed confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Live faults, then recent history
+    List {
+        #[arg(long)]
+        json: bool,
+        /// The whole history, not the last 20
+        #[arg(long)]
+        all: bool,
+    },
+    /// Recover faults by id, or every live fault with --all
+    Recover {
+        ids: Vec<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Stop retrying a fault whose recovery keeps failing (after fixing it by hand)
+    Dismiss {
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// Run a `cocpit faults …` command; returns the exit code.
+pub fn run(
+    cmd: FaultsCmd,
+    journal: &Path,
+    cfg: &FaultsConfig,
+    operator: &str,
+    readonly: bool,
+) -> Result<u8, String> {
+    let code = match cmd {
+        FaultsCmd::Inject {
+            provider,
+            target,
+            action,
+            params,
+            duration,
+            guard,
+            yes,
+        } => {
+            let mut map = std::collections::BTreeMap::new();
+            for p in params {
+                let Some((k, v)) = p.split_once('=') else {
+                    return Err(format!("--param {p:?}: expected KEY=VALUE"));
+                };
+                map.insert(k.to_string(), v.to_string());
+            }
+            let duration_secs = match duration {
+                Some(d) => super::parse_duration(&d)?,
+                None => cfg.default_duration,
+            };
+            let spec = FaultSpec {
+                provider,
+                target,
+                action,
+                params: map,
+                duration_secs,
+                guard,
+            };
+            let args = InjectArgs {
+                spec,
+                yes,
+                readonly,
+                operator: operator.to_string(),
+            };
+            inject(journal, cfg, args)?
+        }
+        FaultsCmd::List { json, all } => list(journal, json, all)?,
+        FaultsCmd::Recover { ids, all } => {
+            if ids.is_empty() && !all {
+                return Err("give fault ids or --all".into());
+            }
+            recover(journal, &ids, all, readonly, operator)?
+        }
+        FaultsCmd::Dismiss { id, reason } => dismiss(journal, &id, &reason, readonly, operator)?,
+    };
+    Ok(u8::try_from(code).unwrap_or(1))
+}
 
 /// Recover attempts `faults recover` makes before giving up (the failure
 /// stays in the ledger and the watchdog keeps retrying).
