@@ -288,7 +288,7 @@ pub fn list(journal_path: &Path, json: bool, all: bool) -> Result<i32, String> {
             .unwrap_or_else(|| f.spec.action.clone());
         println!(
             "{:<9} {:<17} {:<10} {:<28} {:>8}  {}",
-            f.id,
+            inert(&f.id),
             state_label(f),
             inert(&f.spec.provider),
             inert(&f.spec.target),
@@ -373,7 +373,7 @@ pub fn recover(
 
 fn recover_one(exec: &Executor, mut f: Fault, trigger: Trigger) -> Result<String, String> {
     if !f.is_live() {
-        return Ok(format!("{}: already {}", f.id, f.state.as_str()));
+        return Ok(format!("{}: already {}", inert(&f.id), f.state.as_str()));
     }
     let mut last = String::new();
     for attempt in 0..CLI_ATTEMPTS {
@@ -385,7 +385,7 @@ fn recover_one(exec: &Executor, mut f: Fault, trigger: Trigger) -> Result<String
                 Trigger::Retry
             },
         ) {
-            Ok(detail) => return Ok(format!("{}: recovered ({})", f.id, inert(&detail))),
+            Ok(detail) => return Ok(format!("{}: recovered ({})", inert(&f.id), inert(&detail))),
             Err(e) => {
                 last = e;
                 f.attempts += 1;
@@ -401,7 +401,7 @@ fn recover_one(exec: &Executor, mut f: Fault, trigger: Trigger) -> Result<String
     }
     Err(format!(
         "{}: recovery failed {CLI_ATTEMPTS} times: {} (still shown as failing; retried by the watchdog)",
-        f.id,
+        inert(&f.id),
         inert(&last)
     ))
 }

@@ -25,7 +25,57 @@ pub struct ConsoleFaults {
     running: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
+/// Hands the demo task the `fault.*` rows the tailer reads, so it applies
+/// `sim` faults from the same journal as everyone else.
+pub struct SimRows(mpsc::UnboundedSender<Vec<crate::domain::Event>>);
+
+impl SimRows {
+    pub fn forward(&self, events: &[crate::domain::Event]) {
+        let rows: Vec<_> = events
+            .iter()
+            .filter(|e| e.kind.starts_with("fault."))
+            .cloned()
+            .collect();
+        if !rows.is_empty() {
+            let _ = self.0.send(rows);
+        }
+    }
+}
+
 impl ConsoleFaults {
+    /// Set up fault handling for a starting console: its owner identity and
+    /// limits in the core, the ledger rebuilt from the journal, the demo's
+    /// `sim` schedule, a watchdog if faults are live, and the orphans
+    /// (live faults of consoles that are gone) for the core to handle.
+    pub fn start(
+        state: &mut crate::app::State,
+        plan: &mut crate::sources::demo::DemoPlan,
+        ledger: FaultLedger,
+        writer: &Writer,
+        journal: &Path,
+        config: &super::limits::FaultsConfig,
+    ) -> (ConsoleFaults, Vec<String>, SimRows) {
+        let me = super::proc::me(
+            super::OwnerKind::Console,
+            &state.session.operator,
+            &super::proc::instance_id(),
+        );
+        let runner = ConsoleFaults::new(writer.clone(), me.clone(), journal);
+        let orphans = super::recovery::orphans(&ledger, &super::proc::alive)
+            .iter()
+            .map(|f| f.id.clone())
+            .collect();
+        if ledger.counts().live > 0 {
+            runner.ensure_watchdog();
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        plan.faults = super::providers::sim::SimSchedule::new(ledger.clone(), rx);
+        state.faults.me = Some(me);
+        state.faults.config = config.clone();
+        state.faults.ledger = ledger;
+        (runner, orphans, SimRows(tx))
+    }
+
     pub fn new(writer: Writer, me: Owner, journal: &Path) -> ConsoleFaults {
         ConsoleFaults {
             exec: Executor::new(writer, me, journal),

@@ -82,24 +82,14 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     let mut state = State::new(session, board, opts.themes.clone(), Utc::now());
     state.color_mode = opts.color_mode;
-    let me = crate::chaos::proc::me(
-        crate::chaos::OwnerKind::Console,
-        &opts.operator,
-        &crate::chaos::proc::instance_id(),
+    let (faults, orphans, sim_rows) = ConsoleFaults::start(
+        &mut state,
+        &mut plan,
+        ledger,
+        &writer,
+        &opts.journal,
+        &opts.faults,
     );
-    let faults = ConsoleFaults::new(writer.clone(), me.clone(), &opts.journal);
-    state.faults.me = Some(me);
-    state.faults.config = opts.faults.clone();
-    let orphans: Vec<String> = crate::chaos::recovery::orphans(&ledger, &crate::chaos::proc::alive)
-        .iter()
-        .map(|f| f.id.clone())
-        .collect();
-    if ledger.counts().live > 0 {
-        faults.ensure_watchdog();
-    }
-    let (sim_tx, sim_rx) = mpsc::unbounded_channel();
-    plan.faults = crate::chaos::providers::sim::SimSchedule::new(ledger.clone(), sim_rx);
-    state.faults.ledger = ledger;
     let mut warnings = opts.warnings.clone();
     if let Some(name) = &opts.theme
         && !state.select_theme(name)
@@ -127,15 +117,7 @@ pub async fn run(opts: Options) -> Result<()> {
             last_id,
             Some(writer.subscribe_commits()),
             move |events| {
-                // The demo applies `sim` faults from the same rows.
-                let fault_rows: Vec<_> = events
-                    .iter()
-                    .filter(|e| e.kind.starts_with("fault."))
-                    .cloned()
-                    .collect();
-                if !fault_rows.is_empty() {
-                    let _ = sim_tx.send(fault_rows);
-                }
+                sim_rows.forward(&events);
                 tx.blocking_send(Msg::Events(events)).is_ok()
             },
         )

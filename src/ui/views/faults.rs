@@ -126,7 +126,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
                     f.ended_at.map(clock).unwrap_or_default()
                 };
                 let row = Row::new(vec![
-                    Span::raw(f.id.clone()),
+                    Span::raw(cell(&f.id, 8)),
                     Span::styled(f.state.as_str(), state_style(f, st)),
                     Span::raw(cell(&f.spec.provider, 10)),
                     Span::raw(cell(&f.spec.target, 24)),
@@ -205,7 +205,7 @@ fn detail(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} ", f.id), st.title()),
+        Span::styled(format!("{} ", cell(&f.id, 16)), st.title()),
         Span::styled(f.state.as_str(), state_style(f, st)),
         Span::raw(format!(
             "  {}  {}  deadline {}  owner {}",
