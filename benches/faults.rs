@@ -185,7 +185,7 @@ fn console_deadlines(n: usize) -> Vec<f64> {
             c.send("\t\x15");
             c.send(&v);
         }
-        c.send("\t\r");
+        c.send("\t\t\r");
         c.wait_for("the confirmation", Duration::from_secs(5), |s| {
             s.contains("Confirm injection")
         });

@@ -98,6 +98,8 @@ fn fill_form(s: &mut State, target: &str, action: &str, params: &str, duration: 
         );
         chars(s, v, 0);
     }
+    // Guard and probe stay empty; Enter on the last field submits.
+    key(s, KeyCode::Tab, 0);
     key(s, KeyCode::Tab, 0);
     key(s, KeyCode::Enter, 0);
 }
@@ -210,6 +212,7 @@ fn panic_recovers_every_live_fault_whoever_owns_it() {
             params: BTreeMap::new(),
             duration_secs: 600,
             guard: None,
+            probe: None,
         };
         let rows = j.commit(vec![NewEvent::new(
             t(0),
@@ -315,6 +318,7 @@ fn orphans_are_recovered_at_once_or_after_one_key() {
                     params: BTreeMap::new(),
                     duration_secs: 600,
                     guard: None,
+                    probe: None,
                 },
                 owner: owner("dead"),
                 deadline: t(600),
@@ -402,6 +406,52 @@ fn blast_radius_and_readonly_refuse() {
         params: BTreeMap::new(),
         duration_secs: 10,
         guard: None,
+        probe: None,
     };
     assert!(app::faults::intend(&mut s, spec).is_empty());
+}
+
+#[test]
+fn a_failed_probe_recovers_the_fault() {
+    let (mut s, mut j) = console(false, FaultsConfig::default());
+    let spec = FaultSpec {
+        provider: "sim".into(),
+        target: "sim:payments".into(),
+        action: "kill".into(),
+        params: BTreeMap::new(),
+        duration_secs: 600,
+        guard: None,
+        probe: Some("http://127.0.0.1:9/health".into()),
+    };
+    let fx = app::faults::intend(&mut s, spec);
+    let (id, _) = commit_intent(&mut s, &mut j, fx);
+    let rows = j.commit(vec![NewEvent::new(
+        t(1),
+        "alice@jump1",
+        EventKind::FaultActive,
+        &id,
+        payload(&WithRecord { record: record() }),
+    )]);
+    let fx = app::update(&mut s, Msg::Events(rows), t(1));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Fault(FaultEffect::Probe { id: pid, until, .. }) if *pid == id && *until == t(600))),
+        "watching the probe until the deadline: {fx:?}"
+    );
+    app::update(
+        &mut s,
+        Msg::Fault(FaultMsg::Done {
+            id: id.clone(),
+            error: None,
+        }),
+        t(1),
+    );
+    let fx = app::update(
+        &mut s,
+        Msg::Fault(FaultMsg::ProbeFailed {
+            id: id.clone(),
+            reason: "HTTP 503".into(),
+        }),
+        t(5),
+    );
+    assert_eq!(recovers(&fx), vec![(id, Trigger::Guard)]);
 }

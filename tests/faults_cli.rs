@@ -411,3 +411,60 @@ fn the_watchdog_recovers_a_cli_fault_when_its_guard_alarm_fires() {
     );
     env.assert_nothing_left(&[]);
 }
+
+#[test]
+fn the_watchdog_recovers_a_fault_whose_probe_fails() {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let healthy = Arc::new(AtomicBool::new(true));
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = healthy.clone();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let status = if h.load(Ordering::Relaxed) {
+                "200 OK"
+            } else {
+                "503 Unavailable"
+            };
+            let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let env = Env::new();
+    let target = Target::sleep();
+    let out = env.run(&[
+        "faults",
+        "inject",
+        "process",
+        "--target",
+        &format!("pid:{}", target.pid()),
+        "--duration",
+        "1m",
+        "--probe",
+        "https://x/",
+        "--yes",
+    ]);
+    assert!(!out.status.success(), "only http:// probes");
+    let id = env.inject(&[
+        "process",
+        "--target",
+        &format!("pid:{}", target.pid()),
+        "--duration",
+        "10m",
+        "--probe",
+        &format!("http://127.0.0.1:{port}/health"),
+    ]);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(target.state(), Some('T'), "a healthy probe keeps the fault");
+    healthy.store(false, Ordering::Relaxed);
+    wait_for(
+        "two failed probes to recover it",
+        Duration::from_secs(10),
+        || target.state() != Some('T'),
+    );
+    env.wait_state(&id, "recovered", Duration::from_secs(5));
+    env.assert_nothing_left(&[]);
+}

@@ -49,7 +49,7 @@ fn inject(
         c.send("\t\x15"); // next field, Ctrl-U clears it
         c.send(value);
     }
-    c.send("\t\r"); // guard stays empty; Enter submits
+    c.send("\t\t\r"); // guard and probe stay empty; Enter submits
     c.wait_for("the typed confirmation", Duration::from_secs(5), |s| {
         s.contains("Confirm injection")
     });

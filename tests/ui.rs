@@ -563,6 +563,7 @@ fn with_faults(state: &mut State) {
         params: BTreeMap::new(),
         duration_secs: secs,
         guard: None,
+        probe: None,
     };
     let rec = |summary: &str| RecoveryRecord {
         provider: "x".into(),

@@ -77,6 +77,12 @@ pub enum FaultEffect {
         fault: Box<Fault>,
         trigger: Trigger,
     },
+    /// Watch a fault's probe until its deadline (see `chaos::probe`).
+    Probe {
+        id: String,
+        url: String,
+        until: DateTime<Utc>,
+    },
 }
 
 /// What the runtime tells the core about faults.
@@ -86,20 +92,22 @@ pub enum FaultMsg {
     Done { id: String, error: Option<String> },
     /// Live faults whose console is gone, found on start.
     Orphans(Vec<String>),
+    /// A probe guard fired.
+    ProbeFailed { id: String, reason: String },
 }
 
 /// The inject form: provider, then text fields.
 #[derive(Debug, Clone, Default)]
 pub struct InjectForm {
     pub provider: usize,
-    /// Target, action, params (`k=v k2="v 2"`), duration, guard.
-    pub fields: [LineInput; 5],
+    /// Target, action, params (`k=v k2="v 2"`), duration, guard, probe.
+    pub fields: [LineInput; 6],
     /// 0 = provider, 1.. = fields.
     pub focus: usize,
     pub error: Option<String>,
 }
 
-pub const FIELD_NAMES: [&str; 5] = ["target", "action", "params", "duration", "guard"];
+pub const FIELD_NAMES: [&str; 6] = ["target", "action", "params", "duration", "guard", "probe"];
 
 impl InjectForm {
     pub fn new(default_duration: u64) -> InjectForm {
@@ -134,6 +142,10 @@ impl InjectForm {
         if let Some(g) = &guard {
             Filter::parse(g).map_err(|e| format!("guard: {e}"))?;
         }
+        let probe = Some(text(5)).filter(|p| !p.is_empty());
+        if let Some(p) = &probe {
+            crate::chaos::http::parse_url(p).map_err(|e| format!("probe: {e}"))?;
+        }
         Ok(FaultSpec {
             provider: self.provider().to_string(),
             target,
@@ -141,6 +153,7 @@ impl InjectForm {
             params,
             duration_secs: parse_duration(&text(3))?,
             guard,
+            probe,
         })
     }
 }
@@ -242,6 +255,18 @@ fn recover_effect(state: &mut State, f: &Fault, trigger: Trigger) -> Option<Effe
 pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     let mut fx = Vec::new();
     for ev in events {
+        // One of ours is in place: start watching its probe.
+        if ev.kind() == Some(EventKind::FaultActive)
+            && let Some(f) = state.faults.ledger.get(&ev.subject)
+            && state.faults.mine(f)
+            && let Some(url) = &f.spec.probe
+        {
+            fx.push(Effect::Fault(FaultEffect::Probe {
+                id: f.id.clone(),
+                url: url.clone(),
+                until: f.deadline,
+            }));
+        }
         if ev.kind() == Some(EventKind::FaultActive)
             && state.faults.recover_after_inject.remove(&ev.subject)
             && let Some(f) = state.faults.ledger.get(&ev.subject).cloned()
@@ -320,6 +345,24 @@ pub fn on_msg(state: &mut State, msg: FaultMsg) -> Vec<Effect> {
             fx
         }
         FaultMsg::Orphans(ids) => on_orphans(state, ids),
+        FaultMsg::ProbeFailed { id, reason } => {
+            let Some(f) = state
+                .faults
+                .ledger
+                .get(&id)
+                .cloned()
+                .filter(|f| f.state == FaultState::Active)
+            else {
+                return Vec::new();
+            };
+            state.say(
+                Level::Warn,
+                format!("fault {id}: {}; recovering", inert(&reason)),
+            );
+            recover_effect(state, &f, Trigger::Guard)
+                .into_iter()
+                .collect()
+        }
     }
 }
 

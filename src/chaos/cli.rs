@@ -37,6 +37,9 @@ pub enum FaultsCmd {
         /// Recover at once when an alarm matching this filter fires
         #[arg(long, value_name = "FILTER")]
         guard: Option<String>,
+        /// Recover at once when this http:// URL fails twice in a row (checked every 2 s)
+        #[arg(long, value_name = "URL")]
+        probe: Option<String>,
         /// Skip the typed confirmation
         #[arg(long)]
         yes: bool,
@@ -79,6 +82,7 @@ pub fn run(
             params,
             duration,
             guard,
+            probe,
             yes,
         } => {
             let mut map = std::collections::BTreeMap::new();
@@ -99,6 +103,7 @@ pub fn run(
                 params: map,
                 duration_secs,
                 guard,
+                probe,
             };
             let args = InjectArgs {
                 spec,
@@ -163,6 +168,12 @@ pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Resu
         && let Err(e) = crate::domain::filter::Filter::parse(g)
     {
         eprintln!("cocpit: --guard {g:?}: {e}");
+        return Ok(1);
+    }
+    if let Some(p) = &args.spec.probe
+        && let Err(e) = super::http::parse_url(p)
+    {
+        eprintln!("cocpit: --probe: {e}");
         return Ok(1);
     }
     if let Err(e) = limits::check(&args.spec, &l, cfg) {

@@ -9,6 +9,7 @@ use super::{Fault, Owner, Trigger};
 use crate::app::Msg;
 use crate::app::faults::{FaultEffect, FaultMsg};
 use crate::journal::{Journal, Writer};
+use chrono::Utc;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -89,6 +90,27 @@ impl ConsoleFaults {
     }
 
     pub fn run(&self, effect: FaultEffect, tx: &mpsc::Sender<Msg>) {
+        if let FaultEffect::Probe { id, url, until } = effect {
+            // An async loop (cancelled with the runtime), one blocking GET at a time.
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut streak = super::probe::Streak::default();
+                while Utc::now() < until {
+                    let u = url.clone();
+                    let result = tokio::task::spawn_blocking(move || super::probe::check(&u))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    if let Some(reason) = streak.record(&url, result) {
+                        let _ = tx
+                            .send(Msg::Fault(FaultMsg::ProbeFailed { id, reason }))
+                            .await;
+                        return;
+                    }
+                    tokio::time::sleep(super::probe::INTERVAL).await;
+                }
+            });
+            return;
+        }
         let exec = self.exec.clone();
         let tx = tx.clone();
         let handle = tokio::task::spawn_blocking(move || {
@@ -100,6 +122,8 @@ impl ConsoleFaults {
                 FaultEffect::Recover { fault, trigger } => {
                     (fault.id.clone(), exec.recover(&fault, trigger).map(|_| ()))
                 }
+                // Handled above, never on a blocking thread.
+                FaultEffect::Probe { id, .. } => (id, Ok(())),
             };
             if let Err(e) = &result {
                 tracing::warn!(fault = %id, "fault run failed: {e}");

@@ -368,6 +368,7 @@ pub(crate) mod tests {
             params: Default::default(),
             duration_secs: 30,
             guard: None,
+            probe: None,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod exec;
 pub mod http;
 pub mod ledger;
 pub mod limits;
+pub mod probe;
 pub mod proc;
 pub mod provider;
 pub mod providers;
@@ -51,6 +52,10 @@ pub struct FaultSpec {
     /// matching alarm fires, the fault is recovered at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<String>,
+    /// An `http://` URL checked every couple of seconds while the fault is
+    /// active: two failures in a row (no answer, or not 2xx) recover it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
 }
 
 impl FaultSpec {

@@ -7,6 +7,7 @@
 //! At most one per journal: it holds an advisory lock on
 //! `<journal>.watchdog.lock`, released by the kernel when it dies.
 
+use super::FaultState;
 use super::exec::Executor;
 use super::ledger::FaultLedger;
 use super::proc;
@@ -20,6 +21,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -118,6 +121,9 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
     // Alarms too, for the guards of faults nobody else watches (CLI faults).
     let mut board = crate::domain::AlarmBoard::new();
     let mut running: HashMap<String, JoinHandle<()>> = HashMap::new();
+    // Probe guards of faults nobody else watches: a thread each.
+    type ProbeRun = (Arc<AtomicBool>, JoinHandle<Option<String>>);
+    let mut probes: HashMap<String, ProbeRun> = HashMap::new();
     let mut idle_since: Option<Instant> = None;
     loop {
         running.retain(|_, h| !h.is_finished());
@@ -145,9 +151,46 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
         let now = Utc::now();
         let unwatched =
             |f: &super::Fault| f.owner.kind != OwnerKind::Console || !proc::alive(&f.owner);
+        probes.retain(|id, (stop, _)| {
+            let still = ledger
+                .get(id)
+                .is_some_and(|f| f.state == FaultState::Active && unwatched(f));
+            if !still {
+                stop.store(true, Ordering::Relaxed);
+            }
+            still
+        });
+        let finished: Vec<String> = probes
+            .iter()
+            .filter(|(_, (_, h))| h.is_finished())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut probe_hits = Vec::new();
+        for id in finished {
+            if let Some((_, handle)) = probes.remove(&id)
+                && let Ok(Some(reason)) = handle.join()
+            {
+                tracing::info!(fault = %id, "{reason}");
+                probe_hits.push(id);
+            }
+        }
+        for f in ledger.live() {
+            if let Some(url) = &f.spec.probe
+                && f.state == FaultState::Active
+                && unwatched(f)
+                && !probes.contains_key(&f.id)
+                && !probe_hits.contains(&f.id)
+            {
+                let stop = Arc::new(AtomicBool::new(false));
+                let (url, until, s) = (url.clone(), f.deadline, stop.clone());
+                let handle = std::thread::spawn(move || super::probe::watch(&url, until, &s));
+                probes.insert(f.id.clone(), (stop, handle));
+            }
+        }
         let guarded = guard_hits(&ledger, &board, &unwatched)
             .into_iter()
-            .map(|f| (f.id.clone(), Trigger::Guard));
+            .map(|f| (f.id.clone(), Trigger::Guard))
+            .chain(probe_hits.into_iter().map(|id| (id, Trigger::Guard)));
         let due: Vec<(String, Trigger)> = guarded
             .chain(watchdog_due(&ledger, now, &proc::alive))
             .collect();

@@ -334,6 +334,7 @@ mod tests {
                 .collect(),
             duration_secs: 10,
             guard: None,
+            probe: None,
         }
     }
 

@@ -328,7 +328,7 @@ fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
     match &form.error {
         Some(e) => lines.push(Line::styled(inert(e).into_owned(), st.error())),
         None => lines.push(Line::styled(
-            "guard: an alarm filter (e.g. severity=critical) that recovers the fault when it fires",
+            "guard: alarm filter (severity=critical) · probe: http:// URL; either recovers the fault when it fires/fails",
             st.dim(),
         )),
     }
