@@ -455,3 +455,30 @@ fn a_failed_probe_recovers_the_fault() {
     );
     assert_eq!(recovers(&fx), vec![(id, Trigger::Guard)]);
 }
+
+#[test]
+fn an_operator_dismisses_a_fault_undone_by_hand_after_a_question() {
+    let (mut s, mut j) = console(false, FaultsConfig::default());
+    fill_form(&mut s, "pid:4242", "pause", "", "30s");
+    chars(&mut s, "4242", 0);
+    let fx = key(&mut s, KeyCode::Enter, 0);
+    let (id, _) = commit_intent(&mut s, &mut j, fx);
+    activate(&mut s, &mut j, &id, 1);
+    key(&mut s, KeyCode::Char('D'), 2);
+    assert!(
+        key(&mut s, KeyCode::Char('n'), 2).is_empty(),
+        "any other key keeps it"
+    );
+    key(&mut s, KeyCode::Char('D'), 2);
+    let fx = key(&mut s, KeyCode::Char('y'), 2);
+    let [Effect::Commit { events, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        (events[0].kind.as_str(), events[0].subject.as_str()),
+        ("fault.dismissed", id.as_str())
+    );
+    let rows = j.commit(events.clone());
+    app::update(&mut s, Msg::Events(rows), t(2));
+    assert_eq!(s.faults.ledger.counts().live, 0);
+}

@@ -170,6 +170,8 @@ pub enum Popup {
     },
     /// The panic key: recover every live fault?
     Panic,
+    /// Stop tracking a live fault an operator undid by hand?
+    Dismiss(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -531,9 +533,55 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Popup::Dismiss(id) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => dismiss(state, &id),
+            _ => {
+                state.say(Level::Info, "dismiss cancelled");
+                Vec::new()
+            }
+        },
         Popup::Form(form) => form_key(state, form, key),
         Popup::Confirm { form, spec, typed } => confirm_key(state, form, spec, typed, key),
     }
+}
+
+/// `D`: ask before dismissing the selected live fault.
+pub fn open_dismiss(state: &mut State) {
+    match state.faults.selected_fault() {
+        Some(f) if f.is_live() => {
+            let id = f.id.clone();
+            state.mode = Mode::Faults(Box::new(Popup::Dismiss(id)));
+        }
+        Some(f) => {
+            let text = format!("fault {} is {}", inert(&f.id), f.state.as_str());
+            state.say(Level::Info, text);
+        }
+        None => state.say(Level::Warn, "no fault selected"),
+    }
+}
+
+fn dismiss(state: &mut State, id: &str) -> Vec<Effect> {
+    let ev = NewEvent::new(
+        state.now,
+        state.session.operator.clone(),
+        EventKind::FaultDismissed,
+        id,
+        payload(&crate::chaos::payloads::Dismissed {
+            reason: "dismissed at the console: undone by hand".into(),
+        }),
+    );
+    let token = state.token();
+    state.pending.insert(
+        token,
+        Pending {
+            fingerprint: format!("fault:{id}"),
+            what: format!("fault {} dismissed", inert(id)),
+        },
+    );
+    vec![Effect::Commit {
+        token,
+        events: vec![ev],
+    }]
 }
 
 fn form_key(state: &mut State, mut form: InjectForm, key: KeyEvent) -> Vec<Effect> {

@@ -65,6 +65,7 @@ pub enum Action {
     InjectFault,
     RecoverFault,
     RecoverOrphans,
+    DismissFault,
     Panic,
 }
 
@@ -297,6 +298,12 @@ pub const KEYMAP: &[Binding] = &[
         &[k('R')],
         Action::RecoverOrphans,
         "recover faults left by a console that is gone",
+    ),
+    write(
+        In(View::Faults),
+        &[k('D')],
+        Action::DismissFault,
+        "dismiss a fault you undid by hand (asks; no more retries)",
     ),
     write(
         Global,

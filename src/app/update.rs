@@ -244,6 +244,7 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::InjectFault => super::faults::open_form(state),
         Action::RecoverFault => return super::faults::recover_selected(state),
         Action::RecoverOrphans => return super::faults::recover_orphans(state),
+        Action::DismissFault => super::faults::open_dismiss(state),
         Action::Panic => super::faults::open_panic(state),
     }
     Vec::new()

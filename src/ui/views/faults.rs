@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     if counts.failing > 0 {
         banner.push(Line::styled(
             format!(
-                " ✗ {} fault(s) whose recovery keeps FAILING — retried with backoff; fix by hand, x retries now, `cocpit faults dismiss ID` once handled ",
+                " ✗ {} fault(s) whose recovery keeps FAILING — retried with backoff; fix by hand, x retries now, D once handled ",
                 counts.failing
             ),
             st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED),
@@ -250,33 +250,59 @@ pub fn popup(frame: &mut Frame, area: Rect, popup: &Popup, state: &State, st: &S
         Popup::Confirm { spec, typed, .. } => confirm_popup(frame, area, spec, &typed.text, st),
         Popup::Panic => {
             let n = state.faults.ledger.counts().live;
-            let r = centered(area, area.width.saturating_sub(4).min(64), 5);
-            let block = Block::bordered()
-                .border_style(st.error())
-                .style(st.base())
-                .title(Line::styled(
-                    " PANIC ",
-                    st.error().add_modifier(Modifier::BOLD),
-                ));
-            let inner = block.inner(r);
-            frame.render_widget(Clear, r);
-            frame.render_widget(block, r);
-            frame.render_widget(
-                Paragraph::new(vec![
-                    Line::styled(
-                        format!("Recover ALL {n} live fault(s), whoever started them?"),
-                        st.text(),
-                    ),
-                    Line::styled(
-                        "y / Enter: yes, recover everything · any other key: no",
-                        st.dim(),
-                    ),
-                ])
-                .wrap(Wrap { trim: true }),
-                inner,
+            yes_no(
+                frame,
+                area,
+                " PANIC ",
+                &format!("Recover ALL {n} live fault(s), whoever started them?"),
+                "y / Enter: yes, recover everything · any other key: no",
+                st.error(),
+                st,
             );
         }
+        Popup::Dismiss(id) => yes_no(
+            frame,
+            area,
+            " Dismiss ",
+            &format!(
+                "Dismiss fault {}? cocpit stops recovering it: only if you undid it by hand.",
+                cell(id, 16)
+            ),
+            "y: dismiss · any other key: no",
+            st.warning(),
+            st,
+        ),
     }
+}
+
+fn yes_no(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    question: &str,
+    hint: &str,
+    accent: Style,
+    st: &Styles,
+) {
+    let r = centered(area, area.width.saturating_sub(4).min(64), 6);
+    let block = Block::bordered()
+        .border_style(accent)
+        .style(st.base())
+        .title(Line::styled(
+            title.to_string(),
+            accent.add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(r);
+    frame.render_widget(Clear, r);
+    frame.render_widget(block, r);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::styled(question.to_string(), st.text()),
+            Line::styled(hint.to_string(), st.dim()),
+        ])
+        .wrap(Wrap { trim: true }),
+        inner,
+    );
 }
 
 fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
