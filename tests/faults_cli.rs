@@ -468,3 +468,38 @@ fn the_watchdog_recovers_a_fault_whose_probe_fails() {
     env.wait_state(&id, "recovered", Duration::from_secs(5));
     env.assert_nothing_left(&[]);
 }
+
+#[test]
+fn a_killed_process_found_by_name_is_restarted_at_the_deadline() {
+    let env = Env::new();
+    // A uniquely named copy of sleep, so `name:` matches nothing else here.
+    let name = format!("ccs{}", std::process::id() % 100_000);
+    let bin = env.dir().join(&name);
+    std::fs::copy("/bin/sleep", &bin).unwrap();
+    let mut original = std::process::Command::new(&bin).arg("300").spawn().unwrap();
+    let restart = format!("{} 300", bin.display());
+    let id = env.inject(&[
+        "process",
+        "--target",
+        &format!("name:{name}"),
+        "--action",
+        "kill",
+        "--param",
+        &format!("restart={restart}"),
+        "--duration",
+        "1s",
+    ]);
+    let status = original.wait().unwrap();
+    assert!(!status.success(), "killed");
+    let f = env.wait_state(&id, "recovered", Duration::from_secs(10));
+    assert_eq!(f["state"], "recovered");
+    let again = procs_with(&bin.display().to_string());
+    assert_eq!(again.len(), 1, "restarted once by the recovery");
+    assert_ne!(again[0], original.id());
+    // Recovering again does not start a second one: it runs already.
+    let out = env.run(&["faults", "recover", &id]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already recovered"));
+    // SAFETY: the restarted copy belongs to this test.
+    unsafe { libc::kill(again[0] as i32, libc::SIGKILL) };
+    env.assert_nothing_left(&[]);
+}

@@ -98,14 +98,16 @@ fn all_pids() -> Vec<u32> {
         .collect()
 }
 
-/// Processes whose command name is exactly `name` (`/proc/PID/comm`, the
-/// kernel's 15-character name).
+/// Running processes whose command name is exactly `name`
+/// (`/proc/PID/comm`, the kernel's 15-character name). Zombies do not
+/// count: a killed process nobody reaped yet does not "run again".
 pub fn find_by_name(name: &str) -> Vec<u32> {
     all_pids()
         .into_iter()
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim_end_matches('\n') == name)
+                && stat(*pid).is_some_and(|s| s.state != 'Z' && s.state != 'X')
         })
         .collect()
 }
