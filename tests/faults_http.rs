@@ -5,10 +5,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use support::faults::Env;
+use support::faults::{Env, read_request};
 
 /// Records `METHOD PATH BODY`; answers POST /faults with a handle, DELETE
 /// with 204, unless `fail` is set.
@@ -19,24 +19,7 @@ fn server(fail: Arc<Mutex<bool>>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let s2 = seen.clone();
     std::thread::spawn(move || {
         for s in l.incoming().flatten() {
-            let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut line = String::new();
-            r.read_line(&mut line).unwrap();
-            let mut len = 0;
-            loop {
-                let mut h = String::new();
-                r.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).unwrap();
-            let mut w = line.split_whitespace();
-            let (m, p) = (w.next().unwrap().to_string(), w.next().unwrap().to_string());
+            let (m, p, body) = read_request(&s);
             s2.lock()
                 .unwrap()
                 .push(format!("{m} {p} {}", String::from_utf8_lossy(&body)));

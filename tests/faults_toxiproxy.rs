@@ -12,11 +12,11 @@ mod support;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::faults::Env;
+use support::faults::{Env, read_request};
 
 type Toxics = Arc<Mutex<BTreeMap<String, Value>>>;
 
@@ -45,27 +45,7 @@ fn stand_in(upstream: u16) -> (u16, u16, Toxics) {
 }
 
 fn serve_api(s: TcpStream, toxics: &Toxics) {
-    let mut r = BufReader::new(s.try_clone().unwrap());
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let mut parts = line.split_whitespace();
-    let (method, path) = (
-        parts.next().unwrap_or("").to_string(),
-        parts.next().unwrap_or("").to_string(),
-    );
-    let mut len = 0;
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).unwrap();
-        if h.trim().is_empty() {
-            break;
-        }
-        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap();
-        }
-    }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).unwrap();
+    let (method, path, body) = read_request(&s);
     let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let mut map = toxics.lock().unwrap();
     let (status, out) = match (method.as_str(), seg.as_slice()) {

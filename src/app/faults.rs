@@ -23,45 +23,15 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashMap, HashSet};
 
-/// Providers offered by the inject form, in order (`sim` first: safe in the demo).
-pub const PROVIDERS: [&str; 10] = [
-    "sim",
-    "process",
-    "cpu",
-    "memory",
-    "disk",
-    "command",
-    "http",
-    "network",
-    "proxy",
-    "toxiproxy",
-];
+/// Providers offered by the inject form, in registry order (`sim` first:
+/// safe in the demo). Naming them touches nothing outside.
+pub fn providers() -> Vec<&'static str> {
+    crate::chaos::provider::names()
+}
 
-/// What the form's usage line says for each provider.
+/// The form's usage line for a provider: the provider's own.
 pub fn usage(provider: &str) -> &'static str {
-    match provider {
-        "sim" => "target sim:SERVICE · action latency|errors|cpu|kill · params ms= rate= percent=",
-        "process" => {
-            "target pid:N|pidfile:PATH|name:NAME · action pause|term|kill · param restart=\"CMD\""
-        }
-        "cpu" => "target local · params workers=N percent=P engine=cocpit|stress-ng",
-        "memory" => "target local · params size=256M engine=cocpit|stress-ng",
-        "disk" => "target dir:PATH · param size=512M or free=1G",
-        "command" => {
-            "action RECIPE (chaosblade-cpu …) or params inject=\"CMD\" recover=\"CMD {handle}\""
-        }
-        "http" => "params inject_url= recover_url= inject_body= recover_method= expect=2xx",
-        "network" => {
-            "target local|netns:NS|ssh:HOST · action loss|blackhole|rate · dest= percent= port= dev= rate="
-        }
-        "proxy" => {
-            "target tcp:HOST:PORT · listen=IP:PORT · action latency|jitter|bandwidth|blackhole|reset"
-        }
-        "toxiproxy" => {
-            "target PROXY · action latency|bandwidth|timeout|reset_peer|… · latency= rate= api="
-        }
-        _ => "",
-    }
+    crate::chaos::provider::by_name(provider).map_or("", |p| p.usage())
 }
 
 /// Work for the runtime.
@@ -121,7 +91,10 @@ impl InjectForm {
     }
 
     pub fn provider(&self) -> &'static str {
-        PROVIDERS[self.provider % PROVIDERS.len()]
+        let all = providers();
+        all.get(self.provider % all.len().max(1))
+            .copied()
+            .unwrap_or("sim")
     }
 
     /// The spec the form describes, or why it does not describe one.
@@ -592,10 +565,10 @@ fn form_key(state: &mut State, mut form: InjectForm, key: KeyEvent) -> Vec<Effec
         KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (last + 1),
         KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + last) % (last + 1),
         KeyCode::Left if form.focus == 0 => {
-            form.provider = (form.provider + PROVIDERS.len() - 1) % PROVIDERS.len()
+            form.provider = (form.provider + providers().len() - 1) % providers().len()
         }
         KeyCode::Right | KeyCode::Char(' ') if form.focus == 0 => {
-            form.provider = (form.provider + 1) % PROVIDERS.len()
+            form.provider = (form.provider + 1) % providers().len()
         }
         KeyCode::Enter if form.focus < last && !ctrl => form.focus += 1,
         KeyCode::Enter | KeyCode::Char('s') if key.code == KeyCode::Enter || ctrl => {

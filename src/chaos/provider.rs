@@ -96,6 +96,8 @@ pub fn opt_param<'a>(spec: &'a FaultSpec, key: &str) -> Option<&'a str> {
 pub fn registry() -> Vec<Box<dyn Provider>> {
     use super::providers::*;
     vec![
+        // `sim` first: the inject form starts on it, and it only touches the demo.
+        Box::new(sim::Sim),
         Box::new(process::Process),
         Box::new(burn::Burn {
             kind: burn::Kind::Cpu,
@@ -109,7 +111,6 @@ pub fn registry() -> Vec<Box<dyn Provider>> {
         Box::new(network::Network),
         Box::new(proxy::Proxy),
         Box::new(toxiproxy::Toxiproxy),
-        Box::new(sim::Sim),
     ]
 }
 

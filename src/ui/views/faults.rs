@@ -5,7 +5,7 @@
 //! typed confirmation and the panic prompt. Outside text is made inert.
 
 use crate::app::State;
-use crate::app::faults::{FIELD_NAMES, InjectForm, PROVIDERS, Popup, usage};
+use crate::app::faults::{FIELD_NAMES, InjectForm, Popup, providers, usage};
 use crate::chaos::ledger::{Fault, FaultState};
 use crate::chaos::{FaultSpec, format_duration};
 use crate::domain::sanitize::inert;
@@ -326,7 +326,7 @@ fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
         }
     };
     let mut lines = Vec::new();
-    let n = PROVIDERS.len();
+    let n = providers().len();
     lines.push(Line::from(vec![
         Span::styled(format!("{:>9} ", "provider"), focus(0)),
         Span::styled("◀ ", st.dim()),
