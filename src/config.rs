@@ -29,6 +29,9 @@ pub struct Config {
     pub webhook: Option<crate::sources::config::WebhookConfig>,
     #[serde(default)]
     pub spool: Option<crate::sources::config::SpoolConfig>,
+    /// Fault injection: blast-radius limits, durations, orphan policy.
+    #[serde(default)]
+    pub faults: crate::chaos::limits::FaultsConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -2,6 +2,7 @@
 //! See `docs/ARCHITECTURE.md` for how the pieces fit.
 
 pub mod app;
+pub mod chaos;
 pub mod config;
 pub mod domain;
 pub mod journal;

@@ -74,6 +74,31 @@ enum Cmd {
         #[command(subcommand)]
         action: JournalCmd,
     },
+    /// Inject, list and recover faults (see README "Fault injection")
+    Faults {
+        #[command(subcommand)]
+        action: cocpit::chaos::cli::FaultsCmd,
+    },
+    /// Recover faults past their deadline until none is live (started
+    /// detached by the first injection; one per journal)
+    #[command(hide = true)]
+    Watchdog,
+    /// The burner the cpu and memory providers start
+    #[command(hide = true)]
+    Burn {
+        #[arg(long)]
+        cpu: Option<u32>,
+        #[arg(long, default_value_t = 100)]
+        percent: u32,
+        /// Bytes to allocate and hold
+        #[arg(long)]
+        memory: Option<u64>,
+        #[arg(long, default_value_t = 60)]
+        for_secs: u64,
+        /// `cocpit-<id>`: lets recovery find this burner by its arguments
+        #[arg(long)]
+        fault: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -122,6 +147,39 @@ fn real_main() -> Result<ExitCode> {
 
     match cli.command {
         Some(Cmd::Journal { action }) => journal_cmd(&journal, action),
+        Some(Cmd::Faults { action }) => {
+            let operator = (cli.global.operator.clone())
+                .or_else(|| cfg.operator.clone())
+                .unwrap_or_else(default_operator);
+            let code = cocpit::chaos::cli::run(
+                action,
+                &journal,
+                &cfg.faults,
+                &operator,
+                cli.global.readonly,
+            )
+            .map_err(color_eyre::eyre::Report::msg)?;
+            Ok(ExitCode::from(code))
+        }
+        Some(Cmd::Watchdog) => {
+            cocpit::chaos::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Burn {
+            cpu,
+            percent,
+            memory,
+            for_secs,
+            fault: _,
+        }) => {
+            cocpit::chaos::burn::run(&cocpit::chaos::burn::BurnArgs {
+                cpu,
+                percent,
+                memory,
+                for_secs,
+            });
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let mut opts = console_options(&cli.global, &cfg, journal)?;
             opts.live = live_config(&cli.quick, &cfg)?;
@@ -179,6 +237,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
             .map(|w| format!("theme skipped: {w}"))
             .collect(),
         live: Default::default(),
+        faults: cfg.faults.clone(),
     })
 }
 

@@ -530,6 +530,157 @@ fn snapshot_note_editor() {
     insta::assert_snapshot!("note_discard_80x24", t.backend());
 }
 
+/// Faults as the journal has them: one active, one whose recovery keeps
+/// failing, one orphan-free recovered, one that failed to inject.
+fn with_faults(state: &mut State) {
+    use cocpit::chaos::payloads::{Failed, Intended, Phase, Recovered, WithRecord};
+    use cocpit::chaos::{FaultSpec, Owner, OwnerKind, RecoveryRecord, Trigger};
+    let owner = Owner {
+        kind: OwnerKind::Console,
+        actor: "carol@jump1".into(),
+        host: "jump1".into(),
+        pid: 4100,
+        start: 1,
+        instance: "c1".into(),
+    };
+    let mut id = 10_000;
+    let mut ev = |at: i64, kind: EventKind, subject: &str, p: serde_json::Value| {
+        id += 1;
+        Event {
+            id,
+            ts: now() - Duration::seconds(at),
+            actor: "carol@jump1".into(),
+            kind: kind.as_str().into(),
+            subject: subject.into(),
+            payload: p,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    };
+    let spec = |provider: &str, target: &str, action: &str, secs: u64| FaultSpec {
+        provider: provider.into(),
+        target: target.into(),
+        action: action.into(),
+        params: BTreeMap::new(),
+        duration_secs: secs,
+        guard: None,
+        probe: None,
+    };
+    let rec = |summary: &str| RecoveryRecord {
+        provider: "x".into(),
+        summary: summary.into(),
+        data: serde_json::Value::Null,
+    };
+    let mut events = Vec::new();
+    for (fid, sp, ago) in [
+        ("a1b2c3d4", spec("sim", "sim:payments", "latency", 300), 90),
+        (
+            "e5f6a7b8",
+            spec("command", "web-1", "chaosblade-cpu", 60),
+            200,
+        ),
+        ("c9d0e1f2", spec("process", "pid:4242", "pause", 30), 600),
+        ("f3a4b5c6", spec("disk", "dir:/nonexistent", "", 60), 700),
+    ] {
+        let deadline = now() - Duration::seconds(ago) + sp.duration();
+        events.push(ev(
+            ago,
+            EventKind::FaultIntended,
+            fid,
+            payload(&Intended {
+                spec: sp,
+                owner: owner.clone(),
+                deadline,
+            }),
+        ));
+    }
+    events.push(ev(
+        89,
+        EventKind::FaultActive,
+        "a1b2c3d4",
+        payload(&WithRecord {
+            record: rec("payments: +1200 ms latency"),
+        }),
+    ));
+    events.push(ev(
+        199,
+        EventKind::FaultActive,
+        "e5f6a7b8",
+        payload(&WithRecord {
+            record: rec("blade create cpu fullload → handle 7c1f"),
+        }),
+    ));
+    events.push(ev(
+        130,
+        EventKind::FaultFailed,
+        "e5f6a7b8",
+        payload(&Failed {
+            phase: Phase::Recover,
+            reason: "recover command: exit 1: \u{1b}[31mblade: no such experiment".into(),
+            attempt: 3,
+            retry_at: Some(now() + Duration::seconds(8)),
+        }),
+    ));
+    events.push(ev(
+        599,
+        EventKind::FaultActive,
+        "c9d0e1f2",
+        payload(&WithRecord {
+            record: rec("pause sleep (pid 4242)"),
+        }),
+    ));
+    events.push(ev(
+        570,
+        EventKind::FaultRecovered,
+        "c9d0e1f2",
+        payload(&Recovered {
+            trigger: Trigger::Deadline,
+            detail: "resumed 1 process(es)".into(),
+        }),
+    ));
+    events.push(ev(
+        699,
+        EventKind::FaultFailed,
+        "f3a4b5c6",
+        payload(&Failed {
+            phase: Phase::Inject,
+            reason: "disk: /nonexistent is not a directory".into(),
+            attempt: 0,
+            retry_at: None,
+        }),
+    ));
+    update(state, Msg::Events(events), now());
+}
+
+#[test]
+fn snapshot_faults() {
+    snap("faults", false, |s| {
+        with_faults(s);
+        keys(s, "4");
+    });
+    snap("faults_form", false, |s| {
+        with_faults(s);
+        keys(s, "4i");
+    });
+    snap("faults_panic", false, |s| {
+        with_faults(s);
+        keys(s, "4X");
+    });
+    // The header badge shows live and failing faults from any view.
+    let mut s = state_with(false, 120, 40);
+    with_faults(&mut s);
+    let t = draw(&s, 120, 40);
+    let first = text(t.backend().buffer())
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        first.contains("RECOVERY FAILING") && first.contains("◆ 1 live fault"),
+        "{first}"
+    );
+}
+
 #[test]
 fn snapshot_too_small() {
     let state = state_with(false, 19, 6);
@@ -623,6 +774,33 @@ fn all_modes() -> Vec<(&'static str, State)> {
             keys(&mut s, "?");
             s
         }),
+        (
+            "faults",
+            with(&|s| {
+                with_faults(s);
+                keys(s, "4");
+            }),
+        ),
+        (
+            "fault form",
+            with(&|s| {
+                with_faults(s);
+                keys(s, "4i");
+            }),
+        ),
+        (
+            "fault confirm",
+            with(&|s| {
+                with_faults(s);
+                keys(s, "4i");
+                key(s, KeyCode::Enter);
+                key(s, KeyCode::Enter);
+                key(s, KeyCode::Enter);
+                key(s, KeyCode::Enter);
+                key(s, KeyCode::Enter);
+                keys(s, "pay");
+            }),
+        ),
         (
             "empty",
             State::new(session(false), AlarmBoard::new(), Theme::embedded(), now()),

@@ -20,6 +20,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("alarms", "", "alarms view"),
     ("monitor", "", "monitoring feeds"),
     ("log", "", "journal log"),
+    ("faults", "", "injected faults and their recovery"),
     ("theme", "NAME", "switch colour theme"),
     ("sort", "severity|age|name", "sort the alarm table"),
     ("group", "alertname|service|none", "group the alarm table"),
@@ -39,6 +40,7 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         ("alarms" | "alarm" | "a", None) => Command::Goto(View::Alarms),
         ("monitor" | "mon" | "m", None) => Command::Goto(View::Monitor),
         ("log" | "l", None) => Command::Goto(View::Log),
+        ("faults" | "fault" | "f", None) => Command::Goto(View::Faults),
         ("theme", Some(t)) => match themes.iter().find(|n| n.as_str() == t) {
             Some(n) => Command::Theme(n.clone()),
             None => return Err(format!("unknown theme {t:?}; have {}", themes.join(", "))),

@@ -9,16 +9,18 @@ pub enum View {
     Alarms,
     Monitor,
     Log,
+    Faults,
 }
 
 impl View {
-    pub const ALL: [View; 3] = [View::Alarms, View::Monitor, View::Log];
+    pub const ALL: [View; 4] = [View::Alarms, View::Monitor, View::Log, View::Faults];
 
     pub fn title(self) -> &'static str {
         match self {
             View::Alarms => "Alarms",
             View::Monitor => "Monitor",
             View::Log => "Log",
+            View::Faults => "Faults",
         }
     }
 
@@ -27,6 +29,7 @@ impl View {
             View::Alarms => "alarms",
             View::Monitor => "monitor",
             View::Log => "log",
+            View::Faults => "faults",
         }
     }
 
@@ -62,6 +65,11 @@ pub enum Action {
     Silence,
     AckWithNote,
     ToggleTargets,
+    InjectFault,
+    RecoverFault,
+    RecoverOrphans,
+    DismissFault,
+    Panic,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -181,6 +189,7 @@ pub const KEYMAP: &[Binding] = &[
         "monitor view",
     ),
     bind(Global, &[k('3')], Action::Goto(View::Log), "log view"),
+    bind(Global, &[k('4')], Action::Goto(View::Faults), "faults view"),
     bind(
         Global,
         &[k('j'), code(KeyCode::Down)],
@@ -292,6 +301,36 @@ pub const KEYMAP: &[Binding] = &[
         &[k('f')],
         Action::Follow,
         "follow the tail on / off",
+    ),
+    write(
+        In(View::Faults),
+        &[k('i')],
+        Action::InjectFault,
+        "inject a fault (form, then type the target's name)",
+    ),
+    write(
+        In(View::Faults),
+        &[k('x')],
+        Action::RecoverFault,
+        "recover the selected fault now",
+    ),
+    write(
+        In(View::Faults),
+        &[k('R')],
+        Action::RecoverOrphans,
+        "recover faults left by a console that is gone",
+    ),
+    write(
+        In(View::Faults),
+        &[k('D')],
+        Action::DismissFault,
+        "dismiss a fault you undid by hand (asks; no more retries)",
+    ),
+    write(
+        Global,
+        &[k('X')],
+        Action::Panic,
+        "PANIC: recover every live fault (asks first)",
     ),
 ];
 

@@ -54,6 +54,22 @@ fn summarise(p: &serde_json::Value) -> String {
             _ => format!("{name} [{sev}]"),
         };
     }
+    // Fault events: the spec, what is in place, or how the recovery went.
+    if let Some(spec) = m.get("spec") {
+        let s = |k: &str| spec.get(k).and_then(Value::as_str).unwrap_or("");
+        return format!("{} {} {}", s("provider"), s("action"), s("target"));
+    }
+    if let Some(summary) = m
+        .get("record")
+        .and_then(|r| r.get("summary"))
+        .and_then(Value::as_str)
+    {
+        return summary.to_string();
+    }
+    if let Some(trigger) = text("trigger") {
+        let detail = text("detail").map(|d| format!(": {d}")).unwrap_or_default();
+        return format!("{trigger}{detail}");
+    }
     ["text", "comment", "owner", "reason", "description", "name"]
         .into_iter()
         .find_map(text)

@@ -5,6 +5,7 @@
 
 pub mod alarms;
 pub mod command;
+pub mod faults;
 pub mod ingest;
 pub mod input;
 pub mod keymap;
@@ -83,6 +84,8 @@ pub enum Mode {
     Help {
         scroll: u16,
     },
+    /// The inject form, its typed confirmation, or the panic prompt.
+    Faults(Box<faults::Popup>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +128,7 @@ pub struct State {
     pub alarms: AlarmsView,
     pub monitor: Monitor,
     pub log: LogView,
+    pub faults: faults::Faults,
     pub ingest: Ingest,
     /// Live sources: silences, stale sources, Prometheus targets.
     pub live: live::Live,
@@ -168,6 +172,7 @@ impl State {
             alarms: AlarmsView::default(),
             monitor: Monitor::default(),
             log: LogView::default(),
+            faults: faults::Faults::default(),
             ingest_leader: false,
             sources: Vec::new(),
             operators: BTreeMap::new(),
@@ -245,6 +250,7 @@ impl State {
         let mut changed = false;
         for ev in events {
             changed |= self.board.apply(ev);
+            self.faults.ledger.apply(ev);
             match ev.kind() {
                 Some(EventKind::OperatorJoined) => {
                     self.operators

@@ -43,6 +43,8 @@ pub enum Msg {
     Shutdown,
     /// Live sources (Alertmanager silences, Prometheus, webhook, spool).
     Live(super::live::LiveMsg),
+    /// Fault injection and recovery runs reporting back.
+    Fault(super::faults::FaultMsg),
 }
 
 /// Health of one source, as shown in the header.
@@ -68,4 +70,6 @@ pub enum Effect {
     Quit,
     /// HTTP to a live source; answered with a [`Msg::Live`].
     Live(super::live::LiveEffect),
+    /// Inject or recover a fault (blocking work, run off the core).
+    Fault(super::faults::FaultEffect),
 }

@@ -32,20 +32,22 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Msg::Tick => {
             on_tick(state);
-            Vec::new()
+            super::faults::on_tick(state)
         }
         Msg::Events(events) => {
             state.apply_events(&events);
             super::live::refresh_shift(state);
-            Vec::new()
+            super::faults::after_events(state, &events)
         }
         Msg::Committed { token, result } => {
             if let Some(effects) = super::live::on_committed(state, token, &result) {
                 return effects;
             }
+            let fx = super::faults::on_committed(state, token, result.is_ok());
             on_committed(state, token, result);
-            Vec::new()
+            fx
         }
+        Msg::Fault(m) => super::faults::on_msg(state, m),
         Msg::Snapshot { source, firing } => {
             if !state.ingest_leader {
                 return Vec::new();
@@ -157,6 +159,11 @@ fn on_paste(state: &mut State, text: &str) {
         Mode::Silence(ed) => {
             ed.comment.insert_str(text);
         }
+        Mode::Faults(popup) => match popup.as_mut() {
+            super::faults::Popup::Form(f) if f.focus > 0 => f.fields[f.focus - 1].insert_str(text),
+            super::faults::Popup::Confirm { typed, .. } => typed.insert_str(text),
+            _ => {}
+        },
         _ => {}
     }
 }
@@ -175,6 +182,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             on_help_key(state, key);
             Vec::new()
         }
+        Mode::Faults(_) => super::faults::on_key(state, key),
     }
 }
 
@@ -250,6 +258,11 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::AckWithNote => {
             return alarm_action(state, action);
         }
+        Action::InjectFault => super::faults::open_form(state),
+        Action::RecoverFault => return super::faults::recover_selected(state),
+        Action::RecoverOrphans => return super::faults::recover_orphans(state),
+        Action::DismissFault => super::faults::open_dismiss(state),
+        Action::Panic => super::faults::open_panic(state),
     }
     Vec::new()
 }
@@ -279,6 +292,7 @@ fn move_by(state: &mut State, delta: isize) {
             log.follow = log.selected + 1 == n;
             super::alarms::scroll_into_view(&mut log.offset, log.selected, page);
         }
+        View::Faults => super::faults::move_by(state, delta),
         View::Monitor => {
             let m = &mut state.monitor;
             let n = m.groups.len();
@@ -304,7 +318,7 @@ fn back(state: &mut State) {
             state.log.refilter();
             state.say(Level::Info, "filter cleared");
         }
-        View::Monitor | View::Log => state.view = View::Alarms,
+        View::Monitor | View::Log | View::Faults => state.view = View::Alarms,
         _ => {}
     }
 }
@@ -395,7 +409,7 @@ fn on_filter_key(state: &mut State, key: KeyEvent) {
 }
 
 /// Common line editing keys. Returns whether the text changed.
-fn edit_line(input: &mut LineInput, key: KeyEvent) -> bool {
+pub(super) fn edit_line(input: &mut LineInput, key: KeyEvent) -> bool {
     let before = input.text.clone();
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {

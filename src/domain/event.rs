@@ -34,10 +34,18 @@ pub enum EventKind {
     SilenceExpired,
     SilenceFailed,
     SourceError,
+    FaultIntended,
+    FaultInjecting,
+    FaultActive,
+    FaultRecovering,
+    FaultRecovered,
+    FaultFailed,
+    FaultOrphaned,
+    FaultDismissed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 30] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -60,6 +68,14 @@ impl EventKind {
         EventKind::SilenceExpired,
         EventKind::SilenceFailed,
         EventKind::SourceError,
+        EventKind::FaultIntended,
+        EventKind::FaultInjecting,
+        EventKind::FaultActive,
+        EventKind::FaultRecovering,
+        EventKind::FaultRecovered,
+        EventKind::FaultFailed,
+        EventKind::FaultOrphaned,
+        EventKind::FaultDismissed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +102,14 @@ impl EventKind {
             EventKind::SilenceExpired => "silence.expired",
             EventKind::SilenceFailed => "silence.failed",
             EventKind::SourceError => "source.error",
+            EventKind::FaultIntended => "fault.intended",
+            EventKind::FaultInjecting => "fault.injecting",
+            EventKind::FaultActive => "fault.active",
+            EventKind::FaultRecovering => "fault.recovering",
+            EventKind::FaultRecovered => "fault.recovered",
+            EventKind::FaultFailed => "fault.failed",
+            EventKind::FaultOrphaned => "fault.orphaned",
+            EventKind::FaultDismissed => "fault.dismissed",
         }
     }
 

@@ -3,13 +3,22 @@
 //! live-source HTTP (silences), answered with `Msg::Live`.
 
 use crate::app::{Effect, Msg};
+use crate::chaos::console::ConsoleFaults;
 use crate::domain::NewEvent;
 use crate::journal::Writer;
 use crate::runtime::live::LiveSources;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>, live: &LiveSources) {
+/// What runs effects: the journal writer, live-source HTTP, fault runs.
+pub struct Executors<'a> {
+    pub writer: &'a Writer,
+    pub live: &'a LiveSources,
+    pub faults: &'a ConsoleFaults,
+}
+
+pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
+    let writer = ex.writer;
     match effect {
         Effect::Append(events) => writer.append(events),
         Effect::Commit { token, events } => {
@@ -28,7 +37,8 @@ pub fn run(effect: Effect, writer: &Writer, tx: &mpsc::Sender<Msg>, live: &LiveS
             });
         }
         Effect::Quit => {}
-        Effect::Live(e) => live.execute(e, tx),
+        Effect::Live(e) => ex.live.execute(e, tx),
+        Effect::Fault(f) => ex.faults.run(f, tx),
     }
 }
 

@@ -138,6 +138,7 @@ pub struct Headless {
     writer: Writer,
     tailer: Tailer,
     pub live: LiveSources,
+    faults: crate::chaos::console::ConsoleFaults,
 }
 
 impl Headless {
@@ -165,6 +166,12 @@ impl Headless {
             move |events| t2.blocking_send(Msg::Events(events)).is_ok(),
         )?;
         let live = LiveSources::start(&cfg, &board, tx.clone()).await?;
+        let me = crate::chaos::proc::me(
+            crate::chaos::OwnerKind::Console,
+            operator,
+            &crate::chaos::proc::instance_id(),
+        );
+        let faults = crate::chaos::console::ConsoleFaults::new(writer.clone(), me, journal);
         Ok(Headless {
             state,
             rx,
@@ -172,6 +179,7 @@ impl Headless {
             writer,
             tailer,
             live,
+            faults,
         })
     }
 
@@ -182,7 +190,12 @@ impl Headless {
     /// Feed one message to the core and execute what it asks for.
     pub fn feed(&mut self, msg: Msg) {
         for effect in app::update(&mut self.state, msg, Utc::now()) {
-            effects::run(effect, &self.writer, &self.tx, &self.live);
+            let ex = effects::Executors {
+                writer: &self.writer,
+                live: &self.live,
+                faults: &self.faults,
+            };
+            effects::run(effect, &ex, &self.tx);
         }
     }
 

@@ -10,6 +10,7 @@ pub mod live;
 pub mod terminal;
 
 use crate::app::{self, Msg, RunMode, Session, State};
+use crate::chaos::console::ConsoleFaults;
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::{EventKind, NewEvent};
 use crate::journal::{Journal, Tailer, Writer};
@@ -18,6 +19,7 @@ use crate::theme::{ColorMode, Theme};
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use effects::Executors;
 use futures::StreamExt;
 use leader::LeaderLock;
 use std::path::PathBuf;
@@ -44,14 +46,22 @@ pub struct Options {
     pub warnings: Vec<String>,
     /// Live sources; when any is configured the demo does not run.
     pub live: crate::sources::config::LiveConfig,
+    /// `[faults]`: blast radius, durations, orphan policy.
+    pub faults: crate::chaos::limits::FaultsConfig,
 }
 
 pub async fn run(opts: Options) -> Result<()> {
     let journal = Journal::open(&opts.journal)
         .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
-    let board = journal
-        .rebuild_board()
-        .wrap_err("rebuilding the alarm board from the journal")?;
+    // One pass over the journal builds every projection.
+    let mut board = crate::domain::AlarmBoard::new();
+    let mut ledger = crate::chaos::FaultLedger::new();
+    journal
+        .for_each(|ev| {
+            board.apply(ev);
+            ledger.apply(ev);
+        })
+        .wrap_err("rebuilding the alarm board and fault ledger from the journal")?;
     let last_id = board.last_event_id;
     let recent = journal.read_after((last_id - LOG_PRIME).max(0), LOG_PRIME as usize)?;
     let writer = Writer::spawn(&opts.journal).wrap_err("starting the journal writer")?;
@@ -59,7 +69,7 @@ pub async fn run(opts: Options) -> Result<()> {
     let mut lock = LeaderLock::new(&opts.journal);
     let leader = lock.try_acquire();
     let is_live = opts.live.is_live();
-    let plan = if is_live {
+    let mut plan = if is_live {
         None
     } else {
         Some(
@@ -87,6 +97,14 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     let mut state = State::new(session, board, opts.themes.clone(), Utc::now());
     state.color_mode = opts.color_mode;
+    let (faults, orphans, sim_rows) = ConsoleFaults::start(
+        &mut state,
+        plan.as_mut(),
+        ledger,
+        &writer,
+        &opts.journal,
+        &opts.faults,
+    );
     let mut warnings = opts.warnings.clone();
     if let Some(name) = &opts.theme
         && !state.select_theme(name)
@@ -114,7 +132,10 @@ pub async fn run(opts: Options) -> Result<()> {
             &opts.journal,
             last_id,
             Some(writer.subscribe_commits()),
-            move |events| tx.blocking_send(Msg::Events(events)).is_ok(),
+            move |events| {
+                sim_rows.forward(&events);
+                tx.blocking_send(Msg::Events(events)).is_ok()
+            },
         )
         .wrap_err("starting the journal tail")?
     };
@@ -131,6 +152,11 @@ pub async fn run(opts: Options) -> Result<()> {
     effects::commit_now(&writer, first_effects).await;
 
     let demo_task = plan.map(|plan| demo::spawn(plan, tx.clone()));
+    if !orphans.is_empty() {
+        let _ = tx
+            .send(Msg::Fault(crate::app::faults::FaultMsg::Orphans(orphans)))
+            .await;
+    }
     let mut live_sources = live::LiveSources::start(&opts.live, &state.board, tx.clone())
         .await
         .wrap_err("starting the live sources")?;
@@ -147,7 +173,12 @@ pub async fn run(opts: Options) -> Result<()> {
                 height: size.height,
             };
             app::update(&mut state, resize, Utc::now());
-            let r = event_loop(&mut term, &mut state, rx, tx, &writer, &live_sources).await;
+            let executors = Executors {
+                writer: &writer,
+                live: &live_sources,
+                faults: &faults,
+            };
+            let r = event_loop(&mut term, &mut state, rx, tx, &executors).await;
             terminal::restore();
             r
         }
@@ -156,6 +187,15 @@ pub async fn run(opts: Options) -> Result<()> {
             Err(e)
         }
     };
+
+    // Normal exit recovers this console's faults (the watchdog covers a crash).
+    let (recovered, failures) = faults.finish(&state.faults.ledger).await;
+    if recovered > 0 {
+        eprintln!("cocpit: recovered {recovered} fault(s) on exit");
+    }
+    for f in &failures {
+        eprintln!("cocpit: fault recovery on exit failed: {f} (the watchdog retries it)");
+    }
 
     if let Some(t) = demo_task {
         t.abort();
@@ -192,8 +232,7 @@ async fn event_loop(
     state: &mut State,
     mut rx: mpsc::Receiver<Msg>,
     tx: mpsc::Sender<Msg>,
-    writer: &Writer,
-    live: &live::LiveSources,
+    executors: &Executors<'_>,
 ) -> Result<()> {
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
@@ -208,6 +247,12 @@ async fn event_loop(
             dirty = false;
         }
         let frame_due = last_frame + FRAME;
+        // A fault deadline or retry wakes the core on time, not at the next second.
+        let fault_wake = state
+            .faults
+            .next_wake(Utc::now())
+            .and_then(|t| (t - Utc::now()).to_std().ok())
+            .map(|d| Instant::now() + d);
         let mut msgs = Vec::new();
         tokio::select! {
             ev = input.next() => match ev {
@@ -217,6 +262,7 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msgs.push(msg),
             _ = clock.tick() => msgs.push(Msg::Tick),
+            _ = tokio::time::sleep_until(fault_wake.unwrap_or_else(Instant::now)), if fault_wake.is_some() => msgs.push(Msg::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => {}
         }
         // Coalesce: take whatever else is already queued before drawing.
@@ -229,7 +275,7 @@ async fn event_loop(
         for msg in msgs {
             dirty |= changes_screen(state, &msg);
             for effect in app::update(state, msg, Utc::now()) {
-                effects::run(effect, writer, &tx, live);
+                effects::run(effect, executors, &tx);
             }
         }
         if state.quit {

@@ -26,6 +26,8 @@ pub struct DemoPlan {
     pub epoch: DateTime<Utc>,
     /// The `sim.started` event to journal when this console starts a timeline.
     pub started: Option<NewEvent>,
+    /// Faults injected into the demo (the `sim` provider), from the journal.
+    pub faults: crate::chaos::providers::sim::SimSchedule,
 }
 
 /// Which timeline to play: continue the journal's, or start a new one.
@@ -83,6 +85,7 @@ pub fn plan(
         seed,
         epoch,
         started,
+        faults: Default::default(),
     })
 }
 
@@ -96,6 +99,7 @@ pub fn spawn(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
 
 async fn run(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> Result<(), mpsc::error::SendError<Msg>> {
     let epoch = plan.epoch;
+    let mut faults = plan.faults;
     let mut sim = Simulator::new(plan.scenario, plan.seed);
     tx.send(Msg::Metrics(MetricSnapshot {
         catalog: sim.catalog(),
@@ -111,6 +115,7 @@ async fn run(plan: DemoPlan, tx: mpsc::Sender<Msg>) -> Result<(), mpsc::error::S
         let mut firing = None;
         while sim.tick() < target {
             let at = epoch + Duration::seconds(sim.tick() as i64 + 1);
+            faults.apply(&mut sim, at);
             let t = sim.step(at);
             if target - sim.tick() < HISTORY_TICKS {
                 tx.send(Msg::Metrics(MetricSnapshot {

@@ -107,7 +107,7 @@ fn tabs<'a>(state: &State, st: &Styles, compact: bool) -> Vec<Span<'a>> {
 /// or left out when `nonzero_only`.
 fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
     let c = &state.counts;
-    let mut out = Vec::new();
+    let mut out = fault_badge(state, st);
     for sev in Severity::ALL {
         let n = c.of(sev);
         if nonzero_only && n == 0 {
@@ -165,6 +165,32 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
             st.dim(),
         ));
         out.push(Span::raw(" │ "));
+    }
+    out
+}
+
+/// `✗ 1 RECOVERY FAILING` (red, loud) and `◆ 2 live faults` while faults are
+/// live: an operator can always see that something is injected.
+fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
+    let f = state.faults.ledger.counts();
+    let mut out = Vec::new();
+    if f.failing > 0 {
+        out.push(Span::styled(
+            format!(" ✗ {} RECOVERY FAILING ", f.failing),
+            st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ));
+        out.push(Span::raw(" "));
+    }
+    if f.live > f.failing {
+        out.push(Span::styled(
+            format!(
+                "◆ {} live fault{} ",
+                f.live - f.failing,
+                if f.live - f.failing == 1 { "" } else { "s" }
+            ),
+            st.warning().add_modifier(Modifier::BOLD),
+        ));
+        out.push(Span::raw("│ "));
     }
     out
 }

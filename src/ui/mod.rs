@@ -69,6 +69,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Note(editor) => views::note::render(frame, area, editor, &st),
         Mode::Silence(editor) => views::silence::render(frame, area, editor, &st),
         Mode::Help { scroll } => views::help::render(frame, body, state, *scroll, &st),
+        Mode::Faults(popup) => views::faults::popup(frame, area, popup, state, &st),
     }
 }
 
@@ -77,5 +78,6 @@ fn body_view(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         View::Alarms => views::alarms::render(frame, area, state, st),
         View::Monitor => views::monitor::render(frame, area, state, st),
         View::Log => views::log::render(frame, area, state, st),
+        View::Faults => views::faults::render(frame, area, state, st),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod alarm_detail;
 pub mod alarms;
+pub mod faults;
 pub mod help;
 pub mod log;
 pub mod monitor;

@@ -1,0 +1,680 @@
+//! The core's side of fault injection (pure, like the rest of `app`): the
+//! Faults view's state, the inject form with typed confirmation, `x`
+//! (recover one), the panic key `X` (recover everything), deadlines and
+//! retries of this console's own faults, guards, orphans found on start,
+//! and which faults to recover on a normal exit. The ledger is fed by
+//! journal events; injection and recovery go out as [`FaultEffect`]s that
+//! the runtime runs on blocking threads ([`crate::chaos::console`]).
+
+use super::input::LineInput;
+use super::{Effect, Level, Mode, Pending, State};
+use crate::chaos::ledger::{Fault, FaultLedger, FaultState};
+use crate::chaos::limits::{self, FaultsConfig, OrphanPolicy};
+use crate::chaos::payloads::Orphaned;
+use crate::chaos::recovery::{console_due, guard_hits};
+use crate::chaos::{
+    FaultSpec, Owner, Trigger, fault_id, format_duration, intent_event, parse_duration,
+};
+use crate::domain::event::payload;
+use crate::domain::filter::Filter;
+use crate::domain::sanitize::inert;
+use crate::domain::{Event, EventKind, NewEvent};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{HashMap, HashSet};
+
+/// Providers offered by the inject form, in registry order (`sim` first:
+/// safe in the demo). Naming them touches nothing outside.
+pub fn providers() -> Vec<&'static str> {
+    crate::chaos::provider::names()
+}
+
+/// The form's usage line for a provider: the provider's own.
+pub fn usage(provider: &str) -> &'static str {
+    crate::chaos::provider::by_name(provider).map_or("", |p| p.usage())
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultEffect {
+    /// The intent is committed: inject it.
+    Inject {
+        id: String,
+        spec: FaultSpec,
+        deadline: DateTime<Utc>,
+    },
+    Recover {
+        fault: Box<Fault>,
+        trigger: Trigger,
+    },
+    /// Watch a fault's probe until its deadline (see `chaos::probe`).
+    Probe {
+        id: String,
+        url: String,
+        until: DateTime<Utc>,
+    },
+}
+
+/// What the runtime tells the core about faults.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultMsg {
+    /// An inject or recover run ended; its outcome is in the journal.
+    Done { id: String, error: Option<String> },
+    /// Live faults whose console is gone, found on start.
+    Orphans(Vec<String>),
+    /// A probe guard fired.
+    ProbeFailed { id: String, reason: String },
+}
+
+/// The inject form: provider, then text fields.
+#[derive(Debug, Clone, Default)]
+pub struct InjectForm {
+    pub provider: usize,
+    /// Target, action, params (`k=v k2="v 2"`), duration, guard, probe.
+    pub fields: [LineInput; 6],
+    /// 0 = provider, 1.. = fields.
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+pub const FIELD_NAMES: [&str; 6] = ["target", "action", "params", "duration", "guard", "probe"];
+
+impl InjectForm {
+    pub fn new(default_duration: u64) -> InjectForm {
+        let mut f = InjectForm::default();
+        f.fields[0] = LineInput::with("sim:payments");
+        f.fields[1] = LineInput::with("latency");
+        f.fields[2] = LineInput::with("ms=1200");
+        f.fields[3] = LineInput::with(&format_duration(default_duration));
+        f.focus = 1;
+        f
+    }
+
+    pub fn provider(&self) -> &'static str {
+        let all = providers();
+        all.get(self.provider % all.len().max(1))
+            .copied()
+            .unwrap_or("sim")
+    }
+
+    /// The spec the form describes, or why it does not describe one.
+    pub fn spec(&self) -> Result<FaultSpec, String> {
+        let text = |i: usize| self.fields[i].text.trim().to_string();
+        let target = text(0);
+        if target.is_empty() {
+            return Err("target is empty".into());
+        }
+        let mut params = std::collections::BTreeMap::new();
+        for word in crate::chaos::argv::split(&self.fields[2].text)? {
+            let (k, v) = word
+                .split_once('=')
+                .ok_or_else(|| format!("param {word:?}: expected key=value"))?;
+            params.insert(k.to_string(), v.to_string());
+        }
+        let guard = Some(text(4)).filter(|g| !g.is_empty());
+        if let Some(g) = &guard {
+            Filter::parse(g).map_err(|e| format!("guard: {e}"))?;
+        }
+        let probe = Some(text(5)).filter(|p| !p.is_empty());
+        if let Some(p) = &probe {
+            crate::chaos::http::parse_url(p).map_err(|e| format!("probe: {e}"))?;
+        }
+        Ok(FaultSpec {
+            provider: self.provider().to_string(),
+            target,
+            action: text(1),
+            params,
+            duration_secs: parse_duration(&text(3))?,
+            guard,
+            probe,
+        })
+    }
+}
+
+/// A modal on the Faults side.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Form(InjectForm),
+    /// Typed confirmation: the operator types the target's name.
+    Confirm {
+        form: InjectForm,
+        spec: FaultSpec,
+        typed: LineInput,
+    },
+    /// The panic key: recover every live fault?
+    Panic,
+    /// Stop tracking a live fault an operator undid by hand?
+    Dismiss(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub ledger: FaultLedger,
+    pub config: FaultsConfig,
+    /// This console as a fault owner; `None` means it cannot inject.
+    pub me: Option<Owner>,
+    pub selected: usize,
+    pub offset: usize,
+    /// Intents sent to the journal, by commit token.
+    awaiting: HashMap<u64, (String, FaultSpec, DateTime<Utc>)>,
+    /// Faults with an inject or recover running in this console, and
+    /// whether that run has ended (kept until the journal shows its outcome).
+    pub busy: HashMap<String, bool>,
+    /// Recover these as soon as their injection ends (panic while injecting).
+    recover_after_inject: HashSet<String>,
+    /// Orphans waiting for the operator (`orphans = "ask"`).
+    pub orphans: Vec<String>,
+    next: u64,
+}
+
+impl Faults {
+    /// Rows of the Faults view: live faults (oldest first), then history
+    /// (newest first).
+    pub fn rows(&self) -> Vec<&Fault> {
+        let mut rows: Vec<&Fault> = self.ledger.live().collect();
+        rows.extend(self.ledger.all().rev().filter(|f| !f.is_live()));
+        rows
+    }
+
+    pub fn selected_fault(&self) -> Option<&Fault> {
+        self.rows().get(self.selected).copied()
+    }
+
+    fn mine(&self, f: &Fault) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.instance == f.owner.instance)
+    }
+
+    /// Faults this console should recover on a normal exit: its own live ones.
+    pub fn exit_recoveries(&self) -> Vec<Fault> {
+        self.ledger
+            .live()
+            .filter(|f| self.mine(f))
+            .cloned()
+            .collect()
+    }
+
+    /// When the core next needs a tick for a deadline or retry.
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.ledger.next_wake(now)
+    }
+
+    /// Forget busy entries whose run ended and whose outcome the journal shows.
+    fn settle(&mut self) {
+        let ledger = &self.ledger;
+        self.busy.retain(|id, done| {
+            !*done
+                || ledger.get(id).is_some_and(|f| {
+                    matches!(
+                        f.state,
+                        FaultState::Intended | FaultState::Injecting | FaultState::Recovering
+                    )
+                })
+        });
+    }
+}
+
+fn recover_effect(state: &mut State, f: &Fault, trigger: Trigger) -> Option<Effect> {
+    if state.faults.busy.contains_key(&f.id) {
+        return None;
+    }
+    state.faults.busy.insert(f.id.clone(), false);
+    Some(Effect::Fault(FaultEffect::Recover {
+        fault: Box::new(f.clone()),
+        trigger,
+    }))
+}
+
+/// After journal rows were applied: settle runs, fire guards.
+pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for ev in events {
+        // One of ours is in place: start watching its probe.
+        if ev.kind() == Some(EventKind::FaultActive)
+            && let Some(f) = state.faults.ledger.get(&ev.subject)
+            && state.faults.mine(f)
+            && let Some(url) = &f.spec.probe
+        {
+            fx.push(Effect::Fault(FaultEffect::Probe {
+                id: f.id.clone(),
+                url: url.clone(),
+                until: f.deadline,
+            }));
+        }
+        if ev.kind() == Some(EventKind::FaultActive)
+            && state.faults.recover_after_inject.remove(&ev.subject)
+            && let Some(f) = state.faults.ledger.get(&ev.subject).cloned()
+        {
+            state.faults.busy.remove(&f.id);
+            fx.extend(recover_effect(state, &f, Trigger::Panic));
+        }
+    }
+    state.faults.settle();
+    fx.extend(guards(state));
+    let n = state.faults.rows().len();
+    if state.faults.selected >= n {
+        state.faults.selected = n.saturating_sub(1);
+    }
+    fx
+}
+
+/// A guard fires when an alarm matching it is firing and started after the
+/// fault became active.
+fn guards(state: &mut State) -> Vec<Effect> {
+    let faults = &state.faults;
+    let hits: Vec<Fault> = guard_hits(&faults.ledger, &state.board, &|f| faults.mine(f))
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut fx = Vec::new();
+    for f in hits {
+        if let Some(e) = recover_effect(state, &f, Trigger::Guard) {
+            state.say(
+                Level::Warn,
+                format!("guard fired: recovering fault {}", f.id),
+            );
+            fx.push(e);
+        }
+    }
+    fx
+}
+
+/// Every tick (and at deadlines): this console's due recoveries.
+pub fn on_tick(state: &mut State) -> Vec<Effect> {
+    state.faults.settle();
+    let Some(me) = state.faults.me.clone() else {
+        return Vec::new();
+    };
+    let due = console_due(&state.faults.ledger, &me.instance, state.now);
+    let mut fx = Vec::new();
+    for (id, trigger) in due {
+        if let Some(f) = state.faults.ledger.get(&id).cloned() {
+            fx.extend(recover_effect(state, &f, trigger));
+        }
+    }
+    fx
+}
+
+pub fn on_msg(state: &mut State, msg: FaultMsg) -> Vec<Effect> {
+    match msg {
+        FaultMsg::Done { id, error } => {
+            if let Some(done) = state.faults.busy.get_mut(&id) {
+                *done = true;
+            }
+            if let Some(e) = error {
+                state.say(Level::Error, format!("fault {id}: {}", inert(&e)));
+            }
+            let mut fx = Vec::new();
+            // A panic during injection: recover as soon as the inject run ended.
+            if state.faults.recover_after_inject.contains(&id)
+                && let Some(f) = state.faults.ledger.get(&id).cloned()
+                && f.state != FaultState::Injecting
+                && f.state != FaultState::Intended
+            {
+                state.faults.recover_after_inject.remove(&id);
+                state.faults.busy.remove(&id);
+                fx.extend(recover_effect(state, &f, Trigger::Panic));
+            }
+            state.faults.settle();
+            fx
+        }
+        FaultMsg::Orphans(ids) => on_orphans(state, ids),
+        FaultMsg::ProbeFailed { id, reason } => {
+            let Some(f) = state
+                .faults
+                .ledger
+                .get(&id)
+                .cloned()
+                .filter(|f| f.state == FaultState::Active)
+            else {
+                return Vec::new();
+            };
+            state.say(
+                Level::Warn,
+                format!("fault {id}: {}; recovering", inert(&reason)),
+            );
+            recover_effect(state, &f, Trigger::Guard)
+                .into_iter()
+                .collect()
+        }
+    }
+}
+
+fn on_orphans(state: &mut State, ids: Vec<String>) -> Vec<Effect> {
+    if ids.is_empty() || state.session.readonly {
+        if !ids.is_empty() {
+            state.say(
+                Level::Warn,
+                format!(
+                    "{} faults left by a console that is gone (read-only: not recovering)",
+                    ids.len()
+                ),
+            );
+        }
+        return Vec::new();
+    }
+    let Some(me) = state.faults.me.clone() else {
+        return Vec::new();
+    };
+    let notes: Vec<NewEvent> = ids
+        .iter()
+        .map(|id| {
+            NewEvent::new(
+                state.now,
+                state.session.operator.clone(),
+                EventKind::FaultOrphaned,
+                id,
+                payload(&Orphaned { by: me.clone() }),
+            )
+        })
+        .collect();
+    let mut fx = vec![Effect::Append(notes)];
+    match state.faults.config.orphans {
+        OrphanPolicy::Auto => {
+            state.say(
+                Level::Warn,
+                format!(
+                    "recovering {} faults left by a console that is gone",
+                    ids.len()
+                ),
+            );
+            for id in &ids {
+                if let Some(f) = state.faults.ledger.get(id).cloned() {
+                    fx.extend(recover_effect(state, &f, Trigger::Orphan));
+                }
+            }
+        }
+        OrphanPolicy::Ask => {
+            state.faults.orphans = ids;
+            state.view = super::View::Faults;
+        }
+    }
+    fx
+}
+
+/// `R`: recover the orphans the banner shows.
+pub fn recover_orphans(state: &mut State) -> Vec<Effect> {
+    let ids = std::mem::take(&mut state.faults.orphans);
+    let mut fx = Vec::new();
+    for id in ids {
+        if let Some(f) = state
+            .faults
+            .ledger
+            .get(&id)
+            .cloned()
+            .filter(|f| f.is_live())
+        {
+            fx.extend(recover_effect(state, &f, Trigger::Orphan));
+        }
+    }
+    if fx.is_empty() {
+        state.say(Level::Info, "no orphaned faults to recover");
+    }
+    fx
+}
+
+/// `x`: recover the selected fault now.
+pub fn recover_selected(state: &mut State) -> Vec<Effect> {
+    let Some(f) = state.faults.selected_fault().cloned() else {
+        state.say(Level::Warn, "no fault selected");
+        return Vec::new();
+    };
+    if !f.is_live() {
+        state.say(
+            Level::Info,
+            format!("fault {} is {}", f.id, f.state.as_str()),
+        );
+        return Vec::new();
+    }
+    match recover_effect(state, &f, Trigger::Operator) {
+        Some(e) => {
+            state.say(Level::Info, format!("recovering fault {}", f.id));
+            vec![e]
+        }
+        None => {
+            state.say(
+                Level::Warn,
+                format!("fault {} is already being worked on", f.id),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The panic key, confirmed: recover every live fault, whoever owns it.
+pub fn panic_all(state: &mut State) -> Vec<Effect> {
+    let live: Vec<Fault> = state.faults.ledger.live().cloned().collect();
+    let mut fx = Vec::new();
+    let mut later = 0;
+    for f in &live {
+        let injecting_here = matches!(f.state, FaultState::Intended | FaultState::Injecting)
+            && state.faults.busy.get(&f.id) == Some(&false);
+        if injecting_here {
+            state.faults.recover_after_inject.insert(f.id.clone());
+            later += 1;
+            continue;
+        }
+        // A retry already running stays; everything else goes now.
+        if state.faults.busy.get(&f.id) == Some(&true) {
+            state.faults.busy.remove(&f.id);
+        }
+        fx.extend(recover_effect(state, f, Trigger::Panic));
+    }
+    let text = if later > 0 {
+        format!(
+            "PANIC: recovering {} faults ({later} once their injection ends)",
+            fx.len()
+        )
+    } else {
+        format!("PANIC: recovering all {} live faults", fx.len())
+    };
+    state.say(Level::Warn, text);
+    fx
+}
+
+pub fn open_form(state: &mut State) {
+    if state.session.readonly {
+        state.say(Level::Warn, "read-only console: faults cannot be injected");
+        return;
+    }
+    state.mode = Mode::Faults(Box::new(Popup::Form(InjectForm::new(
+        state.faults.config.default_duration,
+    ))));
+}
+
+pub fn open_panic(state: &mut State) {
+    if state.faults.ledger.counts().live == 0 {
+        state.say(Level::Info, "no live faults");
+        return;
+    }
+    state.mode = Mode::Faults(Box::new(Popup::Panic));
+}
+
+/// Keys while a fault popup is open.
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Faults(popup) = std::mem::take(&mut state.mode) else {
+        return Vec::new();
+    };
+    match *popup {
+        Popup::Panic => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter | KeyCode::Char('X') => {
+                panic_all(state)
+            }
+            _ => {
+                state.say(Level::Info, "panic cancelled");
+                Vec::new()
+            }
+        },
+        Popup::Dismiss(id) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => dismiss(state, &id),
+            _ => {
+                state.say(Level::Info, "dismiss cancelled");
+                Vec::new()
+            }
+        },
+        Popup::Form(form) => form_key(state, form, key),
+        Popup::Confirm { form, spec, typed } => confirm_key(state, form, spec, typed, key),
+    }
+}
+
+/// `D`: ask before dismissing the selected live fault.
+pub fn open_dismiss(state: &mut State) {
+    match state.faults.selected_fault() {
+        Some(f) if f.is_live() => {
+            let id = f.id.clone();
+            state.mode = Mode::Faults(Box::new(Popup::Dismiss(id)));
+        }
+        Some(f) => {
+            let text = format!("fault {} is {}", inert(&f.id), f.state.as_str());
+            state.say(Level::Info, text);
+        }
+        None => state.say(Level::Warn, "no fault selected"),
+    }
+}
+
+fn dismiss(state: &mut State, id: &str) -> Vec<Effect> {
+    let ev = NewEvent::new(
+        state.now,
+        state.session.operator.clone(),
+        EventKind::FaultDismissed,
+        id,
+        payload(&crate::chaos::payloads::Dismissed {
+            reason: "dismissed at the console: undone by hand".into(),
+        }),
+    );
+    let token = state.token();
+    state.pending.insert(
+        token,
+        Pending {
+            fingerprint: format!("fault:{id}"),
+            what: format!("fault {} dismissed", inert(id)),
+        },
+    );
+    vec![Effect::Commit {
+        token,
+        events: vec![ev],
+    }]
+}
+
+fn form_key(state: &mut State, mut form: InjectForm, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let last = FIELD_NAMES.len();
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (last + 1),
+        KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + last) % (last + 1),
+        KeyCode::Left if form.focus == 0 => {
+            form.provider = (form.provider + providers().len() - 1) % providers().len()
+        }
+        KeyCode::Right | KeyCode::Char(' ') if form.focus == 0 => {
+            form.provider = (form.provider + 1) % providers().len()
+        }
+        KeyCode::Enter if form.focus < last && !ctrl => form.focus += 1,
+        KeyCode::Enter | KeyCode::Char('s') if key.code == KeyCode::Enter || ctrl => {
+            match form.spec().and_then(|spec| {
+                limits::check(&spec, &state.faults.ledger, &state.faults.config).map(|()| spec)
+            }) {
+                Ok(spec) => {
+                    state.mode = Mode::Faults(Box::new(Popup::Confirm {
+                        form,
+                        spec,
+                        typed: LineInput::default(),
+                    }));
+                    return Vec::new();
+                }
+                Err(e) => form.error = Some(e),
+            }
+        }
+        _ if form.focus > 0 && super::update::edit_line(&mut form.fields[form.focus - 1], key) => {
+            form.error = None;
+        }
+        _ => {}
+    }
+    state.mode = Mode::Faults(Box::new(Popup::Form(form)));
+    Vec::new()
+}
+
+fn confirm_key(
+    state: &mut State,
+    form: InjectForm,
+    spec: FaultSpec,
+    mut typed: LineInput,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            state.mode = Mode::Faults(Box::new(Popup::Form(form)));
+            Vec::new()
+        }
+        KeyCode::Enter if typed.text == spec.target_name() => intend(state, spec),
+        KeyCode::Enter => {
+            state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
+            Vec::new()
+        }
+        _ => {
+            super::update::edit_line(&mut typed, key);
+            state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
+            Vec::new()
+        }
+    }
+}
+
+/// Commit the intent; the injection starts once it is durable.
+pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
+    if state.session.readonly {
+        state.say(Level::Warn, "read-only console: faults cannot be injected");
+        return Vec::new();
+    }
+    if let Err(e) = limits::check(&spec, &state.faults.ledger, &state.faults.config) {
+        state.say(Level::Error, format!("refused: {e}"));
+        return Vec::new();
+    }
+    let Some(me) = state.faults.me.clone() else {
+        state.say(
+            Level::Error,
+            "this console cannot inject (no owner identity)",
+        );
+        return Vec::new();
+    };
+    state.faults.next += 1;
+    let id = fault_id(&format!("{}-{}", me.instance, state.faults.next));
+    let deadline = state.now + spec.duration();
+    let ev = intent_event(state.now, &me, &id, &spec, deadline);
+    let token = state.token();
+    state.pending.insert(
+        token,
+        Pending {
+            fingerprint: format!("fault:{id}"),
+            what: format!("fault {id} intended: {}", inert(&spec.label())),
+        },
+    );
+    state.faults.busy.insert(id.clone(), false);
+    state.faults.awaiting.insert(token, (id, spec, deadline));
+    state.view = super::View::Faults;
+    vec![Effect::Commit {
+        token,
+        events: vec![ev],
+    }]
+}
+
+/// An intent is durable: now inject.
+pub fn on_committed(state: &mut State, token: u64, ok: bool) -> Vec<Effect> {
+    let Some((id, spec, deadline)) = state.faults.awaiting.remove(&token) else {
+        return Vec::new();
+    };
+    if !ok {
+        state.faults.busy.remove(&id);
+        return Vec::new();
+    }
+    vec![Effect::Fault(FaultEffect::Inject { id, spec, deadline })]
+}
+
+pub fn move_by(state: &mut State, delta: isize) {
+    let n = state.faults.rows().len();
+    if n == 0 {
+        return;
+    }
+    let f = &mut state.faults;
+    f.selected = (f.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+}
