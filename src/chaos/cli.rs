@@ -132,7 +132,7 @@ const CLI_ATTEMPTS: u32 = 3;
 pub fn ledger(journal: &Journal) -> Result<FaultLedger, String> {
     let mut l = FaultLedger::new();
     journal
-        .for_each(|ev| {
+        .for_each_kind_prefix("fault.", |ev| {
             l.apply(ev);
         })
         .map_err(|e| e.to_string())?;
@@ -457,5 +457,50 @@ pub fn dismiss(
         }
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("journal writer stopped".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::ledger::tests::{active, intended};
+
+    #[test]
+    fn the_ledger_reads_only_fault_rows_through_the_kind_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let w = Writer::spawn(&path).unwrap();
+        let new = |e: crate::domain::Event| NewEvent {
+            ts: e.ts,
+            actor: e.actor,
+            kind: e.kind,
+            subject: e.subject,
+            payload: e.payload,
+        };
+        let other =
+            |kind: EventKind| NewEvent::new(Utc::now(), "t", kind, "x", serde_json::json!({}));
+        w.append(vec![
+            new(intended(1, 0, "f1", "c")),
+            other(EventKind::AlarmRaised),
+            other(EventKind::SimStarted),
+            new(active(4, 0, "f1")),
+            other(EventKind::OperatorJoined),
+        ]);
+        w.shutdown().unwrap();
+        let j = Journal::open(&path).unwrap();
+        let mut kinds = Vec::new();
+        let n = j
+            .for_each_kind_prefix("fault.", |e| kinds.push((e.id, e.kind.clone())))
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            kinds,
+            vec![
+                (1, "fault.intended".to_string()),
+                (4, "fault.active".to_string())
+            ]
+        );
+        let l = ledger(&j).unwrap();
+        assert_eq!(l.get("f1").map(|f| f.state), Some(FaultState::Active));
     }
 }

@@ -97,6 +97,35 @@ impl Journal {
         Ok(n)
     }
 
+    /// Stream the events whose kind starts with `prefix` (e.g. `fault.`)
+    /// in id order, through the kind index: `cocpit faults list` reads its
+    /// few rows without replaying every alarm.
+    pub fn for_each_kind_prefix(
+        &self,
+        prefix: &str,
+        mut f: impl FnMut(&Event),
+    ) -> Result<u64, JournalError> {
+        let path = &self.path;
+        let op = "stream events of a kind";
+        // Every kind that starts with `prefix` sorts in [prefix, prefix + U+10FFFF).
+        let upper = format!("{prefix}\u{10ffff}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_COLUMNS} WHERE kind >= ?1 AND kind < ?2 ORDER BY id"
+            ))
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let mut rows = stmt
+            .query((prefix, upper))
+            .map_err(|e| JournalError::sqlite(path, op, e))?;
+        let mut n = 0;
+        while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
+            f(&event_from_row(row, path)?);
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// The newest event of one kind, if any (e.g. the demo's `sim.started`).
     pub fn last_of_kind(&self, kind: &str) -> Result<Option<Event>, JournalError> {
         let path = &self.path;
