@@ -722,3 +722,46 @@ fn a_poll_racing_our_own_ack_row_does_not_derive_a_second_ack() {
         Some("sil-1")
     );
 }
+
+#[test]
+fn live_popups_and_panels_draw_at_every_size() {
+    let mut c = Console::new(true);
+    c.send(Msg::Live(LiveMsg::Targets {
+        source: "prom".into(),
+        targets: vec![cocpit::app::live::Target {
+            job: "ghost".into(),
+            instance: "127.0.0.1:1".into(),
+            health: "down".into(),
+            last_error: "connection refused \u{1b}[31m".into(),
+            last_scrape: Some(t0()),
+        }],
+    }));
+    for mode in ["silence", "ack", "targets"] {
+        let mut c2 = Console::new(true);
+        c2.state.live = c.state.live.clone();
+        match mode {
+            "silence" => {
+                c2.key('s');
+            }
+            "ack" => {
+                c2.key('A');
+            }
+            _ => {
+                c2.key('2');
+                c2.key('t');
+            }
+        }
+        for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (80, 24), (200, 60)] {
+            let s = screen(&c2.state, w, h);
+            if (w, h) == (80, 24) {
+                let want = match mode {
+                    "silence" => "Silence · DiskFull",
+                    "ack" => "Ack · DiskFull",
+                    _ => "Targets (0 up, 1 down)",
+                };
+                assert!(s.contains(want), "{mode}: {s}");
+                assert!(!s.contains('\u{1b}'));
+            }
+        }
+    }
+}
