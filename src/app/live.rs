@@ -386,6 +386,39 @@ fn begin(state: &mut State, fp: &str, what: String, flow: Flow) -> u64 {
     token
 }
 
+/// A silence this console asked for now exists: journal the ack (or plain
+/// silence) with its id, and poll so the board shows it muted at once.
+fn silence_made(
+    state: &mut State,
+    kind: EventKind,
+    fp: &str,
+    what: String,
+    comment: String,
+    id: String,
+    until: DateTime<Utc>,
+) -> Vec<Effect> {
+    state.live.own.insert(id.clone(), state.now);
+    let source = state
+        .board
+        .get(fp)
+        .map(|a| a.observed.source.clone())
+        .unwrap_or_default();
+    let ev = operator_event(
+        state,
+        kind,
+        fp,
+        payload(&AlarmAcked {
+            comment: Some(comment),
+            silence_id: Some(id),
+            until: Some(until),
+            ..AlarmAcked::default()
+        }),
+    );
+    let mut out = super::update::commit_action(state, fp, what, ev);
+    out.push(Effect::Live(LiveEffect::PollNow { source }));
+    out
+}
+
 fn operator_event(state: &State, kind: EventKind, fp: &str, p: serde_json::Value) -> NewEvent {
     NewEvent::new(state.now, state.session.operator.clone(), kind, fp, p)
 }
@@ -740,30 +773,11 @@ fn on_am_done(state: &mut State, token: u64, result: Result<String, String>) -> 
             },
             Ok(id),
         ) => {
-            state.live.own.insert(id.clone(), state.now);
-            let source = source_of(state, &fp);
-            let ev = operator_event(
-                state,
-                EventKind::AlarmAcked,
-                &fp,
-                payload(&AlarmAcked {
-                    comment: Some(comment),
-                    silence_id: Some(id.clone()),
-                    until: Some(until),
-                    ..AlarmAcked::default()
-                }),
+            let what = format!(
+                "acked {name} (silence {})",
+                crate::domain::board::short_id(&id)
             );
-            let mut out = super::update::commit_action(
-                state,
-                &fp,
-                format!(
-                    "acked {name} (silence {})",
-                    crate::domain::board::short_id(&id)
-                ),
-                ev,
-            );
-            out.push(Effect::Live(LiveEffect::PollNow { source }));
-            out
+            silence_made(state, EventKind::AlarmAcked, &fp, what, comment, id, until)
         }
         (
             Flow::SilenceCall {
@@ -774,27 +788,16 @@ fn on_am_done(state: &mut State, token: u64, result: Result<String, String>) -> 
             },
             Ok(id),
         ) => {
-            state.live.own.insert(id.clone(), state.now);
-            let source = source_of(state, &fp);
-            let ev = operator_event(
+            let what = format!("silenced {name} until {}", until.format("%H:%M UTC"));
+            silence_made(
                 state,
                 EventKind::AlarmSilenced,
                 &fp,
-                payload(&AlarmAcked {
-                    comment: Some(comment),
-                    silence_id: Some(id.clone()),
-                    until: Some(until),
-                    ..AlarmAcked::default()
-                }),
-            );
-            let mut out = super::update::commit_action(
-                state,
-                &fp,
-                format!("silenced {name} until {}", until.format("%H:%M UTC")),
-                ev,
-            );
-            out.push(Effect::Live(LiveEffect::PollNow { source }));
-            out
+                what,
+                comment,
+                id,
+                until,
+            )
         }
         (
             Flow::UnackCall {
