@@ -70,6 +70,7 @@ fn state(alarms: usize) -> State {
         operator: "bench@host".into(),
         mode: RunMode::Demo,
         readonly: false,
+        role: Default::default(),
         journal_path: "/var/lib/cocpit/journal.db".into(),
     };
     let mut s = State::new(session, board, Theme::embedded(), now());

@@ -16,6 +16,9 @@ pub struct Config {
     /// Colour theme name (`dark`, `light`, `high-contrast`, `colorblind`, or a
     /// user theme in `$XDG_CONFIG_HOME/cocpit/themes/`).
     pub theme: Option<String>,
+    /// `operator` (default) or `observer` (handles alarms, never injects faults).
+    #[serde(default)]
+    pub role: crate::app::Role,
     #[serde(default)]
     pub color_mode: ColorMode,
     #[serde(default)]

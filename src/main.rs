@@ -42,6 +42,9 @@ struct Global {
     /// Hide and refuse every action that changes anything
     #[arg(long, global = true)]
     readonly: bool,
+    /// operator (default) or observer: observers handle alarms but never inject faults
+    #[arg(long, global = true, env = "COCPIT_ROLE", value_name = "ROLE")]
+    role: Option<RoleArg>,
     /// Operator name recorded on every action [default: $USER@host]
     #[arg(long, global = true, env = "COCPIT_OPERATOR", value_name = "NAME")]
     operator: Option<String>,
@@ -116,6 +119,20 @@ enum JournalCmd {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Operator,
+    Observer,
+}
+
+fn role(g: &Global, cfg: &Config) -> cocpit::app::Role {
+    match g.role {
+        Some(RoleArg::Operator) => cocpit::app::Role::Operator,
+        Some(RoleArg::Observer) => cocpit::app::Role::Observer,
+        None => cfg.role,
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     Jsonl,
 }
@@ -157,6 +174,7 @@ fn real_main() -> Result<ExitCode> {
                 &cfg.faults,
                 &operator,
                 cli.global.readonly,
+                role(&cli.global, &cfg) == cocpit::app::Role::Observer,
             )
             .map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::from(code))
@@ -227,6 +245,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
             .or_else(|| cfg.operator.clone())
             .unwrap_or_else(default_operator),
         readonly: g.readonly,
+        role: role(g, cfg),
         seed: g.seed.or(cfg.demo.seed),
         scenario_dir: cfg.demo.scenario.clone(),
         theme: g.theme.clone().or_else(|| cfg.theme.clone()),

@@ -58,6 +58,7 @@ fn console(readonly: bool, cfg: FaultsConfig) -> (State, J) {
         operator: "alice@jump1".into(),
         mode: RunMode::Demo,
         readonly,
+        role: Default::default(),
         journal_path: "/tmp/j.db".into(),
     };
     let mut s = State::new(session, AlarmBoard::new(), Vec::new(), t(0));
@@ -409,6 +410,30 @@ fn blast_radius_and_readonly_refuse() {
         probe: None,
     };
     assert!(app::faults::intend(&mut s, spec).is_empty());
+}
+
+#[test]
+fn observers_handle_alarms_but_never_inject() {
+    let (mut s, _) = console(false, FaultsConfig::default());
+    s.session.role = app::Role::Observer;
+    key(&mut s, KeyCode::Char('4'), 0);
+    assert!(key(&mut s, KeyCode::Char('i'), 0).is_empty());
+    assert!(
+        matches!(s.mode, Mode::Normal),
+        "no inject form for an observer"
+    );
+    assert!(s.status.as_ref().unwrap().text.contains("observer"));
+    let spec = FaultSpec {
+        provider: "sim".into(),
+        target: "sim:payments".into(),
+        action: "kill".into(),
+        params: BTreeMap::new(),
+        duration_secs: 10,
+        guard: None,
+        probe: None,
+    };
+    assert!(app::faults::intend(&mut s, spec).is_empty());
+    assert!(!s.session.may_inject());
 }
 
 #[test]

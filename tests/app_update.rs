@@ -19,6 +19,7 @@ fn session(readonly: bool) -> Session {
         operator: "alice@jump1".into(),
         mode: RunMode::Demo,
         readonly,
+        role: Default::default(),
         journal_path: "/tmp/j.db".into(),
     }
 }

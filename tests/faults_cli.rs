@@ -209,6 +209,22 @@ fn readonly_and_blast_radius_refuse_with_a_clear_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
     assert_eq!(target.state().map(|s| s != 'T'), Some(true));
 
+    let out = env.run(&[
+        "faults",
+        "inject",
+        "process",
+        "--target",
+        &pid,
+        "--duration",
+        "5s",
+        "--yes",
+        "--role",
+        "observer",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("observer role"));
+    assert_eq!(target.state().map(|s| s != 'T'), Some(true), "not paused");
+
     let cfg = env.dir().join("config.toml");
     std::fs::write(
         &cfg,

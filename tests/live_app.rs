@@ -30,6 +30,7 @@ impl Console {
             operator: ME.into(),
             mode: RunMode::Live,
             readonly: false,
+            role: Default::default(),
             journal_path: "/tmp/j.db".into(),
         };
         let mut state = State::new(session, AlarmBoard::new(), Vec::new(), t0());

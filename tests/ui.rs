@@ -29,6 +29,7 @@ fn session(readonly: bool) -> Session {
         operator: "carol@jump1".into(),
         mode: RunMode::Demo,
         readonly,
+        role: Default::default(),
         journal_path: "/home/carol/.local/state/cocpit/journal.db".into(),
     }
 }
@@ -479,6 +480,22 @@ fn snapshot_help_readonly() {
     let mut rw = state_with(false, 120, 40);
     keys(&mut rw, "?");
     assert!(text(draw(&rw, 120, 40).backend().buffer()).contains("acknowledge alarm"));
+}
+
+#[test]
+fn observer_help_does_not_offer_injection() {
+    let mut op = state_with(false, 120, 40);
+    keys(&mut op, "4?");
+    assert!(text(draw(&op, 120, 40).backend().buffer()).contains("inject a fault"));
+    let mut obs = state_with(false, 120, 40);
+    obs.session.role = cocpit::app::Role::Observer;
+    keys(&mut obs, "4?");
+    let all = text(draw(&obs, 120, 40).backend().buffer());
+    assert!(
+        !all.contains("inject a fault"),
+        "observer help offers injection"
+    );
+    assert!(all.contains("recover"), "observers may still recover");
 }
 
 #[test]

@@ -473,9 +473,21 @@ pub fn panic_all(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-pub fn open_form(state: &mut State) {
+/// Whether this console may inject; says why not when it may not.
+fn allowed_to_inject(state: &mut State) -> bool {
     if state.session.readonly {
         state.say(Level::Warn, "read-only console: faults cannot be injected");
+        false
+    } else if !state.session.may_inject() {
+        state.say(Level::Warn, "observer role: faults cannot be injected");
+        false
+    } else {
+        true
+    }
+}
+
+pub fn open_form(state: &mut State) {
+    if !allowed_to_inject(state) {
         return;
     }
     state.mode = Mode::Faults(Box::new(Popup::Form(InjectForm::new(
@@ -622,8 +634,7 @@ fn confirm_key(
 
 /// Commit the intent; the injection starts once it is durable.
 pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
-    if state.session.readonly {
-        state.say(Level::Warn, "read-only console: faults cannot be injected");
+    if !allowed_to_inject(state) {
         return Vec::new();
     }
     if let Err(e) = limits::check(&spec, &state.faults.ledger, &state.faults.config) {

@@ -36,6 +36,16 @@ pub enum RunMode {
     Live,
 }
 
+/// What an operator may do. Observers watch and handle alarms (ack, notes,
+/// ownership) but never inject faults; `--readonly` is stricter still.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Operator,
+    Observer,
+}
+
 /// Who is at the keyboard and what this console may do; fixed at start.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -43,6 +53,7 @@ pub struct Session {
     pub operator: String,
     pub mode: RunMode,
     pub readonly: bool,
+    pub role: Role,
     pub journal_path: String,
 }
 
@@ -50,6 +61,11 @@ impl Session {
     /// Actor recorded for facts a source reported through this console.
     pub fn source_actor(&self, source: &str) -> String {
         format!("source:{source}")
+    }
+
+    /// Whether this console may inject faults.
+    pub fn may_inject(&self) -> bool {
+        !self.readonly && self.role == Role::Operator
     }
 
     pub fn mode_label(&self) -> &'static str {

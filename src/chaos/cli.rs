@@ -73,6 +73,7 @@ pub fn run(
     cfg: &FaultsConfig,
     operator: &str,
     readonly: bool,
+    observer: bool,
 ) -> Result<u8, String> {
     let code = match cmd {
         FaultsCmd::Inject {
@@ -109,6 +110,7 @@ pub fn run(
                 spec,
                 yes,
                 readonly,
+                observer,
                 operator: operator.to_string(),
             };
             inject(journal, cfg, args)?
@@ -143,6 +145,8 @@ pub struct InjectArgs {
     pub spec: FaultSpec,
     pub yes: bool,
     pub readonly: bool,
+    /// Observers may recover faults but never inject them.
+    pub observer: bool,
     pub operator: String,
 }
 
@@ -151,6 +155,10 @@ pub struct InjectArgs {
 pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Result<i32, String> {
     if args.readonly {
         eprintln!("cocpit: read-only: faults cannot be injected");
+        return Ok(1);
+    }
+    if args.observer {
+        eprintln!("cocpit: observer role: faults cannot be injected (recovering is allowed)");
         return Ok(1);
     }
     if provider::by_name(&args.spec.provider).is_none() {

@@ -152,6 +152,7 @@ impl Headless {
             operator: operator.to_string(),
             mode: RunMode::Live,
             readonly: false,
+            role: Default::default(),
             journal_path: journal.display().to_string(),
         };
         let mut state = State::new(session, board.clone(), Vec::new(), Utc::now());

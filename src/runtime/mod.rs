@@ -37,6 +37,7 @@ pub struct Options {
     pub journal: PathBuf,
     pub operator: String,
     pub readonly: bool,
+    pub role: app::Role,
     pub seed: Option<u64>,
     pub scenario_dir: Option<PathBuf>,
     pub theme: Option<String>,
@@ -93,6 +94,7 @@ pub async fn run(opts: Options) -> Result<()> {
             RunMode::Demo
         },
         readonly: opts.readonly,
+        role: opts.role,
         journal_path: opts.journal.display().to_string(),
     };
     let mut state = State::new(session, board, opts.themes.clone(), Utc::now());

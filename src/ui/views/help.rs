@@ -4,7 +4,7 @@
 
 use crate::app::State;
 use crate::app::command::COMMANDS;
-use crate::app::keymap::{Scope, help_for};
+use crate::app::keymap::{Action, Scope, help_for};
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
 use ratatui::Frame;
@@ -34,7 +34,11 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
     ];
     for (title, scope) in sections {
         out.push(Line::styled(title, st.heading()));
-        for b in help_for(state.view, readonly).filter(|b| b.scope == scope) {
+        // Observers never inject, so the help does not offer it.
+        let may_inject = state.session.may_inject();
+        for b in help_for(state.view, readonly)
+            .filter(|b| b.scope == scope && (may_inject || b.action != Action::InjectFault))
+        {
             let keys = b
                 .keys
                 .iter()
