@@ -24,11 +24,10 @@ pub const MIGRATIONS: &[&str] = &[
         hash      TEXT NOT NULL
     );
     CREATE INDEX events_kind ON events(kind);
-    -- Operator actions by subject (who acked, noted, owned what). Ingest kinds
-    -- are left out: their random fingerprints would scatter every batch over
-    -- the whole index and halve append throughput (see BENCHMARKS.md).
-    CREATE INDEX events_subject_actions ON events(subject)
-        WHERE kind NOT IN ('alarm.raised', 'alarm.updated', 'alarm.resolved');
+    -- No index on subject: fingerprints are random, so such an index
+    -- scatters every batch over the whole tree and costs over a third of
+    -- append throughput (BENCHMARKS.md). Per-alarm history is served from
+    -- the in-memory projection.
     CREATE TRIGGER events_no_update BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'cocpit journal is append-only: UPDATE refused'); END;
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
