@@ -738,9 +738,8 @@ pub fn on_committed(
                 req: AmRequest::Expire(silence_id),
             })]
         }
-        // Upkeep flows never wait on a commit.
-        // Upkeep flows (extend / expire) are answered by the Alertmanager,
-        // never by the journal.
+        // Calls and upkeep flows (extend / expire) are answered by the
+        // Alertmanager, never by the journal.
         Flow::AckCall { .. }
         | Flow::SilenceCall { .. }
         | Flow::UnackCall { .. }
