@@ -56,45 +56,54 @@ fn event_from_row(row: &Row<'_>, path: &std::path::Path) -> Result<Event, Journa
 }
 
 impl Journal {
-    /// Up to `limit` events with id greater than `after_id`, in id order.
-    pub fn read_after(&self, after_id: i64, limit: usize) -> Result<Vec<Event>, JournalError> {
+    /// Run one `SELECT_COLUMNS …` query and hand each row, as an event, to `f`.
+    /// Returns how many rows were visited. Every reader goes through here so
+    /// rows are decoded and errors reported the same way.
+    fn stream(
+        &self,
+        op: &'static str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        mut f: impl FnMut(Event),
+    ) -> Result<u64, JournalError> {
         let path = &self.path;
-        let op = "read events";
         let mut stmt = self
             .conn
-            .prepare_cached(&format!(
-                "{SELECT_COLUMNS} WHERE id > ?1 ORDER BY id LIMIT ?2"
-            ))
+            .prepare_cached(sql)
             .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut rows = stmt
-            .query((after_id, limit))
+            .query(params)
             .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut out = Vec::new();
+        let mut n = 0;
         while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
-            out.push(event_from_row(row, path)?);
+            f(event_from_row(row, path)?);
+            n += 1;
         }
+        Ok(n)
+    }
+
+    /// Up to `limit` events with id greater than `after_id`, in id order.
+    pub fn read_after(&self, after_id: i64, limit: usize) -> Result<Vec<Event>, JournalError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        self.stream(
+            "read events",
+            &format!("{SELECT_COLUMNS} WHERE id > ?1 ORDER BY id LIMIT ?2"),
+            (after_id, limit),
+            |ev| out.push(ev),
+        )?;
         Ok(out)
     }
 
     /// Stream every event in id order without holding them all in memory.
     /// Returns how many were visited.
     pub fn for_each(&self, mut f: impl FnMut(&Event)) -> Result<u64, JournalError> {
-        let path = &self.path;
-        let op = "stream events";
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{SELECT_COLUMNS} ORDER BY id"))
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut rows = stmt
-            .query([])
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut n = 0;
-        while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
-            f(&event_from_row(row, path)?);
-            n += 1;
-        }
-        Ok(n)
+        self.stream(
+            "stream events",
+            &format!("{SELECT_COLUMNS} ORDER BY id"),
+            [],
+            |ev| f(&ev),
+        )
     }
 
     /// Stream the events whose kind starts with `prefix` (e.g. `fault.`)
@@ -105,44 +114,26 @@ impl Journal {
         prefix: &str,
         mut f: impl FnMut(&Event),
     ) -> Result<u64, JournalError> {
-        let path = &self.path;
-        let op = "stream events of a kind";
         // Every kind that starts with `prefix` sorts in [prefix, prefix + U+10FFFF).
         let upper = format!("{prefix}\u{10ffff}");
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{SELECT_COLUMNS} WHERE kind >= ?1 AND kind < ?2 ORDER BY id"
-            ))
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut rows = stmt
-            .query((prefix, upper))
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut n = 0;
-        while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
-            f(&event_from_row(row, path)?);
-            n += 1;
-        }
-        Ok(n)
+        self.stream(
+            "stream events of a kind",
+            &format!("{SELECT_COLUMNS} WHERE kind >= ?1 AND kind < ?2 ORDER BY id"),
+            (prefix, upper.as_str()),
+            |ev| f(&ev),
+        )
     }
 
     /// The newest event of one kind, if any (e.g. the demo's `sim.started`).
     pub fn last_of_kind(&self, kind: &str) -> Result<Option<Event>, JournalError> {
-        let path = &self.path;
-        let op = "read latest event of a kind";
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{SELECT_COLUMNS} WHERE kind = ?1 ORDER BY id DESC LIMIT 1"
-            ))
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut rows = stmt
-            .query([kind])
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        match rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
-            Some(row) => Ok(Some(event_from_row(row, path)?)),
-            None => Ok(None),
-        }
+        let mut last = None;
+        self.stream(
+            "read latest event of a kind",
+            &format!("{SELECT_COLUMNS} WHERE kind = ?1 ORDER BY id DESC LIMIT 1"),
+            [kind],
+            |ev| last = Some(ev),
+        )?;
+        Ok(last)
     }
 
     /// Highest id in the journal, 0 when it is empty.
