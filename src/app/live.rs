@@ -386,6 +386,38 @@ fn begin(state: &mut State, fp: &str, what: String, flow: Flow) -> u64 {
     token
 }
 
+/// A new silence matching `labels` exactly, from `now` to `until`.
+fn create_silence(
+    labels: Labels,
+    created_by: String,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    comment: &str,
+) -> AmRequest {
+    AmRequest::Create(SilenceSpec {
+        id: None,
+        matchers: labels,
+        starts_at: now,
+        ends_at: until,
+        created_by,
+        comment: comment.to_string(),
+    })
+}
+
+/// Send one Alertmanager call for an intent that is now durable; `flow`
+/// says what to journal when it answers.
+fn call_am(
+    state: &mut State,
+    fp: &str,
+    what: String,
+    flow: Flow,
+    source: String,
+    req: AmRequest,
+) -> Vec<Effect> {
+    let token = begin(state, fp, what, flow);
+    vec![Effect::Live(LiveEffect::Am { token, source, req })]
+}
+
 /// A silence this console asked for now exists: journal the ack (or plain
 /// silence) with its id, and poll so the board shows it muted at once.
 fn silence_made(
@@ -668,26 +700,15 @@ pub fn on_committed(
                 .unwrap_or(Duration::hours(1));
             let comment = silence::ack_comment(intent_id, &note);
             let until = now + window;
-            let spec = SilenceSpec {
-                id: None,
-                matchers: labels,
-                starts_at: now,
-                ends_at: until,
-                created_by: me,
-                comment: comment.clone(),
-            };
+            let req = create_silence(labels, me, now, until, &comment);
+            let what = format!("acking {name}");
             let flow = Flow::AckCall {
                 fp: fp.clone(),
-                name: name.clone(),
+                name,
                 comment,
                 until,
             };
-            let token = begin(state, &fp, format!("acking {name}"), flow);
-            vec![Effect::Live(LiveEffect::Am {
-                token,
-                source,
-                req: AmRequest::Create(spec),
-            })]
+            call_am(state, &fp, what, flow, source, req)
         }
         Flow::SilenceIntent {
             fp,
@@ -699,26 +720,15 @@ pub fn on_committed(
         } => {
             let comment = silence::silence_comment(intent_id, &comment);
             let until = now + duration;
-            let spec = SilenceSpec {
-                id: None,
-                matchers: labels,
-                starts_at: now,
-                ends_at: until,
-                created_by: me,
-                comment: comment.clone(),
-            };
+            let req = create_silence(labels, me, now, until, &comment);
+            let what = format!("silencing {name}");
             let flow = Flow::SilenceCall {
                 fp: fp.clone(),
-                name: name.clone(),
+                name,
                 comment,
                 until,
             };
-            let token = begin(state, &fp, format!("silencing {name}"), flow);
-            vec![Effect::Live(LiveEffect::Am {
-                token,
-                source,
-                req: AmRequest::Create(spec),
-            })]
+            call_am(state, &fp, what, flow, source, req)
         }
         Flow::UnackIntent {
             fp,
@@ -726,17 +736,14 @@ pub fn on_committed(
             name,
             silence_id,
         } => {
+            let what = format!("unacking {name}");
+            let req = AmRequest::Expire(silence_id.clone());
             let flow = Flow::UnackCall {
                 fp: fp.clone(),
-                name: name.clone(),
-                silence_id: silence_id.clone(),
+                name,
+                silence_id,
             };
-            let token = begin(state, &fp, format!("unacking {name}"), flow);
-            vec![Effect::Live(LiveEffect::Am {
-                token,
-                source,
-                req: AmRequest::Expire(silence_id),
-            })]
+            call_am(state, &fp, what, flow, source, req)
         }
         // Calls and upkeep flows (extend / expire) are answered by the
         // Alertmanager, never by the journal.
