@@ -18,7 +18,8 @@ use tokio::task::JoinHandle;
 pub const MAX_CATCH_UP: Duration = Duration::hours(1);
 /// Chart history sent after catching up.
 const HISTORY_TICKS: u64 = 600;
-pub const SOURCE: &str = "demo";
+/// The source name the simulator reports under.
+pub use crate::sources::simulator::SOURCE_NAME as SOURCE;
 
 pub struct DemoPlan {
     pub scenario: Scenario,
