@@ -87,9 +87,20 @@ pub fn open_connection(path: &Path) -> Result<Connection, JournalError> {
     Ok(conn)
 }
 
+/// Serialises file creation inside this process: see [`create_private`].
+static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Create parent directories (0700) and the file itself (0600) before SQLite
 /// sees it: SQLite would create it with the umask's mode, and it copies the
 /// main file's mode onto the `-wal` and `-shm` files it creates later.
+///
+/// An existing file is never opened here, only stat'ed and chmod'ed by path.
+/// On Linux, closing *any* descriptor of a file drops every POSIX lock this
+/// process holds on it, SQLite's included; the next client (an outside
+/// `sqlite3` reader) then believes it is alone and deletes the WAL under a
+/// running console (SQLite's "How To Corrupt", §2.2). A new file is created
+/// with `O_EXCL` under a process-wide lock: no connection of this process can
+/// be on an inode that did not exist a moment ago.
 fn create_private(path: &Path) -> Result<(), JournalError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         DirBuilder::new()
@@ -98,22 +109,32 @@ fn create_private(path: &Path) -> Result<(), JournalError> {
             .create(dir)
             .map_err(|e| JournalError::io(dir, "create directory", e))?;
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| JournalError::io(path, "create journal file", e))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| JournalError::io(path, "stat journal file", e))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-            .map_err(|e| JournalError::io(path, "make journal file private (chmod 0600)", e))?;
+    let _one_at_a_time = CREATING.lock().unwrap_or_else(|p| p.into_inner());
+    match fs::metadata(path) {
+        Ok(meta) => {
+            if meta.permissions().mode() & 0o077 != 0 {
+                fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|e| {
+                    JournalError::io(path, "make journal file private (chmod 0600)", e)
+                })?;
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                // Dropped at once: nothing else can hold a lock on a new inode.
+                Ok(_new) => Ok(()),
+                // Another process created it first: it is theirs to have made private.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(JournalError::io(path, "create journal file", e)),
+            }
+        }
+        Err(e) => Err(JournalError::io(path, "stat journal file", e)),
     }
-    Ok(())
 }
 
 /// Sidecars left by an older, looser version of the file are tightened too;

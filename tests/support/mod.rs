@@ -3,3 +3,4 @@
 pub mod faults;
 pub mod pty;
 pub mod servers;
+pub mod tools;
