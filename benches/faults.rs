@@ -14,7 +14,7 @@
 #[path = "../tests/support/pty.rs"]
 mod pty;
 
-use cocpit::chaos::FaultLedger;
+use cocpit::domain::fault::FaultLedger;
 use cocpit::journal::Journal;
 use pty::Console;
 use std::path::Path;
@@ -75,7 +75,7 @@ fn wait_all_recovered(journal: &Path, n: usize, timeout: Duration) {
         let l = ledger(journal);
         let done = l
             .all()
-            .filter(|f| f.state == cocpit::chaos::FaultState::Recovered)
+            .filter(|f| f.state == cocpit::domain::fault::FaultState::Recovered)
             .count();
         if done >= n {
             return;

@@ -18,7 +18,7 @@ pub struct Config {
     pub theme: Option<String>,
     /// `operator` (default) or `observer` (handles alarms, never injects faults).
     #[serde(default)]
-    pub role: crate::app::Role,
+    pub role: crate::domain::Role,
     #[serde(default)]
     pub color_mode: ColorMode,
     #[serde(default)]
@@ -34,7 +34,7 @@ pub struct Config {
     pub spool: Option<crate::sources::config::SpoolConfig>,
     /// Fault injection: blast-radius limits, durations, orphan policy.
     #[serde(default)]
-    pub faults: crate::chaos::limits::FaultsConfig,
+    pub faults: crate::domain::fault::limits::FaultsConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -2,9 +2,9 @@
 //! See `docs/ARCHITECTURE.md` for how the pieces fit.
 
 pub mod app;
-pub mod chaos;
 pub mod config;
 pub mod domain;
+pub mod faults;
 pub mod journal;
 pub mod runtime;
 pub mod sources;

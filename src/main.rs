@@ -80,7 +80,7 @@ enum Cmd {
     /// Inject, list and recover faults (see README "Fault injection")
     Faults {
         #[command(subcommand)]
-        action: cocpit::chaos::cli::FaultsCmd,
+        action: cocpit::faults::cli::FaultsCmd,
     },
     /// Recover faults past their deadline until none is live (started
     /// detached by the first injection; one per journal)
@@ -168,7 +168,7 @@ fn real_main() -> Result<ExitCode> {
             let operator = (cli.global.operator.clone())
                 .or_else(|| cfg.operator.clone())
                 .unwrap_or_else(default_operator);
-            let code = cocpit::chaos::cli::run(
+            let code = cocpit::faults::cli::run(
                 action,
                 &journal,
                 &cfg.faults,
@@ -180,7 +180,7 @@ fn real_main() -> Result<ExitCode> {
             Ok(ExitCode::from(code))
         }
         Some(Cmd::Watchdog) => {
-            cocpit::chaos::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
+            cocpit::faults::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Burn {
@@ -190,7 +190,7 @@ fn real_main() -> Result<ExitCode> {
             for_secs,
             fault: _,
         }) => {
-            cocpit::chaos::burn::run(&cocpit::chaos::burn::BurnArgs {
+            cocpit::faults::burn::run(&cocpit::faults::burn::BurnArgs {
                 cpu,
                 percent,
                 memory,

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cocpit::app::faults::{FaultEffect, FaultMsg};
 use cocpit::app::{self, Effect, Mode, Msg, RunMode, Session, State, View};
-use cocpit::chaos::limits::{FaultsConfig, OrphanPolicy};
-use cocpit::chaos::payloads::{Intended, Recovered, WithRecord};
-use cocpit::chaos::{FaultSpec, Owner, OwnerKind, RecoveryRecord, Trigger};
 use cocpit::domain::event::payload;
+use cocpit::domain::fault::limits::{FaultsConfig, OrphanPolicy};
+use cocpit::domain::fault::payloads::{Intended, Recovered, WithRecord};
+use cocpit::domain::fault::{FaultSpec, Owner, OwnerKind, RecoveryRecord, Trigger};
 use cocpit::domain::{AlarmBoard, Event, EventKind, NewEvent, ObservedAlarm, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use support::faults::{Env, procs_with};
 
 fn fault_installed() -> bool {
-    if cocpit::chaos::providers::proxy::fault_binary().is_some() {
+    if cocpit::faults::providers::proxy::fault_binary().is_some() {
         return true;
     }
     if std::env::var_os("CI").is_some() {

@@ -550,8 +550,8 @@ fn snapshot_note_editor() {
 /// Faults as the journal has them: one active, one whose recovery keeps
 /// failing, one orphan-free recovered, one that failed to inject.
 fn with_faults(state: &mut State) {
-    use cocpit::chaos::payloads::{Failed, Intended, Phase, Recovered, WithRecord};
-    use cocpit::chaos::{FaultSpec, Owner, OwnerKind, RecoveryRecord, Trigger};
+    use cocpit::domain::fault::payloads::{Failed, Intended, Phase, Recovered, WithRecord};
+    use cocpit::domain::fault::{FaultSpec, Owner, OwnerKind, RecoveryRecord, Trigger};
     let owner = Owner {
         kind: OwnerKind::Console,
         actor: "carol@jump1".into(),

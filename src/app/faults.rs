@@ -4,18 +4,18 @@
 //! retries of this console's own faults, guards, orphans found on start,
 //! and which faults to recover on a normal exit. The ledger is fed by
 //! journal events; injection and recovery go out as [`FaultEffect`]s that
-//! the runtime runs on blocking threads ([`crate::chaos::console`]).
+//! the runtime runs on blocking threads ([`crate::faults::console`]).
 
 use super::input::LineInput;
 use super::{Effect, Level, Mode, Pending, State};
-use crate::chaos::ledger::{Fault, FaultLedger, FaultState};
-use crate::chaos::limits::{self, FaultsConfig, OrphanPolicy};
-use crate::chaos::payloads::Orphaned;
-use crate::chaos::recovery::{console_due, guard_hits};
-use crate::chaos::{
+use crate::domain::event::payload;
+use crate::domain::fault::ledger::{Fault, FaultLedger, FaultState};
+use crate::domain::fault::limits::{self, FaultsConfig, OrphanPolicy};
+use crate::domain::fault::payloads::Orphaned;
+use crate::domain::fault::recovery::{console_due, guard_hits};
+use crate::domain::fault::{
     FaultSpec, Owner, Trigger, fault_id, format_duration, intent_event, parse_duration,
 };
-use crate::domain::event::payload;
 use crate::domain::filter::Filter;
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind, NewEvent};
@@ -26,12 +26,12 @@ use std::collections::{HashMap, HashSet};
 /// Providers offered by the inject form, in registry order (`sim` first:
 /// safe in the demo). Naming them touches nothing outside.
 pub fn providers() -> Vec<&'static str> {
-    crate::chaos::provider::names()
+    crate::domain::fault::catalog::names()
 }
 
 /// The form's usage line for a provider: the provider's own.
 pub fn usage(provider: &str) -> &'static str {
-    crate::chaos::provider::by_name(provider).map_or("", |p| p.usage())
+    crate::domain::fault::catalog::usage(provider)
 }
 
 /// Work for the runtime.
@@ -105,7 +105,7 @@ impl InjectForm {
             return Err("target is empty".into());
         }
         let mut params = std::collections::BTreeMap::new();
-        for word in crate::chaos::argv::split(&self.fields[2].text)? {
+        for word in crate::domain::fault::argv::split(&self.fields[2].text)? {
             let (k, v) = word
                 .split_once('=')
                 .ok_or_else(|| format!("param {word:?}: expected key=value"))?;
@@ -117,7 +117,7 @@ impl InjectForm {
         }
         let probe = Some(text(5)).filter(|p| !p.is_empty());
         if let Some(p) = &probe {
-            crate::chaos::http::parse_url(p).map_err(|e| format!("probe: {e}"))?;
+            crate::domain::fault::url::parse_url(p).map_err(|e| format!("probe: {e}"))?;
         }
         Ok(FaultSpec {
             provider: self.provider().to_string(),
@@ -551,7 +551,7 @@ fn dismiss(state: &mut State, id: &str) -> Vec<Effect> {
         state.session.operator.clone(),
         EventKind::FaultDismissed,
         id,
-        payload(&crate::chaos::payloads::Dismissed {
+        payload(&crate::domain::fault::payloads::Dismissed {
             reason: "dismissed at the console: undone by hand".into(),
         }),
     );

@@ -36,15 +36,7 @@ pub enum RunMode {
     Live,
 }
 
-/// What an operator may do. Observers watch and handle alarms (ack, notes,
-/// ownership) but never inject faults; `--readonly` is stricter still.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    #[default]
-    Operator,
-    Observer,
-}
+pub use crate::domain::Role;
 
 /// Who is at the keyboard and what this console may do; fixed at start.
 #[derive(Debug, Clone)]

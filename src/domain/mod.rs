@@ -5,8 +5,10 @@
 pub mod alarm;
 pub mod board;
 pub mod event;
+pub mod fault;
 pub mod filter;
 pub mod metric;
+pub mod role;
 pub mod sanitize;
 pub mod severity;
 pub mod silence;
@@ -16,4 +18,5 @@ pub use alarm::{Alarm, AlarmState, ObservedAlarm, fingerprint};
 pub use board::AlarmBoard;
 pub use event::{Event, EventKind, NewEvent};
 pub use metric::{MetricKind, MetricPoint, MetricSnapshot, SeriesMeta};
+pub use role::Role;
 pub use severity::Severity;

@@ -3,8 +3,8 @@
 //! live-source HTTP (silences), answered with `Msg::Live`.
 
 use crate::app::{Effect, Msg};
-use crate::chaos::console::ConsoleFaults;
 use crate::domain::NewEvent;
+use crate::faults::console::ConsoleFaults;
 use crate::journal::Writer;
 use crate::runtime::live::LiveSources;
 use std::time::Duration;

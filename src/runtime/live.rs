@@ -138,7 +138,7 @@ pub struct Headless {
     writer: Writer,
     tailer: Tailer,
     pub live: LiveSources,
-    faults: crate::chaos::console::ConsoleFaults,
+    faults: crate::faults::console::ConsoleFaults,
 }
 
 impl Headless {
@@ -167,12 +167,12 @@ impl Headless {
             move |events| t2.blocking_send(Msg::Events(events)).is_ok(),
         )?;
         let live = LiveSources::start(&cfg, &board, tx.clone()).await?;
-        let me = crate::chaos::proc::me(
-            crate::chaos::OwnerKind::Console,
+        let me = crate::faults::proc::me(
+            crate::domain::fault::OwnerKind::Console,
             operator,
-            &crate::chaos::proc::instance_id(),
+            &crate::faults::proc::instance_id(),
         );
-        let faults = crate::chaos::console::ConsoleFaults::new(writer.clone(), me, journal);
+        let faults = crate::faults::console::ConsoleFaults::new(writer.clone(), me, journal);
         Ok(Headless {
             state,
             rx,

@@ -10,9 +10,9 @@ pub mod live;
 pub mod terminal;
 
 use crate::app::{self, Msg, RunMode, Session, State};
-use crate::chaos::console::ConsoleFaults;
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::{EventKind, NewEvent};
+use crate::faults::console::ConsoleFaults;
 use crate::journal::{Journal, Tailer, Writer};
 use crate::sources::demo::{self, DemoPlan};
 use crate::theme::{ColorMode, Theme};
@@ -48,7 +48,7 @@ pub struct Options {
     /// Live sources; when any is configured the demo does not run.
     pub live: crate::sources::config::LiveConfig,
     /// `[faults]`: blast radius, durations, orphan policy.
-    pub faults: crate::chaos::limits::FaultsConfig,
+    pub faults: crate::domain::fault::limits::FaultsConfig,
 }
 
 pub async fn run(opts: Options) -> Result<()> {
@@ -56,7 +56,7 @@ pub async fn run(opts: Options) -> Result<()> {
         .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
     // One pass over the journal builds every projection.
     let mut board = crate::domain::AlarmBoard::new();
-    let mut ledger = crate::chaos::FaultLedger::new();
+    let mut ledger = crate::domain::fault::FaultLedger::new();
     journal
         .for_each(|ev| {
             board.apply(ev);
@@ -99,14 +99,12 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     let mut state = State::new(session, board, opts.themes.clone(), Utc::now());
     state.color_mode = opts.color_mode;
-    let (faults, orphans, sim_rows) = ConsoleFaults::start(
-        &mut state,
-        plan.as_mut(),
-        ledger,
-        &writer,
-        &opts.journal,
-        &opts.faults,
-    );
+    let (faults, orphans, sim_rows, sim_rx) =
+        ConsoleFaults::start(&mut state, ledger, &writer, &opts.journal, &opts.faults);
+    // Live consoles have no demo: `sim` rows then have nowhere to go.
+    if let Some(plan) = plan.as_mut() {
+        plan.faults = demo::SimSchedule::new(state.faults.ledger.clone(), sim_rx);
+    }
     let mut warnings = opts.warnings.clone();
     if let Some(name) = &opts.theme
         && !state.select_theme(name)

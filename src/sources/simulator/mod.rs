@@ -13,6 +13,8 @@ mod scenario;
 
 pub use scenario::{Scenario, ScenarioError};
 
+/// The demo's faults are part of the fault model (the `sim` provider makes them).
+pub use crate::domain::fault::sim::{SimFault, SimFaultKind};
 use crate::domain::{ObservedAlarm, SeriesMeta, Severity};
 use chrono::{DateTime, Utc};
 use model::{Graph, Impairment};
@@ -22,77 +24,9 @@ use rules::RuleEngine;
 use scenario::{MAX_LATENCY_MS, Metric};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Name the simulator reports as its alarm and metric source.
 pub const SOURCE_NAME: &str = "demo";
-
-/// What an operator (or a scripted incident) does to one service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SimFaultKind {
-    /// Extra latency added to every request the service handles.
-    Latency { ms: f64 },
-    /// Fraction of requests failed by the service itself, 0..=1.
-    Errors { rate: f64 },
-    /// Extra CPU burned, in percentage points.
-    Cpu { percent: f64 },
-    /// The service is down: every call fails fast.
-    Kill,
-}
-
-impl SimFaultKind {
-    /// Why the magnitude is unusable, if it is. [`Simulator::inject`]
-    /// clamps instead of refusing; scenario files are rejected.
-    pub fn check(&self) -> Result<(), String> {
-        let (what, v, max) = match *self {
-            SimFaultKind::Latency { ms } => ("latency ms", ms, MAX_LATENCY_MS),
-            SimFaultKind::Errors { rate } => ("error rate", rate, 1.0),
-            SimFaultKind::Cpu { percent } => ("cpu percent", percent, 100.0),
-            SimFaultKind::Kill => return Ok(()),
-        };
-        if v.is_finite() && (0.0..=max).contains(&v) {
-            Ok(())
-        } else {
-            Err(format!("{what} {v} is outside 0..={max}"))
-        }
-    }
-
-    /// Same kind with its magnitude scaled by `k` (0..=1), for ramps.
-    pub(crate) fn scaled(&self, k: f64) -> SimFaultKind {
-        match *self {
-            SimFaultKind::Latency { ms } => SimFaultKind::Latency { ms: ms * k },
-            SimFaultKind::Errors { rate } => SimFaultKind::Errors { rate: rate * k },
-            SimFaultKind::Cpu { percent } => SimFaultKind::Cpu {
-                percent: percent * k,
-            },
-            SimFaultKind::Kill => SimFaultKind::Kill,
-        }
-    }
-}
-
-impl fmt::Display for SimFaultKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SimFaultKind::Latency { ms } => write!(f, "+{ms} ms latency"),
-            SimFaultKind::Errors { rate } => write!(f, "{}% errors", rate * 100.0),
-            SimFaultKind::Cpu { percent } => write!(f, "+{percent}% CPU"),
-            SimFaultKind::Kill => f.write_str("kill"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimFault {
-    pub service: String,
-    pub kind: SimFaultKind,
-}
-
-impl fmt::Display for SimFault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.service, self.kind)
-    }
-}
 
 /// A scripted incident starting or ending on this tick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

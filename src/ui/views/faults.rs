@@ -6,8 +6,8 @@
 
 use crate::app::State;
 use crate::app::faults::{FIELD_NAMES, InjectForm, Popup, providers, usage};
-use crate::chaos::ledger::{Fault, FaultState};
-use crate::chaos::{FaultSpec, format_duration};
+use crate::domain::fault::ledger::{Fault, FaultState};
+use crate::domain::fault::{FaultSpec, format_duration};
 use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::format::{age, clock};

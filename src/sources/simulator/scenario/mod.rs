@@ -39,7 +39,7 @@ pub(super) const EMBEDDED: [(&str, &str); 4] = [
 
 /// Upper bound for any latency the model produces; keeps a fat-fingered
 /// fault (or a hostile file) from pushing values towards infinity.
-pub(crate) const MAX_LATENCY_MS: f64 = 120_000.0;
+pub(crate) use crate::domain::fault::sim::MAX_LATENCY_MS;
 
 /// The four series every service exposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

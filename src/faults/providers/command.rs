@@ -1,5 +1,5 @@
 //! `command`: inject, recover and check are commands, run as argv (see
-//! [`argv`](super::super::argv): words are split first and `{placeholders}`
+//! [`argv`](crate::domain::fault::argv): words are split first and `{placeholders}`
 //! filled per word, so no parameter can become shell syntax). A recovery
 //! handle can be taken from the inject output with a JSONPath
 //! (`handle_jsonpath = "$.result"` for ChaosBlade's
@@ -19,10 +19,10 @@
 //! Check commands exit 0 while the fault is in place and non-zero once it
 //! is gone.
 
-use super::super::argv;
 use super::super::provider::{Ctx, Health, Provider, data, record};
-use super::super::{FaultSpec, RecoveryRecord, target_name};
 use super::{Output, cut, json_path, run};
+use crate::domain::fault::argv;
+use crate::domain::fault::{FaultSpec, RecoveryRecord, target_name};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -136,7 +136,7 @@ fn recipe_for(spec: &FaultSpec) -> Result<Recipe, String> {
         r.handle_regex = Some(v);
     }
     if let Some(v) = p("timeout") {
-        r.timeout = Some(super::super::parse_duration(&v)?);
+        r.timeout = Some(crate::domain::fault::parse_duration(&v)?);
     }
     if r.inject.trim().is_empty() || r.recover.trim().is_empty() {
         return Err("command: give --action RECIPE or the params inject=… and recover=…".into());
@@ -221,10 +221,6 @@ fn extract(recipe: &Recipe, out: &str) -> Result<Option<String>, String> {
 impl Provider for Command {
     fn name(&self) -> &'static str {
         "command"
-    }
-
-    fn usage(&self) -> &'static str {
-        "action RECIPE (chaosblade-cpu, netem-ssh, …) or params inject=\"CMD\" recover=\"CMD {handle}\" check=… handle_jsonpath=$.result"
     }
 
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {

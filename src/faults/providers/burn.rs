@@ -7,8 +7,8 @@
 
 use super::super::proc::{self, running};
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, record};
-use super::super::{FaultSpec, RecoveryRecord};
 use super::{parse_size, spawn_detached, wait_until};
+use crate::domain::fault::{FaultSpec, RecoveryRecord};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -132,13 +132,6 @@ impl Provider for Burn {
         match self.kind {
             Kind::Cpu => "cpu",
             Kind::Memory => "memory",
-        }
-    }
-
-    fn usage(&self) -> &'static str {
-        match self.kind {
-            Kind::Cpu => "target local; params workers=N percent=P engine=cocpit|stress-ng",
-            Kind::Memory => "target local; params size=256M engine=cocpit|stress-ng",
         }
     }
 

@@ -18,8 +18,8 @@
 //! before it reaches nft or tc; the nft script is fed on stdin.
 
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, param, record};
-use super::super::{FaultSpec, RecoveryRecord};
 use super::{Output, run};
+use crate::domain::fault::{FaultSpec, RecoveryRecord};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -128,10 +128,6 @@ fn ok_or_gone(out: Output, what: &str) -> Result<bool, String> {
 impl Provider for Network {
     fn name(&self) -> &'static str {
         "network"
-    }
-
-    fn usage(&self) -> &'static str {
-        "target local | netns:NAME | ssh:user@host; action loss (dest= percent= [port= proto=]) | blackhole (dest= [port= reject=true]) | rate (dev= rate=1mbit)"
     }
 
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {

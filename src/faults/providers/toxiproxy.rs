@@ -13,8 +13,8 @@
 
 use super::super::http::request;
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, record};
-use super::super::{FaultSpec, RecoveryRecord, target_name};
 use super::cut;
+use crate::domain::fault::{FaultSpec, RecoveryRecord, target_name};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -71,10 +71,6 @@ impl Provider for Toxiproxy {
         "toxiproxy"
     }
 
-    fn usage(&self) -> &'static str {
-        "target PROXY; action latency|bandwidth|timeout|reset_peer|slow_close|limit_data|slicer; params latency= jitter= rate= … stream= toxicity= api=http://127.0.0.1:8474"
-    }
-
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {
         let proxy = target_name(&spec.target).to_string();
         if !plain(&proxy) {
@@ -91,7 +87,7 @@ impl Provider for Toxiproxy {
         let api = opt_param(spec, "api")
             .unwrap_or("http://127.0.0.1:8474")
             .to_string();
-        super::super::http::parse_url(&api)?;
+        crate::domain::fault::url::parse_url(&api)?;
         let rec = Rec {
             api,
             proxy,

@@ -148,13 +148,13 @@ pub fn orphans<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::ledger::tests::{active, intended, t};
-    use crate::chaos::payloads::{Failed, Phase};
     use crate::domain::EventKind;
     use crate::domain::event::payload;
+    use crate::domain::fault::ledger::tests::{active, intended, t};
+    use crate::domain::fault::payloads::{Failed, Phase};
 
     fn failed(id: i64, retry_at: i64) -> crate::domain::Event {
-        crate::chaos::ledger::tests::ev(
+        crate::domain::fault::ledger::tests::ev(
             id,
             31,
             EventKind::FaultFailed,
@@ -199,8 +199,8 @@ mod tests {
         let mut l = FaultLedger::new();
         l.apply(&intended(1, 0, "f1", "me"));
         l.apply(&active(2, 0, "f1"));
-        let dead = |_: &crate::chaos::Owner| false;
-        let live = |_: &crate::chaos::Owner| true;
+        let dead = |_: &crate::domain::fault::Owner| false;
+        let live = |_: &crate::domain::fault::Owner| true;
         assert!(watchdog_due(&l, t(29), &dead).is_empty());
         assert_eq!(watchdog_due(&l, t(30), &dead).len(), 1);
         assert!(watchdog_due(&l, t(30), &live).is_empty());
@@ -220,7 +220,7 @@ mod tests {
         l.apply(&intended(1, 0, "f1", "gone"));
         l.apply(&active(2, 0, "f1"));
         l.apply(&intended(3, 0, "f2", "here"));
-        let alive = |o: &crate::chaos::Owner| o.instance == "here";
+        let alive = |o: &crate::domain::fault::Owner| o.instance == "here";
         let ids: Vec<&str> = orphans(&l, &alive).iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, vec!["f1"]);
     }

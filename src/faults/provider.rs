@@ -12,10 +12,8 @@
 //! Providers block (they run children, wait on HTTP): they run on the
 //! runtime's blocking threads, in the CLI or in the watchdog, never in `app`.
 
-use super::{FaultSpec, RecoveryRecord};
+use crate::domain::fault::{FaultSpec, RecoveryRecord};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +41,6 @@ impl Ctx {
 
 pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
-    /// One line for the inject form and `--help`: actions and parameters.
-    fn usage(&self) -> &'static str;
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String>;
     fn inject(
         &self,
@@ -57,42 +53,11 @@ pub trait Provider: Send + Sync {
     fn check(&self, record: &RecoveryRecord) -> Health;
 }
 
-/// Build a record from a provider's own data type.
-pub fn record<T: Serialize>(
-    provider: &str,
-    summary: impl Into<String>,
-    data: &T,
-) -> RecoveryRecord {
-    RecoveryRecord {
-        provider: provider.to_string(),
-        summary: summary.into(),
-        data: serde_json::to_value(data).unwrap_or(serde_json::Value::Null),
-    }
-}
+// Records and parameters are part of the pure fault model; providers use
+// them from here.
+pub use crate::domain::fault::{data, opt_param, param, record};
 
-/// Read a provider's own data back out of a record.
-pub fn data<T: DeserializeOwned>(record: &RecoveryRecord) -> Result<T, String> {
-    serde_json::from_value(record.data.clone())
-        .map_err(|e| format!("{} recovery record unreadable: {e}", record.provider))
-}
-
-/// A required parameter.
-pub fn param<'a>(spec: &'a FaultSpec, key: &str) -> Result<&'a str, String> {
-    spec.params
-        .get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("{}: parameter {key}=… is required", spec.provider))
-}
-
-pub fn opt_param<'a>(spec: &'a FaultSpec, key: &str) -> Option<&'a str> {
-    spec.params
-        .get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-}
-
-/// Every provider cocpit ships.
+/// Every provider cocpit ships, in [`catalog`](crate::domain::fault::catalog) order.
 pub fn registry() -> Vec<Box<dyn Provider>> {
     use super::providers::*;
     vec![
@@ -118,6 +83,16 @@ pub fn by_name(name: &str) -> Option<Box<dyn Provider>> {
     registry().into_iter().find(|p| p.name() == name)
 }
 
+/// The providers' names, as the catalog lists them.
 pub fn names() -> Vec<&'static str> {
-    registry().iter().map(|p| p.name()).collect()
+    crate::domain::fault::catalog::names()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_registry_is_the_catalog() {
+        let built: Vec<&str> = super::registry().iter().map(|p| p.name()).collect();
+        assert_eq!(built, crate::domain::fault::catalog::names());
+    }
 }

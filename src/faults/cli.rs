@@ -3,11 +3,12 @@
 //! all, dismiss. Same journal, same ledger, same executor as the console.
 
 use super::exec::Executor;
-use super::ledger::{Fault, FaultLedger, FaultState};
-use super::limits::{self, FaultsConfig};
-use super::payloads::Dismissed;
-use super::{FaultSpec, OwnerKind, Trigger, fault_id, format_duration, proc, provider};
+use super::{proc, provider};
 use crate::domain::event::payload;
+use crate::domain::fault::ledger::{Fault, FaultLedger, FaultState};
+use crate::domain::fault::limits::{self, FaultsConfig};
+use crate::domain::fault::payloads::Dismissed;
+use crate::domain::fault::{FaultSpec, OwnerKind, Trigger, fault_id, format_duration};
 use crate::domain::sanitize::inert;
 use crate::domain::{EventKind, NewEvent};
 use crate::journal::{Journal, Writer};
@@ -94,7 +95,7 @@ pub fn run(
                 map.insert(k.to_string(), v.to_string());
             }
             let duration_secs = match duration {
-                Some(d) => super::parse_duration(&d)?,
+                Some(d) => crate::domain::fault::parse_duration(&d)?,
                 None => cfg.default_duration,
             };
             let spec = FaultSpec {
@@ -179,7 +180,7 @@ pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Resu
         return Ok(1);
     }
     if let Some(p) = &args.spec.probe
-        && let Err(e) = super::http::parse_url(p)
+        && let Err(e) = crate::domain::fault::url::parse_url(p)
     {
         eprintln!("cocpit: --probe: {e}");
         return Ok(1);
@@ -410,7 +411,7 @@ fn recover_one(exec: &Executor, mut f: Fault, trigger: Trigger) -> Result<String
                 f.attempts += 1;
                 if attempt + 1 < CLI_ATTEMPTS {
                     std::thread::sleep(
-                        super::recovery::backoff(f.attempts)
+                        crate::domain::fault::recovery::backoff(f.attempts)
                             .to_std()
                             .unwrap_or_default(),
                     );
@@ -471,7 +472,7 @@ pub fn dismiss(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::ledger::tests::{active, intended};
+    use crate::domain::fault::ledger::tests::{active, intended};
 
     #[test]
     fn the_ledger_reads_only_fault_rows_through_the_kind_index() {

@@ -4,11 +4,11 @@
 //! begins, so whatever happens to this process, the journal says what may
 //! be in place and how to undo it.
 
-use super::payloads::{Failed, Phase, Recovered, Recovering, WithRecord};
 use super::provider::{self, Ctx};
-use super::recovery::backoff;
-use super::{Fault, FaultSpec, Owner, RecoveryRecord, Trigger, intent_event};
 use crate::domain::event::payload;
+use crate::domain::fault::payloads::{Failed, Phase, Recovered, Recovering, WithRecord};
+use crate::domain::fault::recovery::backoff;
+use crate::domain::fault::{Fault, FaultSpec, Owner, RecoveryRecord, Trigger, intent_event};
 use crate::domain::{EventKind, NewEvent};
 use crate::journal::Writer;
 use chrono::{DateTime, Utc};
@@ -76,7 +76,7 @@ impl Executor {
         spec: &FaultSpec,
         deadline: DateTime<Utc>,
     ) -> Result<RecoveryRecord, String> {
-        if let Err(e) = super::watchdog::ensure(&self.journal, &self.exe) {
+        if let Err(e) = super::watchdog_lock::ensure(&self.journal, &self.exe) {
             tracing::warn!("watchdog not started: {e}");
         }
         let ctx = Ctx {

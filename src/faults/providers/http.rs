@@ -9,11 +9,11 @@
 //! `{target}`, `{duration}`, every param; percent-encoded in URLs and
 //! JSON-escaped in bodies, so a value stays a value.
 
-use super::super::argv::fill;
 use super::super::http::{request, status_matches};
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, param, record};
-use super::super::{FaultSpec, RecoveryRecord, parse_duration, target_name};
 use super::{cut, json_path};
+use crate::domain::fault::argv::fill;
+use crate::domain::fault::{FaultSpec, RecoveryRecord, parse_duration, target_name};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -146,10 +146,6 @@ fn setup(spec: &FaultSpec, ctx: &Ctx) -> Result<(Req, Rec), String> {
 impl Provider for Http {
     fn name(&self) -> &'static str {
         "http"
-    }
-
-    fn usage(&self) -> &'static str {
-        "params inject_url= recover_url= [inject_method= inject_body= recover_method= recover_body= check_url= header.X= expect=2xx handle_jsonpath=]"
     }
 
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {

@@ -5,6 +5,7 @@
 //! endpoints) are plain HTTP on a management network; for HTTPS use the
 //! `command` provider with curl.
 
+use crate::domain::fault::url::parse_url;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -13,31 +14,6 @@ use std::time::Duration;
 pub struct Response {
     pub status: u16,
     pub body: String,
-}
-
-/// `http://host[:port]/path?query` → `(host, port, path)`.
-pub fn parse_url(url: &str) -> Result<(String, u16, String), String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        format!("{url:?}: only http:// URLs (for https use the command provider with curl)")
-    })?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() || authority.contains('@') {
-        return Err(format!("{url:?}: no host (or credentials in the URL)"));
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
-            h.to_string(),
-            p.parse::<u16>().map_err(|_| format!("{url:?}: bad port"))?,
-        ),
-        _ => (authority.to_string(), 80),
-    };
-    if path.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(format!("{url:?}: spaces or control characters in the path"));
-    }
-    Ok((host, port, path.to_string()))
 }
 
 pub fn request(

@@ -3,6 +3,10 @@
 //! records its seed and epoch), so a second console or a restarted one
 //! plays the same demo the alarms in the journal came from.
 
+mod schedule;
+
+pub use schedule::SimSchedule;
+
 use crate::app::{Msg, SourceStatus};
 use crate::domain::event::{SimIncident, SimStarted, payload};
 use crate::domain::{EventKind, MetricSnapshot, NewEvent};
@@ -28,7 +32,7 @@ pub struct DemoPlan {
     /// The `sim.started` event to journal when this console starts a timeline.
     pub started: Option<NewEvent>,
     /// Faults injected into the demo (the `sim` provider), from the journal.
-    pub faults: crate::chaos::providers::sim::SimSchedule,
+    pub faults: SimSchedule,
 }
 
 /// Which timeline to play: continue the journal's, or start a new one.

@@ -14,8 +14,8 @@
 
 use super::super::proc::{self, running};
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, param, record};
-use super::super::{FaultSpec, RecoveryRecord};
 use super::{spawn_detached, wait_until, work_dir};
+use crate::domain::fault::{FaultSpec, RecoveryRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -131,10 +131,6 @@ fn log_of(run_file: &Path) -> PathBuf {
 impl Provider for Proxy {
     fn name(&self) -> &'static str {
         "proxy"
-    }
-
-    fn usage(&self) -> &'static str {
-        "target tcp:HOST:PORT; param listen=IP:PORT; action latency (ms=) | jitter (min_ms= max_ms= probability=) | bandwidth (bytes_per_second=) | blackhole | reset (probability=)"
     }
 
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {

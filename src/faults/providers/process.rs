@@ -5,10 +5,10 @@
 //! with its start time, so recovery never signals a stranger that reused
 //! the pid.
 
-use super::super::argv;
 use super::super::proc::{self, refuse_target, running};
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, record};
-use super::super::{FaultSpec, RecoveryRecord};
+use crate::domain::fault::argv;
+use crate::domain::fault::{FaultSpec, RecoveryRecord};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -63,10 +63,6 @@ fn signal_of(action: &str) -> Result<i32, String> {
 impl Provider for Process {
     fn name(&self) -> &'static str {
         "process"
-    }
-
-    fn usage(&self) -> &'static str {
-        "target pid:N | pidfile:PATH | name:NAME; action pause (default) | term | kill; param restart=\"CMD ARGS\" (term/kill)"
     }
 
     fn prepare(&self, spec: &FaultSpec, _ctx: &Ctx) -> Result<RecoveryRecord, String> {

@@ -340,8 +340,8 @@ impl FaultLedger {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::chaos::OwnerKind;
     use crate::domain::event::payload;
+    use crate::domain::fault::OwnerKind;
     use chrono::TimeZone;
     use serde_json::Value;
 

@@ -4,8 +4,8 @@
 //! (`posix_fallocate`, else written), so free space really drops.
 
 use super::super::provider::{Ctx, Health, Provider, data, opt_param, record};
-use super::super::{FaultSpec, RecoveryRecord, target_name};
 use super::parse_size;
+use crate::domain::fault::{FaultSpec, RecoveryRecord, target_name};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -63,10 +63,6 @@ fn allocate(f: &std::fs::File, bytes: u64) -> Result<(), String> {
 impl Provider for Disk {
     fn name(&self) -> &'static str {
         "disk"
-    }
-
-    fn usage(&self) -> &'static str {
-        "target dir:PATH; param size=512M (file size) or free=1G (fill until this much is free)"
     }
 
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {

@@ -115,7 +115,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::ledger::tests::{active, intended, spec};
+    use crate::domain::fault::ledger::tests::{active, intended, spec};
 
     #[test]
     fn globs() {

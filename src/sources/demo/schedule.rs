@@ -1,97 +1,7 @@
-//! `sim`: a fault in the demo environment. Target `sim:SERVICE`; action
-//! `latency` (`ms=`), `errors` (`rate=` 0..1), `cpu` (`percent=`), `kill`.
-//! Nothing is touched outside cocpit: the journal *is* the fault. The demo
-//! task of every console on the journal applies `fault.active` and ends it
-//! at `fault.recovered` (or any end), each at the simulator tick after the
-//! event's time plus one second, so every console's simulator agrees.
+//! Which `sim` faults are in force at each simulated second, from the fault
+//! ledger: the demo task's side of the `sim` provider.
 
-use super::super::provider::{Ctx, Health, Provider, data, opt_param, record};
-use super::super::{FaultSpec, RecoveryRecord, target_name};
-use crate::sources::simulator::{SimFault, SimFaultKind};
-use serde::{Deserialize, Serialize};
-
-pub struct Sim;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SimRec {
-    pub fault: SimFault,
-}
-
-fn number(spec: &FaultSpec, key: &str, default: f64) -> Result<f64, String> {
-    match opt_param(spec, key) {
-        Some(v) => v
-            .parse()
-            .map_err(|_| format!("{key}={v:?} is not a number")),
-        None => Ok(default),
-    }
-}
-
-/// The simulator fault a spec asks for.
-pub fn sim_fault(spec: &FaultSpec) -> Result<SimFault, String> {
-    let kind = match spec.action.as_str() {
-        "latency" | "" => SimFaultKind::Latency {
-            ms: number(spec, "ms", 800.0)?,
-        },
-        "errors" => SimFaultKind::Errors {
-            rate: number(spec, "rate", 0.3)?,
-        },
-        "cpu" => SimFaultKind::Cpu {
-            percent: number(spec, "percent", 60.0)?,
-        },
-        "kill" => SimFaultKind::Kill,
-        other => {
-            return Err(format!(
-                "sim: unknown action {other:?} (latency, errors, cpu, kill)"
-            ));
-        }
-    };
-    kind.check()?;
-    let service = target_name(&spec.target).to_string();
-    if service.is_empty() {
-        return Err("sim: target sim:SERVICE".into());
-    }
-    Ok(SimFault { service, kind })
-}
-
-/// The simulator fault in a `sim` record, if it is one.
-pub fn from_record(record: &RecoveryRecord) -> Option<SimFault> {
-    (record.provider == "sim")
-        .then(|| data::<SimRec>(record).ok())
-        .flatten()
-        .map(|r| r.fault)
-}
-
-impl Provider for Sim {
-    fn name(&self) -> &'static str {
-        "sim"
-    }
-
-    fn usage(&self) -> &'static str {
-        "target sim:SERVICE; action latency (ms=) | errors (rate=) | cpu (percent=) | kill"
-    }
-
-    fn prepare(&self, spec: &FaultSpec, _ctx: &Ctx) -> Result<RecoveryRecord, String> {
-        let fault = sim_fault(spec)?;
-        Ok(record(self.name(), fault.to_string(), &SimRec { fault }))
-    }
-
-    fn inject(
-        &self,
-        _spec: &FaultSpec,
-        _ctx: &Ctx,
-        prepared: &RecoveryRecord,
-    ) -> Result<RecoveryRecord, String> {
-        Ok(prepared.clone())
-    }
-
-    fn recover(&self, _record: &RecoveryRecord) -> Result<String, String> {
-        Ok("the demo simulator drops it at the next tick".into())
-    }
-
-    fn check(&self, _record: &RecoveryRecord) -> Health {
-        Health::Unknown("held by the demo simulator".into())
-    }
-}
+use crate::domain::fault::sim::from_record;
 
 /// The demo task's side: which `sim` faults are in force at a simulated
 /// moment, from the fault ledger (replayed at start, then fed the journal
@@ -100,7 +10,7 @@ impl Provider for Sim {
 /// rows well within that second, so all of them apply it at the same tick.
 #[derive(Default)]
 pub struct SimSchedule {
-    ledger: crate::chaos::FaultLedger,
+    ledger: crate::domain::fault::FaultLedger,
     rx: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<crate::domain::Event>>>,
     /// Fault id → the simulator's id for it.
     applied: std::collections::HashMap<String, u64>,
@@ -108,7 +18,7 @@ pub struct SimSchedule {
 
 impl SimSchedule {
     pub fn new(
-        ledger: crate::chaos::FaultLedger,
+        ledger: crate::domain::fault::FaultLedger,
         rx: tokio::sync::mpsc::UnboundedReceiver<Vec<crate::domain::Event>>,
     ) -> SimSchedule {
         SimSchedule {
@@ -124,7 +34,7 @@ impl SimSchedule {
         sim: &mut crate::sources::simulator::Simulator,
         at: chrono::DateTime<chrono::Utc>,
     ) {
-        use crate::chaos::FaultState;
+        use crate::domain::fault::FaultState;
         if let Some(rx) = &mut self.rx {
             while let Ok(events) = rx.try_recv() {
                 for ev in &events {
@@ -165,11 +75,12 @@ impl SimSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::ledger::tests::{ev, intended, t};
-    use crate::chaos::payloads::{Recovered, WithRecord};
-    use crate::chaos::{FaultLedger, Trigger};
     use crate::domain::EventKind;
     use crate::domain::event::payload;
+    use crate::domain::fault::ledger::tests::{ev, intended, t};
+    use crate::domain::fault::payloads::{Recovered, WithRecord};
+    use crate::domain::fault::sim::{SimFault, SimFaultKind, SimRec};
+    use crate::domain::fault::{FaultLedger, Trigger, record};
     use crate::sources::simulator::{Scenario, Simulator};
 
     #[test]

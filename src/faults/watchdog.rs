@@ -2,25 +2,22 @@
 //! own session, stdio on /dev/null) by the first injection, so it outlives
 //! the console, its terminal and the SSH session. It follows the journal
 //! and recovers faults past their deadline that nobody else recovers (see
-//! [`recovery::watchdog_due`](super::recovery::watchdog_due)), retries
+//! [`recovery::watchdog_due`](crate::domain::fault::recovery::watchdog_due)), retries
 //! failing recoveries, and exits once nothing has been live for a while.
 //! At most one per journal: it holds an advisory lock on
 //! `<journal>.watchdog.lock`, released by the kernel when it dies.
 
-use super::FaultState;
 use super::exec::Executor;
-use super::ledger::FaultLedger;
 use super::proc;
-use super::recovery::{guard_hits, watchdog_due};
-use super::{OwnerKind, Trigger};
+use super::watchdog_lock::try_lock;
+use crate::domain::fault::FaultState;
+use crate::domain::fault::ledger::FaultLedger;
+use crate::domain::fault::recovery::{guard_hits, watchdog_due};
+use crate::domain::fault::{OwnerKind, Trigger};
 use crate::journal::{Journal, Writer};
 use chrono::Utc;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -30,67 +27,6 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(100);
 /// Nothing live for this long: the watchdog exits.
 const IDLE_EXIT: Duration = Duration::from_secs(3);
-
-pub fn lock_path(journal: &Path) -> PathBuf {
-    let mut name = journal.as_os_str().to_owned();
-    name.push(".watchdog.lock");
-    PathBuf::from(name)
-}
-
-fn try_lock(journal: &Path) -> Result<Option<File>, String> {
-    let path = lock_path(journal);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| format!("open {}: {e}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(_) => Ok(None),
-    }
-}
-
-/// Whether a watchdog holds the journal's lock right now.
-pub fn is_running(journal: &Path) -> bool {
-    matches!(try_lock(journal), Ok(None))
-}
-
-/// Start a watchdog for `journal` unless one runs. Call it after the intent
-/// is committed: a watchdog about to exit re-reads the journal after
-/// releasing its lock, so either it sees the new fault or we see no lock.
-pub fn ensure(journal: &Path, exe: &Path) -> Result<bool, String> {
-    match try_lock(journal)? {
-        None => return Ok(false),
-        Some(lock) => drop(lock),
-    }
-    let mut cmd = Command::new(exe);
-    cmd.arg("watchdog")
-        .arg("--journal")
-        .arg(journal)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: setsid(2) is async-signal-safe and the only call between
-    // fork and exec; it detaches the watchdog from our terminal and session.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("start {} watchdog: {e}", exe.display()))?;
-    // Reap it should it exit while we still run; otherwise init does.
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
-    Ok(true)
-}
 
 /// The watchdog's main loop. Returns when nothing is live (or another
 /// watchdog owns the journal).
@@ -149,8 +85,9 @@ pub fn run(journal_path: &Path) -> Result<(), String> {
             }
         }
         let now = Utc::now();
-        let unwatched =
-            |f: &super::Fault| f.owner.kind != OwnerKind::Console || !proc::alive(&f.owner);
+        let unwatched = |f: &crate::domain::fault::Fault| {
+            f.owner.kind != OwnerKind::Console || !proc::alive(&f.owner)
+        };
         probes.retain(|id, (stop, _)| {
             let still = ledger
                 .get(id)

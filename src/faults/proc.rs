@@ -4,7 +4,7 @@
 //! processes must never be targets (pid 1 and cocpit's own tree), and
 //! finding targets by exact name.
 
-use super::{Owner, OwnerKind};
+use crate::domain::fault::{Owner, OwnerKind};
 use std::io;
 use std::path::Path;
 
@@ -87,7 +87,7 @@ pub fn instance_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    super::fault_id(&format!("{}-{}-{nanos}", std::process::id(), hostname()))
+    crate::domain::fault::fault_id(&format!("{}-{}-{nanos}", std::process::id(), hostname()))
 }
 
 fn all_pids() -> Vec<u32> {

@@ -1,4 +1,9 @@
-//! Fault injection that never leaves a fault behind.
+//! The fault model, pure: what a fault is ([`FaultSpec`]), who owns it
+//! ([`Owner`]), why it is recovered ([`Trigger`]), what recovery needs
+//! ([`RecoveryRecord`]), the payloads of the `fault.*` journal events, and
+//! the projections and decisions built on them: the [`ledger`], blast-radius
+//! [`limits`], [`recovery`] (who recovers what, when), [`argv`] templating,
+//! [`url`] parsing, the demo's [`sim`] faults and the provider [`catalog`].
 //!
 //! The order of every injection is fixed: the intent is committed to the
 //! journal (`fault.intended`), then what recovery will need if we die half
@@ -7,30 +12,19 @@
 //! Recovery (`fault.recovering` → `fault.recovered` | `fault.failed`) can be
 //! run by the console that owns the fault, by any other console, by the
 //! `cocpit faults` CLI or by the detached watchdog, because everything it
-//! needs is in the journal.
-//!
-//! Pure parts (no process, network, disk or clock), usable from `app`:
-//! this file's types, [`ledger`] (the projection), [`limits`] (blast
-//! radius) and [`recovery`] (who recovers what, when). The rest does I/O
-//! and runs only on runtime threads, in the CLI or in the watchdog:
-//! [`provider`] and [`providers`], [`exec`], [`watchdog`], [`proc`].
+//! needs is in the journal. The I/O half (providers, executor, watchdog,
+//! CLI) is the `faults` adapter.
 
 pub mod argv;
-pub mod burn;
-pub mod cli;
-pub mod console;
-pub mod exec;
-pub mod http;
+pub mod catalog;
 pub mod ledger;
 pub mod limits;
-pub mod probe;
-pub mod proc;
-pub mod provider;
-pub mod providers;
 pub mod recovery;
-pub mod watchdog;
+pub mod sim;
+pub mod url;
 
 use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -256,6 +250,41 @@ pub mod payloads {
         #[serde(default)]
         pub reason: String,
     }
+}
+
+/// Build a record from a provider's own data type.
+pub fn record<T: Serialize>(
+    provider: &str,
+    summary: impl Into<String>,
+    data: &T,
+) -> RecoveryRecord {
+    RecoveryRecord {
+        provider: provider.to_string(),
+        summary: summary.into(),
+        data: serde_json::to_value(data).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Read a provider's own data back out of a record.
+pub fn data<T: DeserializeOwned>(record: &RecoveryRecord) -> Result<T, String> {
+    serde_json::from_value(record.data.clone())
+        .map_err(|e| format!("{} recovery record unreadable: {e}", record.provider))
+}
+
+/// A required parameter.
+pub fn param<'a>(spec: &'a FaultSpec, key: &str) -> Result<&'a str, String> {
+    spec.params
+        .get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("{}: parameter {key}=… is required", spec.provider))
+}
+
+pub fn opt_param<'a>(spec: &'a FaultSpec, key: &str) -> Option<&'a str> {
+    spec.params
+        .get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 /// The `fault.intended` event: committed before anything is touched.

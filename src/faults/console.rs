@@ -4,10 +4,10 @@
 //! running work and recovers this console's own live faults.
 
 use super::exec::Executor;
-use super::ledger::FaultLedger;
-use super::{Fault, Owner, Trigger};
 use crate::app::Msg;
 use crate::app::faults::{FaultEffect, FaultMsg};
+use crate::domain::fault::ledger::FaultLedger;
+use crate::domain::fault::{Fault, Owner, Trigger};
 use crate::journal::{Journal, Writer};
 use chrono::Utc;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,9 @@ pub struct ConsoleFaults {
     journal: PathBuf,
     running: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
+
+/// The demo task's end of [`SimRows`].
+pub type SimRowsRx = mpsc::UnboundedReceiver<Vec<crate::domain::Event>>;
 
 /// Hands the demo task the `fault.*` rows the tailer reads, so it applies
 /// `sim` faults from the same journal as everyone else.
@@ -45,24 +48,24 @@ impl SimRows {
 
 impl ConsoleFaults {
     /// Set up fault handling for a starting console: its owner identity and
-    /// limits in the core, the ledger rebuilt from the journal, the demo's
-    /// `sim` schedule, a watchdog if faults are live, and the orphans
-    /// (live faults of consoles that are gone) for the core to handle.
+    /// limits in the core, the ledger rebuilt from the journal, a watchdog if
+    /// faults are live, the orphans (live faults of consoles that are gone)
+    /// for the core to handle, and the channel that feeds the demo's `sim`
+    /// schedule.
     pub fn start(
         state: &mut crate::app::State,
-        plan: Option<&mut crate::sources::demo::DemoPlan>,
         ledger: FaultLedger,
         writer: &Writer,
         journal: &Path,
-        config: &super::limits::FaultsConfig,
-    ) -> (ConsoleFaults, Vec<String>, SimRows) {
+        config: &crate::domain::fault::limits::FaultsConfig,
+    ) -> (ConsoleFaults, Vec<String>, SimRows, SimRowsRx) {
         let me = super::proc::me(
-            super::OwnerKind::Console,
+            crate::domain::fault::OwnerKind::Console,
             &state.session.operator,
             &super::proc::instance_id(),
         );
         let runner = ConsoleFaults::new(writer.clone(), me.clone(), journal);
-        let orphans = super::recovery::orphans(&ledger, &super::proc::alive)
+        let orphans = crate::domain::fault::recovery::orphans(&ledger, &super::proc::alive)
             .iter()
             .map(|f| f.id.clone())
             .collect();
@@ -70,14 +73,10 @@ impl ConsoleFaults {
             runner.ensure_watchdog();
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        // Live consoles have no demo: `sim` rows then have nowhere to go.
-        if let Some(plan) = plan {
-            plan.faults = super::providers::sim::SimSchedule::new(ledger.clone(), rx);
-        }
         state.faults.me = Some(me);
         state.faults.config = config.clone();
         state.faults.ledger = ledger;
-        (runner, orphans, SimRows(tx))
+        (runner, orphans, SimRows(tx), rx)
     }
 
     pub fn new(writer: Writer, me: Owner, journal: &Path) -> ConsoleFaults {
@@ -144,7 +143,7 @@ impl ConsoleFaults {
     /// Start a watchdog if faults are live (a console may start after one died).
     pub fn ensure_watchdog(&self) {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("cocpit"));
-        if let Err(e) = super::watchdog::ensure(&self.journal, &exe) {
+        if let Err(e) = super::watchdog_lock::ensure(&self.journal, &exe) {
             tracing::warn!("watchdog not started: {e}");
         }
     }

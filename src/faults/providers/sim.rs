@@ -1,0 +1,40 @@
+//! `sim`: a fault in the demo environment. Target `sim:SERVICE`; action
+//! `latency` (`ms=`), `errors` (`rate=` 0..1), `cpu` (`percent=`), `kill`.
+//! Nothing is touched outside cocpit: the journal *is* the fault. The demo
+//! task of every console on the journal applies `fault.active` and ends it
+//! at `fault.recovered` (or any end), each at the simulator tick after the
+//! event's time plus one second, so every console's simulator agrees.
+
+use super::super::provider::{Ctx, Health, Provider, record};
+use crate::domain::fault::sim::{SimRec, sim_fault};
+use crate::domain::fault::{FaultSpec, RecoveryRecord};
+
+pub struct Sim;
+
+impl Provider for Sim {
+    fn name(&self) -> &'static str {
+        "sim"
+    }
+
+    fn prepare(&self, spec: &FaultSpec, _ctx: &Ctx) -> Result<RecoveryRecord, String> {
+        let fault = sim_fault(spec)?;
+        Ok(record(self.name(), fault.to_string(), &SimRec { fault }))
+    }
+
+    fn inject(
+        &self,
+        _spec: &FaultSpec,
+        _ctx: &Ctx,
+        prepared: &RecoveryRecord,
+    ) -> Result<RecoveryRecord, String> {
+        Ok(prepared.clone())
+    }
+
+    fn recover(&self, _record: &RecoveryRecord) -> Result<String, String> {
+        Ok("the demo simulator drops it at the next tick".into())
+    }
+
+    fn check(&self, _record: &RecoveryRecord) -> Health {
+        Health::Unknown("held by the demo simulator".into())
+    }
+}
