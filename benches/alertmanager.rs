@@ -19,7 +19,7 @@
 mod servers;
 
 use chrono::{Duration as CDuration, Utc};
-use cocpit::app::ingest::Ingest;
+use cocpit::app::alarms::ingest::Ingest;
 use cocpit::sources::alertmanager::{self, Member};
 use cocpit::sources::config::Endpoint;
 use serde_json::json;

@@ -213,7 +213,7 @@ fn main() {
         measure(&mut small, |s| {
             key(
                 s,
-                KeyCode::Char(if s.alarms.selected + 1 >= s.alarms.visible.len() {
+                KeyCode::Char(if s.alarms.list.selected + 1 >= s.alarms.visible.len() {
                     'g'
                 } else {
                     'j'
@@ -230,7 +230,7 @@ fn main() {
         measure(&mut mon, |s| {
             key(
                 s,
-                KeyCode::Char(if s.monitor.selected + 1 >= s.monitor.groups.len() {
+                KeyCode::Char(if s.monitor.list.selected + 1 >= s.monitor.groups.len() {
                     'g'
                 } else {
                     'j'

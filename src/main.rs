@@ -257,6 +257,8 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
             .collect(),
         live: Default::default(),
         faults: cfg.faults.clone(),
+        leadership: runtime::Leadership::Elect,
+        presence: true,
     })
 }
 

@@ -262,7 +262,8 @@ fn a_guard_alarm_recovers_the_fault() {
     if let Mode::Faults(p) = &mut s.mode
         && let app::faults::Popup::Confirm { form, .. } = p.as_mut()
     {
-        form.fields[4] = app::input::LineInput::with("service=payments severity=critical");
+        *form.form.line_mut(5).unwrap() =
+            app::input::LineInput::with("service=payments severity=critical");
         let spec = form.spec().unwrap();
         assert_eq!(
             spec.guard.as_deref(),
@@ -376,9 +377,13 @@ fn blast_radius_and_readonly_refuse() {
     match &s.mode {
         Mode::Faults(p) => match p.as_ref() {
             app::faults::Popup::Form(f) => assert!(
-                f.error.as_deref().unwrap_or("").contains("allowed_targets"),
+                f.form
+                    .error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("allowed_targets"),
                 "{:?}",
-                f.error
+                f.form.error
             ),
             other => panic!("form stays open with the refusal, got {other:?}"),
         },
@@ -390,7 +395,13 @@ fn blast_radius_and_readonly_refuse() {
     let app::faults::Popup::Form(f) = p.as_ref() else {
         panic!()
     };
-    assert!(f.error.as_deref().unwrap_or("").contains("max_duration"));
+    assert!(
+        f.form
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("max_duration")
+    );
 
     let (mut s, _) = console(true, FaultsConfig::default());
     key(&mut s, KeyCode::Char('4'), 0);

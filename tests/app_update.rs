@@ -201,7 +201,7 @@ fn failed_commit_is_reported_and_nothing_is_shown_as_done() {
         "{status:?}"
     );
     assert!(!state.selected_alarm().unwrap().is_acked());
-    assert!(state.pending.is_empty());
+    assert!(!state.flows.any_pending());
 }
 
 #[test]
@@ -291,7 +291,10 @@ fn filter_with_text_and_label_matchers() {
     }
     typed(&mut state, r#"severity!="critical" redis"#);
     app::update(&mut state, code(KeyCode::Enter), t0());
-    assert_eq!(state.alarms.filter.source, r#"severity!="critical" redis"#);
+    assert_eq!(
+        state.alarms.list.filter.source,
+        r#"severity!="critical" redis"#
+    );
     assert_eq!(state.alarms.visible.len(), 1);
     assert_eq!(state.selected_alarm().unwrap().name(), "RedisSaturation");
 

@@ -1,7 +1,7 @@
 //! End to end against real servers: Debian's Prometheus 2.42 and
 //! Alertmanager 0.25, started on free loopback ports (tests/support/servers.rs),
 //! and cocpit's core, journal and live sources without a terminal
-//! (`runtime::live::Headless`), driven with the same keys an operator types.
+//! (`runtime::headless::Headless`), driven with the same keys an operator types.
 //! The real binary in a terminal is covered by `tests/live_console.rs`.
 
 mod support;
@@ -9,7 +9,7 @@ mod support;
 use chrono::{Duration as CDuration, Utc};
 use cocpit::app::State;
 use cocpit::journal::Journal;
-use cocpit::runtime::live::Headless;
+use cocpit::runtime::headless::Headless;
 use cocpit::sources::config::{AlertmanagerConfig, Dur, LiveConfig, WebhookConfig};
 use crossterm::event::KeyCode;
 use serde_json::{Value, json};
@@ -120,7 +120,7 @@ async fn rule_alerts_appear_and_an_ack_is_a_silence_with_the_operator_as_author(
             firing_named(s, "CocpitAlwaysFiring")
                 .and_then(|a| a.ack.as_ref())
                 .is_some_and(|k| k.silence_id.is_some())
-                && s.pending.is_empty()
+                && !s.flows.any_pending()
         })
         .await,
         "ack never confirmed; status: {:?}",
@@ -184,7 +184,7 @@ async fn rule_alerts_appear_and_an_ack_is_a_silence_with_the_operator_as_author(
     assert!(
         h.until(Duration::from_secs(15), |s| {
             firing_named(s, "CocpitAlwaysFiring").is_some_and(|a| a.ack.is_none())
-                && s.pending.is_empty()
+                && !s.flows.any_pending()
         })
         .await
     );
@@ -291,7 +291,8 @@ async fn an_alert_posted_with_ends_at_in_the_past_resolves_and_its_ack_silence_e
     h.key(KeyCode::Char('a'));
     assert!(
         h.until(Duration::from_secs(10), |s| {
-            firing_named(s, "ManualAlert").is_some_and(|a| a.ack.is_some()) && s.pending.is_empty()
+            firing_named(s, "ManualAlert").is_some_and(|a| a.ack.is_some())
+                && !s.flows.any_pending()
         })
         .await
     );
@@ -359,7 +360,13 @@ async fn a_stopped_alertmanager_is_down_and_recovers_without_a_restart() {
             .await
     );
     am.stop();
-    let up = |s: &State| s.sources.iter().find(|x| x.name == "am").map(|x| x.up);
+    let up = |s: &State| {
+        s.sources
+            .health
+            .iter()
+            .find(|x| x.name == "am")
+            .map(|x| x.up)
+    };
     assert!(
         h.until(Duration::from_secs(15), |s| up(s) == Some(false))
             .await,
@@ -368,13 +375,17 @@ async fn a_stopped_alertmanager_is_down_and_recovers_without_a_restart() {
     let down = h
         .state
         .sources
+        .health
         .iter()
         .find(|x| x.name == "am")
         .unwrap()
         .clone();
     assert!(!down.detail.is_empty(), "a down source says why");
     assert!(down.last_ok.is_some());
-    assert!(h.state.live.is_stale("am"), "its alarms are marked stale");
+    assert!(
+        h.state.sources.is_stale("am"),
+        "its alarms are marked stale"
+    );
     // Stale, not resolved: the outage says nothing about the alarm.
     assert!(firing_named(&h.state, "Survivor").is_some());
 
@@ -401,7 +412,7 @@ async fn a_stopped_alertmanager_is_down_and_recovers_without_a_restart() {
     )
     .await;
     h.pump(Duration::from_millis(800)).await;
-    assert!(!h.state.live.is_stale("am"));
+    assert!(!h.state.sources.is_stale("am"));
     assert!(firing_named(&h.state, "Survivor").is_some());
     let kinds: Vec<String> = journal_kinds(&jpath).into_iter().map(|k| k.0).collect();
     let down_at = kinds
@@ -425,7 +436,7 @@ async fn malformed_webhooks_get_400_and_the_console_keeps_running() {
         max_body_bytes: 64 * 1024,
     });
     let mut h = Headless::start(&jpath, OPERATOR, cfg).await.unwrap();
-    let url = format!("http://{}/alertmanager", h.live.webhook_addr.unwrap());
+    let url = format!("http://{}/alertmanager", h.sources.webhook_addr.unwrap());
     let tx = h.sender();
     let client = reqwest::Client::new();
     let post = |body: Vec<u8>, token: Option<&'static str>| {
@@ -518,7 +529,7 @@ async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() 
     assert!(
         h.until(Duration::from_secs(15), |s| {
             firing_named(s, "Replicated").is_some()
-                && s.live
+                && s.silences
                     .am
                     .get("prod")
                     .and_then(|v| v.cluster.as_ref())
@@ -526,9 +537,9 @@ async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() 
         })
         .await,
         "cluster: {:?}",
-        h.state.live.am.get("prod").map(|v| v.cluster.clone())
+        h.state.silences.am.get("prod").map(|v| v.cluster.clone())
     );
-    let status = h.state.live.am["prod"].cluster.clone().unwrap().status;
+    let status = h.state.silences.am["prod"].cluster.clone().unwrap().status;
     assert!(status == "ready" || status == "settling", "{status}");
     let copies = h
         .state
@@ -544,8 +555,20 @@ async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() 
             .source,
         "prod"
     );
-    assert!(h.state.sources.iter().any(|s| s.name == "prod-0" && s.up));
-    assert!(h.state.sources.iter().any(|s| s.name == "prod-1" && s.up));
+    assert!(
+        h.state
+            .sources
+            .health
+            .iter()
+            .any(|s| s.name == "prod-0" && s.up)
+    );
+    assert!(
+        h.state
+            .sources
+            .health
+            .iter()
+            .any(|s| s.name == "prod-1" && s.up)
+    );
 
     // An ack made with amtool on the second peer gossips to the first and
     // is one ack, by its author.
@@ -570,12 +593,12 @@ async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() 
     peers[0].stop();
     assert!(
         h.until(Duration::from_secs(15), |s| {
-            s.sources.iter().any(|x| x.name == "prod-0" && !x.up)
+            s.sources.health.iter().any(|x| x.name == "prod-0" && !x.up)
         })
         .await
     );
     h.pump(Duration::from_millis(600)).await;
-    assert!(!h.state.live.is_stale("prod"));
+    assert!(!h.state.sources.is_stale("prod"));
     assert!(firing_named(&h.state, "Replicated").is_some());
     let acks = journal_kinds(&jpath)
         .iter()
@@ -609,7 +632,7 @@ async fn an_ack_silence_is_extended_while_the_alarm_fires() {
     h.key(KeyCode::Char('a'));
     assert!(
         h.until(Duration::from_secs(10), |s| {
-            firing_named(s, "LongFire").is_some_and(|a| a.ack.is_some()) && s.pending.is_empty()
+            firing_named(s, "LongFire").is_some_and(|a| a.ack.is_some()) && !s.flows.any_pending()
         })
         .await
     );
@@ -678,6 +701,7 @@ async fn the_alertmanagers_webhook_makes_cocpit_poll_at_once() {
     let hook = h
         .state
         .sources
+        .health
         .iter()
         .find(|s| s.name == "webhook")
         .unwrap();
@@ -712,7 +736,7 @@ async fn an_ack_on_another_jump_hosts_console_shows_up_with_its_author() {
     select(&mut a, "SharedPain");
     a.key(KeyCode::Char('a'));
     assert!(
-        a.until(Duration::from_secs(10), |s| s.pending.is_empty()
+        a.until(Duration::from_secs(10), |s| !s.flows.any_pending()
             && firing_named(s, "SharedPain")
                 .is_some_and(|x| x.ack.is_some()))
             .await

@@ -4,7 +4,7 @@
 //! resolve, and the `s` editor.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use cocpit::app::live::{AmRequest, AmState, LiveEffect, LiveMsg};
+use cocpit::app::sources::{AmRequest, AmState, SourceEffect, SourceMsg};
 use cocpit::app::{self, Effect, Mode, Msg, RunMode, Session, State};
 use cocpit::domain::event::payload;
 use cocpit::domain::silence::{Silence, SilenceState};
@@ -34,7 +34,7 @@ impl Console {
             journal_path: "/tmp/j.db".into(),
         };
         let mut state = State::new(session, AlarmBoard::new(), Vec::new(), t0());
-        state.live.register_am("prod", Duration::hours(1));
+        state.silences.register_am("prod", Duration::hours(1));
         app::update(&mut state, Msg::IngestRole { leader }, t0());
         let mut labels = BTreeMap::new();
         labels.insert("alertname".to_string(), "DiskFull".to_string());
@@ -141,7 +141,7 @@ impl Console {
         if !active.is_empty() {
             silenced_by.insert(self.fp.clone(), active);
         }
-        self.send(Msg::Live(LiveMsg::AmState(AmState {
+        self.send(Msg::Source(SourceMsg::AmState(AmState {
             source: "prod".into(),
             silences,
             silenced_by,
@@ -154,7 +154,7 @@ fn am_call(effects: &[Effect]) -> (u64, AmRequest) {
     effects
         .iter()
         .find_map(|e| match e {
-            Effect::Live(LiveEffect::Am { token, req, source }) => {
+            Effect::Source(SourceEffect::Am { token, req, source }) => {
                 assert_eq!(source, "prod");
                 Some((*token, req.clone()))
             }
@@ -197,7 +197,7 @@ fn ack_is_intent_then_silence_then_ack_each_durable_first() {
     assert_eq!(spec.ends_at - spec.starts_at, Duration::hours(1));
     assert!(c.state.board.get("fp1").unwrap().ack.is_none());
 
-    let after = c.send(Msg::Live(LiveMsg::AmDone {
+    let after = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Ok("sil-1".into()),
     }));
@@ -208,7 +208,7 @@ fn ack_is_intent_then_silence_then_ack_each_durable_first() {
     assert!(
         after
             .iter()
-            .any(|e| matches!(e, Effect::Live(LiveEffect::PollNow { .. })))
+            .any(|e| matches!(e, Effect::Source(SourceEffect::PollNow { .. })))
     );
     let (acked, _) = c.commit(after);
     assert_eq!(acked[0].kind, "alarm.acked");
@@ -247,7 +247,7 @@ fn a_refused_silence_is_reported_and_journaled_not_shown_as_acked() {
         result: Ok(vec![50]),
     });
     let (token, _) = am_call(&next);
-    let out = c.send(Msg::Live(LiveMsg::AmDone {
+    let out = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Err("am: HTTP 400: bad matchers".into()),
     }));
@@ -323,7 +323,7 @@ fn ack_silences_are_extended_while_firing_and_expired_on_resolve() {
     assert_eq!(spec.ends_at, t0() + Duration::hours(1));
     // Not asked twice while the call is out.
     assert!(c.am_state(vec![s]).is_empty());
-    let done = c.send(Msg::Live(LiveMsg::AmDone {
+    let done = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Ok("sil-2".into()),
     }));
@@ -345,7 +345,7 @@ fn ack_silences_are_extended_while_firing_and_expired_on_resolve() {
     let out = c.am_state(vec![s2]);
     let (token, req) = am_call(&out);
     assert_eq!(req, AmRequest::Expire("sil-2".into()));
-    let done = c.send(Msg::Live(LiveMsg::AmDone {
+    let done = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Ok("sil-2".into()),
     }));
@@ -361,7 +361,7 @@ fn silences_made_by_others_are_not_extended_or_expired() {
     let out = c.am_state(vec![bob]);
     assert!(
         !out.iter()
-            .any(|e| matches!(e, Effect::Live(LiveEffect::Am { .. }))),
+            .any(|e| matches!(e, Effect::Source(SourceEffect::Am { .. }))),
         "{out:?}"
     );
 }
@@ -383,7 +383,7 @@ fn unack_expires_the_silence() {
     assert_eq!(intent[0].kind, "alarm.unack_requested");
     let (token, req) = am_call(&next);
     assert_eq!(req, AmRequest::Expire("s-bob".into()));
-    let after = c.send(Msg::Live(LiveMsg::AmDone {
+    let after = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Ok("s-bob".into()),
     }));
@@ -403,7 +403,7 @@ fn the_silence_editor_needs_a_duration_and_a_reason() {
     let Mode::Silence(ed) = &c.state.mode else {
         panic!()
     };
-    assert!(ed.error.as_deref().unwrap().contains("comment"));
+    assert!(ed.form.error.as_deref().unwrap().contains("comment"));
     for ch in "db maintenance".chars() {
         c.key(ch);
     }
@@ -420,7 +420,7 @@ fn the_silence_editor_needs_a_duration_and_a_reason() {
     let Mode::Silence(ed) = &c.state.mode else {
         panic!()
     };
-    assert!(ed.error.as_deref().unwrap().contains("duration"));
+    assert!(ed.form.error.as_deref().unwrap().contains("duration"));
     c.send(Msg::Key(KeyEvent::new(
         KeyCode::Backspace,
         KeyModifiers::NONE,
@@ -444,7 +444,7 @@ fn the_silence_editor_needs_a_duration_and_a_reason() {
         spec.comment
     );
     assert_eq!(spec.ends_at - spec.starts_at, Duration::minutes(90));
-    let after = c.send(Msg::Live(LiveMsg::AmDone {
+    let after = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Ok("s-9".into()),
     }));
@@ -457,7 +457,7 @@ fn the_silence_editor_needs_a_duration_and_a_reason() {
 #[test]
 fn non_alertmanager_alarms_keep_journal_only_acks() {
     let mut c = Console::new(true);
-    c.state.live = Default::default();
+    c.state.silences = Default::default();
     let (evs, next) = {
         let e = c.key('a');
         c.commit(e)
@@ -545,7 +545,7 @@ fn a_derived_ack_lost_on_the_way_to_the_journal_is_written_again_later() {
     silenced_by.insert("fp1".to_string(), vec!["s-bob".to_string()]);
     let out = app::update(
         &mut c.state,
-        Msg::Live(LiveMsg::AmState(AmState {
+        Msg::Source(SourceMsg::AmState(AmState {
             source: "prod".into(),
             silences: vec![bob],
             silenced_by,
@@ -579,7 +579,7 @@ fn detail_shows_silences_and_a_stale_source() {
         Duration::hours(2),
     );
     c.am_state(vec![bob]);
-    c.send(Msg::Live(LiveMsg::Stale {
+    c.send(Msg::Source(SourceMsg::Stale {
         source: "prod".into(),
         stale: true,
     }));
@@ -606,7 +606,7 @@ fn an_alert_leaving_the_list_does_not_unack_while_its_silence_runs() {
     let s = c.silence("sil-1", ME, "cocpit-ack 1", Duration::minutes(50));
     // The alert resolved on the Alertmanager: nothing is muted any more,
     // but the silence is still active.
-    let out = c.send(Msg::Live(LiveMsg::AmState(AmState {
+    let out = c.send(Msg::Source(SourceMsg::AmState(AmState {
         source: "prod".into(),
         silences: vec![s],
         silenced_by: HashMap::new(),
@@ -619,7 +619,7 @@ fn an_alert_leaving_the_list_does_not_unack_while_its_silence_runs() {
 fn a_repeating_source_error_is_journaled_once_per_ten_minutes() {
     let mut c = Console::new(true);
     let err = |reason: &str| {
-        Msg::Live(LiveMsg::SourceError {
+        Msg::Source(SourceMsg::SourceError {
             source: "prom".into(),
             reason: reason.into(),
         })
@@ -661,7 +661,7 @@ fn shift_a_acks_with_a_note_in_the_silence_comment() {
 
     // Not an Alertmanager alarm: a journal-only ack carrying the note.
     let mut c = Console::new(true);
-    c.state.live = Default::default();
+    c.state.silences = Default::default();
     c.key('A');
     for ch in "on it".chars() {
         c.key(ch);
@@ -692,7 +692,7 @@ fn a_poll_racing_our_own_ack_row_does_not_derive_a_second_ack() {
         result: Ok(vec![50]),
     });
     let (token, _) = am_call(&next);
-    let after = c.send(Msg::Live(LiveMsg::AmDone {
+    let after = c.send(Msg::Source(SourceMsg::AmDone {
         token,
         result: Ok("sil-1".into()),
     }));
@@ -706,7 +706,7 @@ fn a_poll_racing_our_own_ack_row_does_not_derive_a_second_ack() {
         token: token3,
         result: Ok(vec![51]),
     });
-    assert!(c.state.pending.is_empty());
+    assert!(!c.state.flows.any_pending());
     assert!(appended(&c.am_state(vec![s.clone()])).is_empty());
     c.journal(events);
     assert!(appended(&c.am_state(vec![s])).is_empty());
@@ -727,9 +727,9 @@ fn a_poll_racing_our_own_ack_row_does_not_derive_a_second_ack() {
 #[test]
 fn live_popups_and_panels_draw_at_every_size() {
     let mut c = Console::new(true);
-    c.send(Msg::Live(LiveMsg::Targets {
+    c.send(Msg::Source(SourceMsg::Targets {
         source: "prom".into(),
-        targets: vec![cocpit::app::live::Target {
+        targets: vec![cocpit::app::sources::Target {
             job: "ghost".into(),
             instance: "127.0.0.1:1".into(),
             health: "down".into(),
@@ -739,7 +739,8 @@ fn live_popups_and_panels_draw_at_every_size() {
     }));
     for mode in ["silence", "ack", "targets"] {
         let mut c2 = Console::new(true);
-        c2.state.live = c.state.live.clone();
+        c2.state.silences = c.state.silences.clone();
+        c2.state.sources = c.state.sources.clone();
         match mode {
             "silence" => {
                 c2.key('s');

@@ -5,7 +5,7 @@
 mod support;
 
 use cocpit::app::State;
-use cocpit::runtime::live::Headless;
+use cocpit::runtime::headless::Headless;
 use cocpit::sources::config::{
     Dur, FeedConfig, LiveConfig, PrometheusConfig, SpoolConfig, WebhookConfig,
 };
@@ -95,7 +95,7 @@ async fn prometheus_feeds_and_targets() {
     // Targets: the ghost target is down with its error, prometheus is up.
     assert!(
         h.until(Duration::from_secs(15), |s| {
-            s.live.targets.get("prom").is_some_and(|t| {
+            s.sources.targets.get("prom").is_some_and(|t| {
                 t.iter()
                     .any(|t| t.job == "ghost" && t.health == "down" && !t.last_error.is_empty())
                     && t.iter().any(|t| t.job == "prometheus" && t.health == "up")
@@ -103,9 +103,15 @@ async fn prometheus_feeds_and_targets() {
         })
         .await,
         "targets: {:?}",
-        h.state.live.targets
+        h.state.sources.targets
     );
-    let src = h.state.sources.iter().find(|s| s.name == "prom").unwrap();
+    let src = h
+        .state
+        .sources
+        .health
+        .iter()
+        .find(|s| s.name == "prom")
+        .unwrap();
     assert!(src.up, "a bad feed is not a down server: {src:?}");
     // The console draws the targets panel.
     h.key(crossterm::event::KeyCode::Char('2'));
@@ -203,7 +209,7 @@ async fn webhook_alone_keeps_its_own_firing_set() {
     let mut h = Headless::start(&dir.path().join("j.db"), "op", cfg)
         .await
         .unwrap();
-    let url = format!("http://{}/", h.live.webhook_addr.unwrap());
+    let url = format!("http://{}/", h.sources.webhook_addr.unwrap());
     let sample = |n: &str| {
         std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -292,6 +298,7 @@ async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
     let mut h = Headless::start(&jpath, "op", cfg).await.unwrap();
     let reason = |s: &State, n: &str| {
         s.sources
+            .health
             .iter()
             .find(|x| x.name == n && !x.up)
             .map(|x| x.detail.clone())
@@ -314,7 +321,7 @@ async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
     assert!(reason(&h.state, "hang").unwrap().contains("timed out"));
     // The core kept handling messages while the hung request waited.
     assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) > 3);
-    assert!(h.state.live.is_stale("hang"));
+    assert!(h.state.sources.is_stale("hang"));
     let c = reason(&h.state, "creds").unwrap();
     assert!(c.contains("connect"), "{c}");
     h.pump(Duration::from_millis(300)).await;

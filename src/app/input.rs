@@ -1,7 +1,7 @@
-//! Text entry: the one-line prompt shared by `/` filter and `:` commands
-//! (with completion), and the multi-line note editor.
+//! Text entry: the one-line buffer every prompt and form line uses (`/`
+//! filter, `:` commands, form fields) and its editing keys.
 
-use ratatui_textarea::TextArea;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// A one-line editable buffer with a cursor (in chars).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,29 +84,23 @@ impl LineInput {
     }
 }
 
-/// The `n` note editor for one alarm.
-#[derive(Debug, Clone)]
-pub struct NoteEditor {
-    pub fingerprint: String,
-    pub alarm_name: String,
-    pub area: TextArea<'static>,
-    /// Esc on a non-empty note asks once before throwing the text away.
-    pub confirm_discard: bool,
-}
-
-impl NoteEditor {
-    pub fn new(fingerprint: &str, alarm_name: &str) -> NoteEditor {
-        let mut area = TextArea::default();
-        area.set_placeholder_text("Type the note. Ctrl-S saves, Esc cancels.");
-        NoteEditor {
-            fingerprint: fingerprint.to_string(),
-            alarm_name: alarm_name.to_string(),
-            area,
-            confirm_discard: false,
-        }
+/// Common line editing keys. Returns whether the text changed.
+pub fn edit_line(input: &mut LineInput, key: KeyEvent) -> bool {
+    let before = input.text.clone();
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('w') if ctrl => input.delete_word(),
+        KeyCode::Char('u') if ctrl => *input = LineInput::default(),
+        KeyCode::Char('a') if ctrl => input.home(),
+        KeyCode::Char('e') if ctrl => input.end(),
+        KeyCode::Char(c) if !ctrl => input.insert(c),
+        KeyCode::Backspace => input.backspace(),
+        KeyCode::Delete => input.delete(),
+        KeyCode::Left => input.left(),
+        KeyCode::Right => input.right(),
+        KeyCode::Home => input.home(),
+        KeyCode::End => input.end(),
+        _ => {}
     }
-
-    pub fn text(&self) -> String {
-        self.area.lines().join("\n").trim_end().to_string()
-    }
+    input.text != before
 }

@@ -2,41 +2,54 @@
 //! No terminal, network, disk or clock here: time comes in as `now`, I/O goes
 //! out as an `Effect` and comes back as a `Msg`, so every behaviour can be
 //! tested by feeding messages.
+//!
+//! Each feature is a room: a folder holding its state, its messages and its
+//! handlers (`alarms`, `silences`, `sources`, `monitor`, `log`, `faults`).
+//! `update` only routes; the flow table (`flow`) holds every multi-step
+//! continuation; `list` and `form` are the pieces rooms share.
 
 pub mod alarms;
 pub mod command;
 pub mod faults;
-pub mod ingest;
+pub mod flow;
+pub mod form;
 pub mod input;
 pub mod keymap;
-pub mod live;
+pub mod list;
 pub mod log;
 pub mod monitor;
 pub mod msg;
+mod prompt;
+pub mod silences;
+pub mod sources;
 mod update;
 
+pub use crate::domain::Role;
 pub use keymap::View;
 pub use msg::{Effect, Msg, SourceStatus};
+pub use sources::ClusterInfo;
 pub use update::update;
 
 use crate::domain::board::Counts;
-use crate::domain::{AlarmBoard, Event, EventKind};
+use crate::domain::fault::limits::FaultsConfig;
+use crate::domain::fault::{FaultLedger, Owner};
+use crate::domain::stats::ShiftCache;
+use crate::domain::{AlarmBoard, EventKind, NewEvent};
 use crate::theme::{ColorMode, Theme};
 use alarms::AlarmsView;
+use alarms::ingest::Ingest;
 use chrono::{DateTime, Utc};
-use ingest::Ingest;
-use input::{LineInput, NoteEditor};
+use flow::{Flows, Step};
+use input::LineInput;
 use log::LogView;
 use monitor::Monitor;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunMode {
     Demo,
     Live,
 }
-
-pub use crate::domain::Role;
 
 /// Who is at the keyboard and what this console may do; fixed at start.
 #[derive(Debug, Clone)]
@@ -86,13 +99,14 @@ pub enum Mode {
         choice: usize,
         error: Option<String>,
     },
-    Note(Box<NoteEditor>),
-    /// `s`: duration and comment for a silence.
-    Silence(Box<live::SilenceEditor>),
+    /// `n`: the alarms room's note editor.
+    Note(Box<alarms::NoteEditor>),
+    /// `s` / `A`: the silences room's editor.
+    Silence(Box<silences::SilenceEditor>),
     Help {
         scroll: u16,
     },
-    /// The inject form, its typed confirmation, or the panic prompt.
+    /// The faults room's inject form, typed confirmation, or a question.
     Faults(Box<faults::Popup>),
 }
 
@@ -111,16 +125,50 @@ pub struct Status {
     pub until: DateTime<Utc>,
 }
 
-/// An operator action sent to the journal and not yet confirmed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pending {
-    pub fingerprint: String,
-    pub what: String,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Presence {
     pub since: DateTime<Utc>,
+}
+
+/// Everything a console starts from, built once by the runtime's boot (or
+/// a test): the projections rebuilt from the journal and the settings.
+#[derive(Debug, Clone)]
+pub struct Init {
+    pub session: Session,
+    pub board: AlarmBoard,
+    pub ledger: FaultLedger,
+    pub themes: Vec<Theme>,
+    /// A theme asked for by name (config or flag); unknown names warn.
+    pub theme: Option<String>,
+    pub color_mode: ColorMode,
+    pub faults: FaultsConfig,
+    /// This console as a fault owner; `None`: it cannot inject.
+    pub fault_owner: Option<Owner>,
+    /// Alertmanager clusters (source name, ack window): acks on their
+    /// alarms are silences.
+    pub alertmanagers: Vec<(String, chrono::Duration)>,
+    /// Problems found before start that the operator should see.
+    pub warnings: Vec<String>,
+    pub now: DateTime<Utc>,
+}
+
+impl Init {
+    /// A console over `board` with default settings.
+    pub fn new(session: Session, board: AlarmBoard, now: DateTime<Utc>) -> Init {
+        Init {
+            session,
+            board,
+            ledger: FaultLedger::new(),
+            themes: Vec::new(),
+            theme: None,
+            color_mode: ColorMode::Auto,
+            faults: FaultsConfig::default(),
+            fault_owner: None,
+            alertmanagers: Vec::new(),
+            warnings: Vec::new(),
+            now,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -133,19 +181,20 @@ pub struct State {
     pub board: AlarmBoard,
     /// Header counts, refreshed when the board changes.
     pub counts: Counts,
+    /// The header's MTTA / MTTR over the shift.
+    pub shift: ShiftCache,
     pub alarms: AlarmsView,
+    pub silences: silences::Silences,
+    pub sources: sources::Sources,
     pub monitor: Monitor,
     pub log: LogView,
     pub faults: faults::Faults,
     pub ingest: Ingest,
-    /// Live sources: silences, stale sources, Prometheus targets.
-    pub live: live::Live,
     /// Whether this console runs the sources (one per journal does).
     pub ingest_leader: bool,
-    pub sources: Vec<SourceStatus>,
     pub operators: BTreeMap<String, Presence>,
-    pub pending: HashMap<u64, Pending>,
-    next_token: u64,
+    /// Every continuation waiting on a token (see [`flow`]).
+    pub flows: Flows,
     pub status: Option<Status>,
     pub themes: Vec<Theme>,
     pub theme: usize,
@@ -156,49 +205,75 @@ pub struct State {
 }
 
 impl State {
-    /// A console over a board rebuilt from the journal.
+    /// A console over a board rebuilt from the journal, default settings.
     pub fn new(
         session: Session,
         board: AlarmBoard,
         themes: Vec<Theme>,
         now: DateTime<Utc>,
     ) -> State {
-        let themes = if themes.is_empty() {
+        State::from_init(Init {
+            themes,
+            ..Init::new(session, board, now)
+        })
+    }
+
+    pub fn from_init(init: Init) -> State {
+        let themes = if init.themes.is_empty() {
             vec![Theme::default()]
         } else {
-            themes
+            init.themes
         };
+        let mut silences = silences::Silences::default();
+        for (source, window) in &init.alertmanagers {
+            silences.register_am(source, *window);
+        }
+        let faults = faults::Faults::new(init.ledger, init.faults, init.fault_owner);
+        let board = init.board;
         let mut s = State {
-            session,
-            now,
+            session: init.session,
+            now: init.now,
             view: View::Alarms,
             mode: Mode::Normal,
             counts: board.counts(),
+            shift: ShiftCache::default(),
             ingest: Ingest::from_board(&board),
-            live: live::Live::default(),
+            silences,
+            sources: sources::Sources::default(),
             board,
             alarms: AlarmsView::default(),
             monitor: Monitor::default(),
             log: LogView::default(),
-            faults: faults::Faults::default(),
+            faults,
             ingest_leader: false,
-            sources: Vec::new(),
             operators: BTreeMap::new(),
-            pending: HashMap::new(),
-            next_token: 1,
+            flows: Flows::default(),
             status: None,
             themes,
             theme: 0,
-            color_mode: ColorMode::Auto,
+            color_mode: init.color_mode,
             size: (80, 24),
             quit: false,
         };
         s.alarms.refresh(&s.board);
+        let mut warnings = init.warnings;
+        if let Some(name) = &init.theme
+            && !s.select_theme(name)
+        {
+            warnings.push(format!("unknown theme {name:?}; using {}", s.theme().name));
+        }
+        if !warnings.is_empty() {
+            s.status = Some(Status {
+                text: warnings.join("; "),
+                level: Level::Warn,
+                until: s.now + chrono::Duration::seconds(15),
+            });
+        }
         s
     }
 
     pub fn theme(&self) -> &Theme {
-        // `themes` is never empty (see `new`); fall back defensively anyway.
+        // `themes` is never empty (see `from_init`); fall back defensively anyway.
         self.themes
             .get(self.theme)
             .or_else(|| self.themes.first())
@@ -234,17 +309,13 @@ impl State {
         (self.size.1 as usize).saturating_sub(6).max(1)
     }
 
-    pub fn is_pending(&self, fingerprint: &str) -> bool {
-        self.pending.values().any(|p| p.fingerprint == fingerprint)
+    /// Whether an operator action on `subject` (an alarm fingerprint, or
+    /// `fault:<id>`) is still on its way to the journal.
+    pub fn is_pending(&self, subject: &str) -> bool {
+        self.flows.is_pending(subject)
     }
 
-    fn token(&mut self) -> u64 {
-        let t = self.next_token;
-        self.next_token += 1;
-        t
-    }
-
-    fn say(&mut self, level: Level, text: impl Into<String>) {
+    pub(crate) fn say(&mut self, level: Level, text: impl Into<String>) {
         let secs = if level == Level::Error { 15 } else { 5 };
         self.status = Some(Status {
             text: text.into(),
@@ -253,27 +324,43 @@ impl State {
         });
     }
 
-    /// Apply committed journal rows to every projection.
-    fn apply_events(&mut self, events: &[Event]) {
-        let mut changed = false;
-        for ev in events {
-            changed |= self.board.apply(ev);
-            self.faults.ledger.apply(ev);
-            match ev.kind() {
-                Some(EventKind::OperatorJoined) => {
-                    self.operators
-                        .insert(ev.subject.clone(), Presence { since: ev.ts });
-                }
-                Some(EventKind::OperatorLeft) => {
-                    self.operators.remove(&ev.subject);
-                }
-                _ => {}
+    /// An event by the operator at the keyboard, now.
+    pub(crate) fn operator_event(
+        &self,
+        kind: EventKind,
+        subject: &str,
+        payload: serde_json::Value,
+    ) -> NewEvent {
+        NewEvent::new(
+            self.now,
+            self.session.operator.clone(),
+            kind,
+            subject,
+            payload,
+        )
+    }
+
+    /// An operator action as one commit, pending on `subject` until the
+    /// journal answers; `what` is the confirmation on screen.
+    pub(crate) fn commit(&mut self, subject: &str, what: String, ev: NewEvent) -> Vec<Effect> {
+        let token = self.flows.begin(Some(subject), what, Step::Action);
+        vec![Effect::Commit {
+            token,
+            events: vec![ev],
+        }]
+    }
+
+    /// The journal answered an action: say so, with its id or why not.
+    pub(crate) fn confirm(&mut self, what: &str, result: &Result<Vec<i64>, String>) {
+        match result {
+            Ok(ids) => {
+                let id = ids
+                    .first()
+                    .map(|i| format!(" (journal #{i})"))
+                    .unwrap_or_default();
+                self.say(Level::Info, format!("{what}{id}"));
             }
-        }
-        self.log.push(events);
-        if changed {
-            self.counts = self.board.counts();
-            self.alarms.refresh(&self.board);
+            Err(e) => self.say(Level::Error, format!("NOT recorded: {what}: {e}")),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Everything that can happen to the core (`Msg`) and everything the core
 //! asks the outside world to do (`Effect`). I/O results come back as `Msg`.
 
+pub use crate::domain::health::SourceStatus;
 use crate::domain::{Event, MetricSnapshot, NewEvent, ObservedAlarm};
-use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone)]
@@ -41,20 +41,12 @@ pub enum Msg {
     Error(String),
     /// SIGTERM / SIGHUP: leave cleanly, whatever the keyboard was doing.
     Shutdown,
-    /// Live sources (Alertmanager silences, Prometheus, webhook, spool).
-    Live(super::live::LiveMsg),
+    /// What the sources report besides snapshots, metrics and health
+    /// (Alertmanager silences, Prometheus series and targets, errors), and
+    /// the answers to [`Effect::Source`] calls.
+    Source(super::sources::SourceMsg),
     /// Fault injection and recovery runs reporting back.
     Fault(super::faults::FaultMsg),
-}
-
-/// Health of one source, as shown in the header.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceStatus {
-    pub name: String,
-    pub up: bool,
-    pub last_ok: Option<DateTime<Utc>>,
-    pub latency_ms: Option<u64>,
-    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,8 +60,9 @@ pub enum Effect {
         events: Vec<NewEvent>,
     },
     Quit,
-    /// HTTP to a live source; answered with a [`Msg::Live`].
-    Live(super::live::LiveEffect),
+    /// A call to a source (an Alertmanager silence); answered with a
+    /// [`Msg::Source`].
+    Source(super::sources::SourceEffect),
     /// Inject or recover a fault (blocking work, run off the core).
     Fault(super::faults::FaultEffect),
 }

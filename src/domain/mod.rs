@@ -7,6 +7,7 @@ pub mod board;
 pub mod event;
 pub mod fault;
 pub mod filter;
+pub mod health;
 pub mod metric;
 pub mod role;
 pub mod sanitize;

@@ -60,6 +60,36 @@ pub fn shift_stats(board: &AlarmBoard, since: DateTime<Utc>) -> ShiftStats {
     s
 }
 
+/// The window the header's MTTA / MTTR cover.
+pub const SHIFT: Duration = Duration::hours(8);
+
+/// The header's shift statistics, recomputed when the board changed (at
+/// most once a second: a burst of journal rows must not rescan 100k alarms
+/// each time) or a minute passed (alarms leave the window).
+#[derive(Debug, Clone, Default)]
+pub struct ShiftCache {
+    pub stats: ShiftStats,
+    /// Board generation and time `stats` were computed for.
+    computed_for: Option<(u64, DateTime<Utc>)>,
+}
+
+impl ShiftCache {
+    pub fn refresh(&mut self, board: &AlarmBoard, now: DateTime<Utc>) {
+        let due = match self.computed_for {
+            None => true,
+            Some((generation, at)) => {
+                let age = now - at;
+                (generation != board.generation && age >= Duration::seconds(1))
+                    || age >= Duration::minutes(1)
+            }
+        };
+        if due {
+            self.stats = shift_stats(board, now - SHIFT);
+            self.computed_for = Some((board.generation, now));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

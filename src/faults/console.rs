@@ -19,6 +19,17 @@ use tokio::task::JoinHandle;
 /// How long a quitting console waits for injections and recoveries.
 const EXIT_WAIT: Duration = Duration::from_secs(20);
 
+/// What [`ConsoleFaults::start`] hands the boot.
+pub struct Setup {
+    pub runner: ConsoleFaults,
+    /// Live faults whose console is gone.
+    pub orphans: Vec<String>,
+    /// For the tailer: forwards `fault.*` rows to the demo.
+    pub sim_rows: SimRows,
+    /// For the demo's schedule.
+    pub sim_rx: SimRowsRx,
+}
+
 #[derive(Clone)]
 pub struct ConsoleFaults {
     exec: Executor,
@@ -47,36 +58,31 @@ impl SimRows {
 }
 
 impl ConsoleFaults {
-    /// Set up fault handling for a starting console: its owner identity and
-    /// limits in the core, the ledger rebuilt from the journal, a watchdog if
-    /// faults are live, the orphans (live faults of consoles that are gone)
-    /// for the core to handle, and the channel that feeds the demo's `sim`
-    /// schedule.
-    pub fn start(
-        state: &mut crate::app::State,
-        ledger: FaultLedger,
-        writer: &Writer,
-        journal: &Path,
-        config: &crate::domain::fault::limits::FaultsConfig,
-    ) -> (ConsoleFaults, Vec<String>, SimRows, SimRowsRx) {
+    /// Set up fault handling for a starting console: its owner identity, a
+    /// watchdog if faults are live, the orphans (live faults of consoles
+    /// that are gone) for the core to handle, and the channel that feeds the
+    /// demo's `sim` schedule.
+    pub fn start(operator: &str, ledger: &FaultLedger, writer: &Writer, journal: &Path) -> Setup {
         let me = super::proc::me(
             crate::domain::fault::OwnerKind::Console,
-            &state.session.operator,
+            operator,
             &super::proc::instance_id(),
         );
-        let runner = ConsoleFaults::new(writer.clone(), me.clone(), journal);
-        let orphans = crate::domain::fault::recovery::orphans(&ledger, &super::proc::alive)
+        let runner = ConsoleFaults::new(writer.clone(), me, journal);
+        let orphans = crate::domain::fault::recovery::orphans(ledger, &super::proc::alive)
             .iter()
             .map(|f| f.id.clone())
             .collect();
         if ledger.counts().live > 0 {
             runner.ensure_watchdog();
         }
-        let (tx, rx) = mpsc::unbounded_channel();
-        state.faults.me = Some(me);
-        state.faults.config = config.clone();
-        state.faults.ledger = ledger;
-        (runner, orphans, SimRows(tx), rx)
+        let (tx, sim_rx) = mpsc::unbounded_channel();
+        Setup {
+            runner,
+            orphans,
+            sim_rows: SimRows(tx),
+            sim_rx,
+        }
     }
 
     pub fn new(writer: Writer, me: Owner, journal: &Path) -> ConsoleFaults {

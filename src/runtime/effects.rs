@@ -1,19 +1,19 @@
 //! Executing effects: journal appends (ingest, fire-and-forget) and commits
-//! (operator actions, answered with `Msg::Committed` once durable), and
-//! live-source HTTP (silences), answered with `Msg::Live`.
+//! (operator actions, answered with `Msg::Committed` once durable), calls
+//! to sources (silences), answered with `Msg::Source`, and fault runs.
 
 use crate::app::{Effect, Msg};
 use crate::domain::NewEvent;
 use crate::faults::console::ConsoleFaults;
 use crate::journal::Writer;
-use crate::runtime::live::LiveSources;
+use crate::runtime::sources::SourceTasks;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// What runs effects: the journal writer, live-source HTTP, fault runs.
 pub struct Executors<'a> {
     pub writer: &'a Writer,
-    pub live: &'a LiveSources,
+    pub sources: &'a SourceTasks,
     pub faults: &'a ConsoleFaults,
 }
 
@@ -37,7 +37,7 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
             });
         }
         Effect::Quit => {}
-        Effect::Live(e) => ex.live.execute(e, tx),
+        Effect::Source(e) => ex.sources.execute(e, tx),
         Effect::Fault(f) => ex.faults.run(f, tx),
     }
 }

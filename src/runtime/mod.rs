@@ -4,164 +4,37 @@
 //! when something changed (coalesced, at most ~30 frames a second, each frame
 //! a synchronized update).
 
+pub mod boot;
 mod effects;
+pub mod headless;
 pub mod leader;
-pub mod live;
+pub mod sources;
 pub mod terminal;
 
-use crate::app::{self, Msg, RunMode, Session, State};
-use crate::domain::event::{OperatorSession, payload};
-use crate::domain::{EventKind, NewEvent};
-use crate::faults::console::ConsoleFaults;
-use crate::journal::{Journal, Tailer, Writer};
-use crate::sources::demo::{self, DemoPlan};
-use crate::theme::{ColorMode, Theme};
+pub use boot::{Leadership, Options};
+
+use crate::app::{self, Msg, State};
+use boot::Booted;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use effects::Executors;
 use futures::StreamExt;
 use leader::LeaderLock;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// The smallest gap between two frames: ~30 frames a second.
 const FRAME: Duration = Duration::from_millis(33);
-/// How many recent journal rows the Log view starts with.
-const LOG_PRIME: i64 = 2_000;
-
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub journal: PathBuf,
-    pub operator: String,
-    pub readonly: bool,
-    pub role: app::Role,
-    pub seed: Option<u64>,
-    pub scenario_dir: Option<PathBuf>,
-    pub theme: Option<String>,
-    pub color_mode: ColorMode,
-    pub themes: Vec<Theme>,
-    /// Problems found before start that the operator should see.
-    pub warnings: Vec<String>,
-    /// Live sources; when any is configured the demo does not run.
-    pub live: crate::sources::config::LiveConfig,
-    /// `[faults]`: blast radius, durations, orphan policy.
-    pub faults: crate::domain::fault::limits::FaultsConfig,
-}
 
 pub async fn run(opts: Options) -> Result<()> {
-    let journal = Journal::open(&opts.journal)
-        .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
-    // One pass over the journal builds every projection.
-    let mut board = crate::domain::AlarmBoard::new();
-    let mut ledger = crate::domain::fault::FaultLedger::new();
-    journal
-        .for_each(|ev| {
-            board.apply(ev);
-            ledger.apply(ev);
-        })
-        .wrap_err("rebuilding the alarm board and fault ledger from the journal")?;
-    let last_id = board.last_event_id;
-    let recent = journal.read_after((last_id - LOG_PRIME).max(0), LOG_PRIME as usize)?;
-    let writer = Writer::spawn(&opts.journal).wrap_err("starting the journal writer")?;
-
-    let mut lock = LeaderLock::new(&opts.journal);
-    let leader = lock.try_acquire();
-    let is_live = opts.live.is_live();
-    let mut plan = if is_live {
-        None
-    } else {
-        Some(
-            demo::plan(
-                &journal,
-                opts.seed,
-                opts.scenario_dir.as_deref(),
-                leader,
-                Utc::now(),
-            )
-            .wrap_err("preparing the demo environment")?,
-        )
-    };
-    drop(journal);
-
-    let session = Session {
-        operator: opts.operator.clone(),
-        mode: if is_live {
-            RunMode::Live
-        } else {
-            RunMode::Demo
-        },
-        readonly: opts.readonly,
-        role: opts.role,
-        journal_path: opts.journal.display().to_string(),
-    };
-    let mut state = State::new(session, board, opts.themes.clone(), Utc::now());
-    state.color_mode = opts.color_mode;
-    let (faults, orphans, sim_rows, sim_rx) =
-        ConsoleFaults::start(&mut state, ledger, &writer, &opts.journal, &opts.faults);
-    // Live consoles have no demo: `sim` rows then have nowhere to go.
-    if let Some(plan) = plan.as_mut() {
-        plan.faults = demo::SimSchedule::new(state.faults.ledger.clone(), sim_rx);
-    }
-    let mut warnings = opts.warnings.clone();
-    if let Some(name) = &opts.theme
-        && !state.select_theme(name)
-    {
-        warnings.push(format!(
-            "unknown theme {name:?}; using {}",
-            state.theme().name
-        ));
-    }
-    if !warnings.is_empty() {
-        state.status = Some(app::Status {
-            text: warnings.join("; "),
-            level: app::Level::Warn,
-            until: Utc::now() + chrono::Duration::seconds(15),
-        });
-    }
-    live::LiveSources::register(&opts.live, &mut state);
-    app::update(&mut state, Msg::Events(recent), Utc::now());
-    app::update(&mut state, Msg::IngestRole { leader }, Utc::now());
-
-    let (tx, rx) = mpsc::channel::<Msg>(4096);
-    let mut tailer = {
-        let tx = tx.clone();
-        Tailer::spawn(
-            &opts.journal,
-            last_id,
-            Some(writer.subscribe_commits()),
-            move |events| {
-                sim_rows.forward(&events);
-                tx.blocking_send(Msg::Events(events)).is_ok()
-            },
-        )
-        .wrap_err("starting the journal tail")?
-    };
-
-    let joined = operator_event(&state, EventKind::OperatorJoined);
-    let mut first_effects = Vec::new();
-    if let Some(DemoPlan {
-        started: Some(ev), ..
-    }) = &plan
-    {
-        first_effects.push(ev.clone());
-    }
-    first_effects.push(joined);
-    effects::commit_now(&writer, first_effects).await;
-
-    let demo_task = plan.map(|plan| demo::spawn(plan, tx.clone()));
-    if !orphans.is_empty() {
-        let _ = tx
-            .send(Msg::Fault(crate::app::faults::FaultMsg::Orphans(orphans)))
-            .await;
-    }
-    let mut live_sources = live::LiveSources::start(&opts.live, &state.board, tx.clone())
-        .await
-        .wrap_err("starting the live sources")?;
-    let leader_task = tokio::spawn(leader_loop(lock, tx.clone()));
-    let signals = tokio::spawn(signal_loop(tx.clone()));
+    let mut booted = Booted::start(&opts).await?;
+    let leader_task = booted
+        .lock
+        .take()
+        .map(|lock| tokio::spawn(leader_loop(lock, booted.tx.clone())));
+    let signals = tokio::spawn(signal_loop(booted.tx.clone()));
 
     // Whatever happens to the terminal, the cleanup below still runs: the
     // journal gets `operator.left` and everything queued is written.
@@ -172,13 +45,14 @@ pub async fn run(opts: Options) -> Result<()> {
                 width: size.width,
                 height: size.height,
             };
-            app::update(&mut state, resize, Utc::now());
+            app::update(&mut booted.state, resize, Utc::now());
+            let b = &mut booted;
             let executors = Executors {
-                writer: &writer,
-                live: &live_sources,
-                faults: &faults,
+                writer: &b.writer,
+                sources: &b.sources,
+                faults: &b.faults,
             };
-            let r = event_loop(&mut term, &mut state, rx, tx, &executors).await;
+            let r = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
             terminal::restore();
             r
         }
@@ -187,51 +61,19 @@ pub async fn run(opts: Options) -> Result<()> {
             Err(e)
         }
     };
-
-    // Normal exit recovers this console's faults (the watchdog covers a crash).
-    let (recovered, failures) = faults.finish(&state.faults.ledger).await;
-    if recovered > 0 {
-        eprintln!("cocpit: recovered {recovered} fault(s) on exit");
-    }
-    for f in &failures {
-        eprintln!("cocpit: fault recovery on exit failed: {f} (the watchdog retries it)");
-    }
-
-    if let Some(t) = demo_task {
+    if let Some(t) = leader_task {
         t.abort();
     }
-    live_sources.stop();
-    leader_task.abort();
     signals.abort();
-    let left = operator_event(&state, EventKind::OperatorLeft);
-    effects::commit_now(&writer, vec![left]).await;
-    tailer.stop();
-    if let Err(e) = writer.shutdown() {
-        tracing::error!("journal shutdown: {e}");
-    }
+    booted.shutdown(true).await;
     result
-}
-
-fn operator_event(state: &State, kind: EventKind) -> NewEvent {
-    let p = OperatorSession {
-        mode: state.session.mode_label().to_string(),
-        pid: std::process::id(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    NewEvent::new(
-        Utc::now(),
-        &state.session.operator,
-        kind,
-        &state.session.operator,
-        payload(&p),
-    )
 }
 
 async fn event_loop(
     term: &mut terminal::Term,
     state: &mut State,
-    mut rx: mpsc::Receiver<Msg>,
-    tx: mpsc::Sender<Msg>,
+    rx: &mut mpsc::Receiver<Msg>,
+    tx: &mpsc::Sender<Msg>,
     executors: &Executors<'_>,
 ) -> Result<()> {
     let mut input = EventStream::new();
@@ -275,7 +117,7 @@ async fn event_loop(
         for msg in msgs {
             dirty |= changes_screen(state, &msg);
             for effect in app::update(state, msg, Utc::now()) {
-                effects::run(effect, executors, &tx);
+                effects::run(effect, executors, tx);
             }
         }
         if state.quit {
@@ -290,8 +132,8 @@ fn changes_screen(state: &State, msg: &Msg) -> bool {
     match msg {
         Msg::Snapshot { .. } | Msg::SourceNote(_) => false,
         Msg::Metrics(_) => state.view == app::View::Monitor,
-        Msg::Live(m) => app::live::changes_screen(state, m),
-        Msg::SourceHealth(s) => state.sources.iter().find(|x| x.name == s.name) != Some(s),
+        Msg::Source(m) => app::sources::changes_screen(state, m),
+        Msg::SourceHealth(s) => app::sources::health_changes_screen(state, s),
         _ => true,
     }
 }

@@ -5,7 +5,7 @@
 //! they parse to the matching floats and the charts skip what is not finite.
 
 use crate::app::Msg;
-use crate::app::live::{LiveMsg, Target};
+use crate::app::sources::{SourceMsg, Target};
 use crate::domain::metric::SeriesBatch;
 use crate::domain::{MetricKind, MetricPoint, SeriesMeta};
 use crate::sources::config::{Endpoint, FeedConfig, PrometheusConfig};
@@ -203,7 +203,7 @@ async fn run(cfg: PrometheusConfig, ep: Endpoint, client: reqwest::Client, tx: m
             .await
             .and_then(|b| unwrap_envelope::<TargetsData>("targets", &b))
         {
-            Ok(t) => msgs.push(Msg::Live(LiveMsg::Targets {
+            Ok(t) => msgs.push(Msg::Source(SourceMsg::Targets {
                 source: cfg.name.clone(),
                 targets: targets(t),
             })),
@@ -229,10 +229,10 @@ async fn run(cfg: PrometheusConfig, ep: Endpoint, client: reqwest::Client, tx: m
                     .and_then(|b| unwrap_envelope::<MatrixData>("query_range", &b))
                     .and_then(|d| feed_series(&cfg.name, feed, d));
                 match r {
-                    Ok(batch) => msgs.push(Msg::Live(LiveMsg::Series(batch))),
+                    Ok(batch) => msgs.push(Msg::Source(SourceMsg::Series(batch))),
                     Err(e) => {
                         // A bad query is the feed's problem, not the server's.
-                        msgs.push(Msg::Live(LiveMsg::SourceError {
+                        msgs.push(Msg::Source(SourceMsg::SourceError {
                             source: cfg.name.clone(),
                             reason: format!("feed {}: {e}", feed.name),
                         }));

@@ -9,7 +9,7 @@
 //! the receiver keeps its own firing set from the notifications (source
 //! `webhook`).
 
-use crate::app::live::LiveMsg;
+use crate::app::sources::SourceMsg;
 use crate::app::{Msg, SourceStatus};
 use crate::domain::ObservedAlarm;
 use crate::domain::alarm::Labels;
@@ -184,7 +184,7 @@ async fn receive(
         Ok(n) => n,
         Err(reason) => {
             let _ =
-                s.tx.send(Msg::Live(LiveMsg::SourceError {
+                s.tx.send(Msg::Source(SourceMsg::SourceError {
                     source: SOURCE.into(),
                     reason: reason.clone(),
                 }))

@@ -134,7 +134,7 @@ fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
 /// MTTR, each followed by a separator.
 fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
     let mut out = Vec::new();
-    for (source, v) in &state.live.am {
+    for (source, v) in &state.silences.am {
         let Some(c) = &v.cluster else { continue };
         if c.status == "disabled" && c.members <= 1 {
             continue;
@@ -154,7 +154,7 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
         out.push(Span::styled(text, style));
         out.push(Span::raw(" │ "));
     }
-    let s = &state.live.shift;
+    let s = &state.shift.stats;
     if s.mtta.is_some() || s.mttr.is_some() {
         let fmt = |d: Option<chrono::Duration>| {
             d.map(|d| age(state.now - d, state.now))
@@ -199,6 +199,7 @@ fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
 fn sources_down<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
     state
         .sources
+        .health
         .iter()
         .filter(|s| !s.up)
         .flat_map(|s| {
@@ -228,10 +229,10 @@ fn sources_line<'a>(state: &State, st: &Styles, w: usize, summary: bool) -> (Lin
     let budget = w.saturating_sub(spans_width(&right) + 1);
 
     let mut left = vec![Span::styled(" sources: ", st.header_bar())];
-    if state.sources.is_empty() {
+    if state.sources.health.is_empty() {
         left.push(Span::styled("none reporting yet", st.dim()));
     }
-    let mut ordered: Vec<_> = state.sources.iter().collect();
+    let mut ordered: Vec<_> = state.sources.health.iter().collect();
     ordered.sort_by_key(|s| s.up);
     for (i, s) in ordered.iter().enumerate() {
         let name = cell(&s.name, 24);

@@ -1,13 +1,15 @@
 //! Drawing: `render(frame, &State)` is a pure function of the state. It lays
 //! the screen out as header / current view / status bar, then draws the
-//! overlay for the current mode (filter prompt, command palette, note editor,
-//! help). One file per view under `views/`, one function per region; shared
-//! pieces live in `widgets/`. Nothing here mutates `State`.
+//! overlay for the current mode (filter prompt, command palette, a popup).
+//! One file per view under `views/`, one per popup under `popups/`, one
+//! function per region; shared pieces live in `widgets/`. Nothing here
+//! mutates `State`.
 //!
 //! Every size must work: below [`MIN_WIDTH`]×[`MIN_HEIGHT`] a "terminal too
 //! small" screen is drawn instead, and every overlay is clamped to the frame.
 
 mod header;
+mod popups;
 mod status;
 pub mod style;
 mod views;
@@ -66,10 +68,10 @@ pub fn render(frame: &mut Frame, state: &State) {
             views::prompt::filter(frame, prompt, input, error.as_deref(), &st);
         }
         Mode::Command { .. } => views::prompt::command(frame, body, prompt, state, &st),
-        Mode::Note(editor) => views::note::render(frame, area, editor, &st),
-        Mode::Silence(editor) => views::silence::render(frame, area, editor, &st),
-        Mode::Help { scroll } => views::help::render(frame, body, state, *scroll, &st),
-        Mode::Faults(popup) => views::faults::popup(frame, area, popup, state, &st),
+        Mode::Note(editor) => popups::note::render(frame, area, editor, &st),
+        Mode::Silence(editor) => popups::silence::render(frame, area, editor, &st),
+        Mode::Help { scroll } => popups::help::render(frame, body, state, *scroll, &st),
+        Mode::Faults(popup) => popups::inject::render(frame, area, popup, state, &st),
     }
 }
 

@@ -6,8 +6,8 @@
 //!
 //! - `Msg::Snapshot` with the complete firing set (the core journals only
 //!   the changes),
-//! - `LiveMsg::AmState` with the silences and which alerts they mute (acks),
-//! - `Msg::SourceHealth` per member, `LiveMsg::Stale` for the cluster.
+//! - `SourceMsg::AmState` with the silences and which alerts they mute (acks),
+//! - `Msg::SourceHealth` per member, `SourceMsg::Stale` for the cluster.
 //!
 //! Every request has a timeout; garbage, hangs and 5xx are source errors
 //! with the reason. A cluster whose members are all down is retried with
@@ -17,7 +17,7 @@
 
 pub mod api;
 
-use crate::app::live::{AmRequest, AmState, ClusterInfo, LiveMsg};
+use crate::app::sources::{AmRequest, AmState, ClusterInfo, SourceMsg};
 use crate::app::{Msg, SourceStatus};
 use crate::domain::ObservedAlarm;
 use crate::sources::config::{AlertmanagerConfig, Endpoint};
@@ -392,10 +392,10 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
                 source: h.source.clone(),
                 firing,
             });
-            msgs.push(Msg::Live(LiveMsg::AmState(am)));
+            msgs.push(Msg::Source(SourceMsg::AmState(am)));
         }
         if stale != was_stale || cycle == 1 {
-            msgs.push(Msg::Live(LiveMsg::Stale {
+            msgs.push(Msg::Source(SourceMsg::Stale {
                 source: h.source.clone(),
                 stale,
             }));

@@ -102,7 +102,7 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     if !summary.is_empty() {
         out.push(Line::styled(inert(summary).into_owned(), text));
     }
-    if alarm.is_firing() && state.live.is_stale(&alarm.observed.source) {
+    if alarm.is_firing() && state.sources.is_stale(&alarm.observed.source) {
         out.push(Line::styled(
             format!(
                 "⚠ STALE: {} is down; this is its last known state",
@@ -170,7 +170,7 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
 
     // Every silence muting it on its Alertmanager, whoever made it.
     let silences = state
-        .live
+        .silences
         .silences_for(&alarm.observed.source, alarm.fingerprint());
     if !silences.is_empty() {
         out.push(Line::raw(""));

@@ -133,8 +133,8 @@ pub fn columns(width: u16) -> Vec<(Col, u16)> {
 fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     let a = &state.alarms;
     let mut text = format!(" Alarms ({}/{})", a.visible.len(), state.board.len());
-    if !a.filter.is_empty() {
-        text.push_str(&format!("  filter: {}", cell(&a.filter.source, 40)));
+    if !a.list.filter.is_empty() {
+        text.push_str(&format!("  filter: {}", cell(&a.list.filter.source, 40)));
     }
     text.push_str(&format!("  sort: {}", a.sort.label()));
     if a.group != crate::app::alarms::GroupBy::None {
@@ -143,8 +143,8 @@ fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     if a.show_resolved {
         text.push_str("  +resolved");
     }
-    if !state.live.stale.is_empty() {
-        let names: Vec<&str> = state.live.stale.iter().map(String::as_str).collect();
+    if !state.sources.stale.is_empty() {
+        let names: Vec<&str> = state.sources.stale.iter().map(String::as_str).collect();
         text.push_str(&format!("  ⚠ stale (source down): {}", names.join(", ")));
     }
     text.push(' ');
@@ -175,8 +175,8 @@ fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     }
     let rows_h = inner.height.saturating_sub(1) as usize;
     let a = &state.alarms;
-    let range = window(a.visible.len(), a.selected, a.offset, rows_h);
-    let selected = a.selected.min(a.visible.len() - 1);
+    let range = window(a.visible.len(), a.list.selected, a.list.offset, rows_h);
+    let selected = a.list.selected.min(a.visible.len() - 1);
     let rows: Vec<Row> = a.visible[range.clone()]
         .iter()
         .enumerate()
@@ -242,7 +242,7 @@ fn alarm_row<'a>(
                 alarm.severity().short().into(),
                 st.severity(alarm.severity()),
             ),
-            Col::State if alarm.is_firing() && state.live.is_stale(&alarm.observed.source) => {
+            Col::State if alarm.is_firing() && state.sources.is_stale(&alarm.observed.source) => {
                 ("STALE".into(), st.warning())
             }
             Col::State if alarm.is_firing() => ("FIRING".into(), body),
@@ -278,7 +278,7 @@ fn alarm_row<'a>(
 fn empty(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let firing = state.counts.firing;
     let hidden_resolved = !state.alarms.show_resolved && state.board.len() > firing;
-    let lines = if !state.alarms.filter.is_empty() && !state.board.is_empty() {
+    let lines = if !state.alarms.list.filter.is_empty() && !state.board.is_empty() {
         vec![
             Line::styled("No alarms match the filter", st.text()),
             Line::styled("Esc clears it, / edits it", st.dim()),

@@ -1,17 +1,15 @@
 //! The Faults view: a banner when something needs the operator (failing
 //! recoveries, orphans), live faults on top (state, provider, target, age,
 //! time left, owner, what is in place), history below, and the selected
-//! fault's details and timeline at the bottom. Also the inject form, its
-//! typed confirmation and the panic prompt. Outside text is made inert.
+//! fault's details and timeline at the bottom. Outside text is made inert.
+//! The inject form and the questions are popups (`ui::popups::inject`).
 
 use crate::app::State;
-use crate::app::faults::{FIELD_NAMES, InjectForm, Popup, providers, usage};
+use crate::domain::fault::format_duration;
 use crate::domain::fault::ledger::{Fault, FaultState};
-use crate::domain::fault::{FaultSpec, format_duration};
 use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::format::{age, clock};
-use crate::ui::widgets::popup::centered;
 use crate::ui::widgets::text::{cell, truncate};
 use crate::ui::widgets::window::window;
 use chrono::{DateTime, Utc};
@@ -19,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
 fn state_style(f: &Fault, st: &Styles) -> Style {
     match f.state {
@@ -113,8 +111,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         );
     } else {
         let height = inner.height.saturating_sub(1) as usize;
-        let selected = faults.selected.min(rows.len() - 1);
-        let range = window(rows.len(), selected, faults.offset, height);
+        let selected = faults.list.selected.min(rows.len() - 1);
+        let range = window(rows.len(), selected, faults.list.offset, height);
         let now = state.now;
         let table_rows: Vec<Row> = rows[range.clone()]
             .iter()
@@ -241,165 +239,4 @@ fn detail(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         lines.push(Line::styled(truncate(&text, w).into_owned(), st.dim()));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// The popup for `Mode::Faults`.
-pub fn popup(frame: &mut Frame, area: Rect, popup: &Popup, state: &State, st: &Styles) {
-    match popup {
-        Popup::Form(form) => form_popup(frame, area, form, st),
-        Popup::Confirm { spec, typed, .. } => confirm_popup(frame, area, spec, &typed.text, st),
-        Popup::Panic => {
-            let n = state.faults.ledger.counts().live;
-            yes_no(
-                frame,
-                area,
-                " PANIC ",
-                &format!("Recover ALL {n} live fault(s), whoever started them?"),
-                "y / Enter: yes, recover everything · any other key: no",
-                st.error(),
-                st,
-            );
-        }
-        Popup::Dismiss(id) => yes_no(
-            frame,
-            area,
-            " Dismiss ",
-            &format!(
-                "Dismiss fault {}? cocpit stops recovering it: only if you undid it by hand.",
-                cell(id, 16)
-            ),
-            "y: dismiss · any other key: no",
-            st.warning(),
-            st,
-        ),
-    }
-}
-
-fn yes_no(
-    frame: &mut Frame,
-    area: Rect,
-    title: &str,
-    question: &str,
-    hint: &str,
-    accent: Style,
-    st: &Styles,
-) {
-    let r = centered(area, area.width.saturating_sub(4).min(64), 6);
-    let block = Block::bordered()
-        .border_style(accent)
-        .style(st.base())
-        .title(Line::styled(
-            title.to_string(),
-            accent.add_modifier(Modifier::BOLD),
-        ));
-    let inner = block.inner(r);
-    frame.render_widget(Clear, r);
-    frame.render_widget(block, r);
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(question.to_string(), st.text()),
-            Line::styled(hint.to_string(), st.dim()),
-        ])
-        .wrap(Wrap { trim: true }),
-        inner,
-    );
-}
-
-fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
-    let r = centered(area, area.width.saturating_sub(4).min(90), 13);
-    let block = Block::bordered()
-        .border_style(st.accent())
-        .style(st.base())
-        .title(Line::styled(" Inject a fault ", st.title()))
-        .title_bottom(Line::styled(
-            " Tab/↑↓ move · ←→ provider · Enter next/submit · Esc cancel ",
-            st.dim(),
-        ));
-    let inner = block.inner(r);
-    frame.render_widget(Clear, r);
-    frame.render_widget(block, r);
-    let focus = |i: usize| {
-        if form.focus == i {
-            st.selected()
-        } else {
-            st.text()
-        }
-    };
-    let mut lines = Vec::new();
-    let n = providers().len();
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>9} ", "provider"), focus(0)),
-        Span::styled("◀ ", st.dim()),
-        Span::styled(format!(" {} ", form.provider()), st.tab_active()),
-        Span::styled(" ▶", st.dim()),
-        Span::styled(
-            format!("  ({}/{n}, ←→ when selected)", form.provider % n + 1),
-            st.dim(),
-        ),
-    ]));
-    lines.push(Line::styled(
-        truncate(usage(form.provider()), inner.width as usize).into_owned(),
-        st.dim(),
-    ));
-    for (i, name) in FIELD_NAMES.iter().enumerate() {
-        let input = &form.fields[i];
-        let cursor = if form.focus == i + 1 { "▏" } else { "" };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{name:>9} "), focus(i + 1)),
-            Span::raw(inert(&input.text).into_owned()),
-            Span::styled(cursor, st.accent()),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    match &form.error {
-        Some(e) => lines.push(Line::styled(inert(e).into_owned(), st.error())),
-        None => lines.push(Line::styled(
-            "guard: alarm filter (severity=critical) · probe: http:// URL; either recovers the fault when it fires/fails",
-            st.dim(),
-        )),
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-fn confirm_popup(frame: &mut Frame, area: Rect, spec: &FaultSpec, typed: &str, st: &Styles) {
-    let r = centered(area, area.width.saturating_sub(4).min(72), 7);
-    let block = Block::bordered()
-        .border_style(st.warning())
-        .style(st.base())
-        .title(Line::styled(
-            " Confirm injection ",
-            st.warning().add_modifier(Modifier::BOLD),
-        ));
-    let inner = block.inner(r);
-    frame.render_widget(Clear, r);
-    frame.render_widget(block, r);
-    let name = inert(spec.target_name()).into_owned();
-    let matches = typed == spec.target_name();
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::raw(format!(
-                "{} for {}",
-                inert(&spec.label()),
-                format_duration(spec.duration_secs)
-            )),
-            Line::from(vec![
-                Span::raw("Type "),
-                Span::styled(name, st.title()),
-                Span::raw(" to inject:"),
-            ]),
-            Line::from(vec![
-                Span::styled(
-                    format!("> {}", inert(typed)),
-                    if matches { st.ok() } else { st.text() },
-                ),
-                Span::styled("▏", st.accent()),
-            ]),
-            Line::styled(
-                "Enter injects once the name matches · Esc back to the form",
-                st.dim(),
-            ),
-        ])
-        .wrap(Wrap { trim: false }),
-        inner,
-    );
 }

@@ -33,8 +33,8 @@ pub fn columns(width: u16, id_w: u16, time_w: u16) -> [u16; 7] {
 fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     let log = &state.log;
     let mut text = format!(" Log ({}/{})", log.visible.len(), log.lines.len());
-    if !log.filter.is_empty() {
-        text.push_str(&format!("  filter: {}", cell(&log.filter.source, 40)));
+    if !log.list.filter.is_empty() {
+        text.push_str(&format!("  filter: {}", cell(&log.list.filter.source, 40)));
     }
     text.push_str("  ");
     let follow = if log.follow {
@@ -76,8 +76,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let max_id = log.lines.back().map_or(0, |l| l.id);
     let id_w = (max_id.max(1).to_string().len() as u16).max(2);
     let rows_h = inner.height.saturating_sub(1) as usize;
-    let selected = log.selected.min(log.visible.len() - 1);
-    let range = window(log.visible.len(), selected, log.offset, rows_h);
+    let selected = log.list.selected.min(log.visible.len() - 1);
+    let range = window(log.visible.len(), selected, log.list.offset, rows_h);
     let shown = || {
         log.visible[range.clone()]
             .iter()

@@ -24,7 +24,7 @@ const MIN_CHART_HEIGHT: u16 = 6;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let m = &state.monitor;
-    if state.live.show_targets {
+    if state.sources.show_targets {
         super::targets::render(frame, area, state, st);
         return;
     }
@@ -82,8 +82,13 @@ fn group_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .title(Line::styled(" Services ", st.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let selected = m.selected.min(m.groups.len().saturating_sub(1));
-    let range = window(m.groups.len(), selected, m.offset, inner.height as usize);
+    let selected = m.list.selected.min(m.groups.len().saturating_sub(1));
+    let range = window(
+        m.groups.len(),
+        selected,
+        m.list.offset,
+        inner.height as usize,
+    );
     let name_w = (inner.width as usize).saturating_sub(4);
     let lines: Vec<Line> = m.groups[range.clone()]
         .iter()
@@ -169,8 +174,13 @@ fn overview(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let label_w = if slot >= 12 { 4 } else { 0 };
     let value_w = slot.saturating_sub(label_w + 1).min(VALUE_W);
     let spark_w = slot.saturating_sub(label_w + value_w + 2);
-    let selected = m.selected.min(m.groups.len().saturating_sub(1));
-    let range = window(m.groups.len(), selected, m.offset, inner.height as usize);
+    let selected = m.list.selected.min(m.groups.len().saturating_sub(1));
+    let range = window(
+        m.groups.len(),
+        selected,
+        m.list.offset,
+        inner.height as usize,
+    );
     let lines: Vec<Line> = m.groups[range.clone()]
         .iter()
         .enumerate()
@@ -207,7 +217,7 @@ fn charts(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let m = &state.monitor;
     let Some(group) = m
         .groups
-        .get(m.selected.min(m.groups.len().saturating_sub(1)))
+        .get(m.list.selected.min(m.groups.len().saturating_sub(1)))
     else {
         return;
     };

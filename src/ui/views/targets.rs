@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
-    let rows = (state.sources.len() as u16 + 2).min(area.height / 2);
+    let rows = (state.sources.health.len() as u16 + 2).min(area.height / 2);
     let (top, area) = if rows >= 3 {
         let top = Rect {
             height: rows,
@@ -40,7 +40,7 @@ fn sources(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .title(Line::styled(" Sources ", st.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut list: Vec<_> = state.sources.iter().collect();
+    let mut list: Vec<_> = state.sources.health.iter().collect();
     list.sort_by_key(|s| (s.up, s.name.clone()));
     let w = inner.width as usize;
     let lines: Vec<Line> = list
@@ -77,7 +77,7 @@ fn sources(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
 
 fn targets(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let all: Vec<_> = state
-        .live
+        .sources
         .targets
         .iter()
         .flat_map(|(src, ts)| ts.iter().map(move |t| (src, t)))

@@ -1,6 +1,9 @@
-//! The Monitor view's state: a ring of recent points per series, grouped by
-//! service, and which group is selected.
+//! The monitor room: a ring of recent points per series (the demo's
+//! samples, Prometheus range queries), grouped by service, and which group
+//! is selected.
 
+use super::State;
+use super::list::List;
 use crate::domain::{MetricPoint, MetricSnapshot, SeriesMeta};
 use std::collections::{HashMap, VecDeque};
 
@@ -25,8 +28,8 @@ pub struct Monitor {
     index: HashMap<String, usize>,
     /// Groups (services) in first-seen order.
     pub groups: Vec<String>,
-    pub selected: usize,
-    pub offset: usize,
+    /// Which group is selected (the charts scroll to it).
+    pub list: List,
 }
 
 impl Monitor {
@@ -77,6 +80,14 @@ impl Monitor {
     }
 
     pub fn selected_group(&self) -> Option<&str> {
-        self.groups.get(self.selected).map(String::as_str)
+        self.groups.get(self.list.selected).map(String::as_str)
     }
+}
+
+/// The selection moves over services; every chart of one is shown at once.
+pub fn move_by(state: &mut State, delta: isize) {
+    let m = &mut state.monitor;
+    let n = m.groups.len();
+    // The charts scroll themselves: no window to keep the cursor in.
+    m.list.move_by(delta, n, usize::MAX);
 }

@@ -1,26 +1,28 @@
-//! The core's side of fault injection (pure, like the rest of `app`): the
-//! Faults view's state, the inject form with typed confirmation, `x`
-//! (recover one), the panic key `X` (recover everything), deadlines and
-//! retries of this console's own faults, guards, orphans found on start,
-//! and which faults to recover on a normal exit. The ledger is fed by
-//! journal events; injection and recovery go out as [`FaultEffect`]s that
-//! the runtime runs on blocking threads ([`crate::faults::console`]).
+//! The faults room, the core's side of fault injection (pure, like the rest
+//! of `app`): the Faults view's state, the inject form with typed
+//! confirmation ([`form`]), `x` (recover one), the panic key `X` (recover
+//! everything), deadlines and retries of this console's own faults, guards,
+//! orphans found on start, and which faults to recover on a normal exit.
+//! The ledger is fed by journal events; injection and recovery go out as
+//! [`FaultEffect`]s that the runtime runs on blocking threads.
 
-use super::input::LineInput;
-use super::{Effect, Level, Mode, Pending, State};
+pub mod form;
+
+pub use form::{FIELD_NAMES, InjectForm, Popup};
+
+use super::flow::Step as FlowStep;
+use super::keymap::Action;
+use super::list::List;
+use super::{Effect, Level, State};
 use crate::domain::event::payload;
 use crate::domain::fault::ledger::{Fault, FaultLedger, FaultState};
 use crate::domain::fault::limits::{self, FaultsConfig, OrphanPolicy};
 use crate::domain::fault::payloads::Orphaned;
 use crate::domain::fault::recovery::{console_due, guard_hits};
-use crate::domain::fault::{
-    FaultSpec, Owner, Trigger, fault_id, format_duration, intent_event, parse_duration,
-};
-use crate::domain::filter::Filter;
+use crate::domain::fault::{FaultSpec, Owner, Trigger, fault_id, intent_event};
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind, NewEvent};
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashMap, HashSet};
 
 /// Providers offered by the inject form, in registry order (`sim` first:
@@ -32,6 +34,17 @@ pub fn providers() -> Vec<&'static str> {
 /// The form's usage line for a provider: the provider's own.
 pub fn usage(provider: &str) -> &'static str {
     crate::domain::fault::catalog::usage(provider)
+}
+
+/// What the flow table holds for this room's tokens.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// The intent was sent to the journal; inject once it is durable.
+    Intent {
+        id: String,
+        spec: FaultSpec,
+        deadline: DateTime<Utc>,
+    },
 }
 
 /// Work for the runtime.
@@ -66,97 +79,14 @@ pub enum FaultMsg {
     ProbeFailed { id: String, reason: String },
 }
 
-/// The inject form: provider, then text fields.
-#[derive(Debug, Clone, Default)]
-pub struct InjectForm {
-    pub provider: usize,
-    /// Target, action, params (`k=v k2="v 2"`), duration, guard, probe.
-    pub fields: [LineInput; 6],
-    /// 0 = provider, 1.. = fields.
-    pub focus: usize,
-    pub error: Option<String>,
-}
-
-pub const FIELD_NAMES: [&str; 6] = ["target", "action", "params", "duration", "guard", "probe"];
-
-impl InjectForm {
-    pub fn new(default_duration: u64) -> InjectForm {
-        let mut f = InjectForm::default();
-        f.fields[0] = LineInput::with("sim:payments");
-        f.fields[1] = LineInput::with("latency");
-        f.fields[2] = LineInput::with("ms=1200");
-        f.fields[3] = LineInput::with(&format_duration(default_duration));
-        f.focus = 1;
-        f
-    }
-
-    pub fn provider(&self) -> &'static str {
-        let all = providers();
-        all.get(self.provider % all.len().max(1))
-            .copied()
-            .unwrap_or("sim")
-    }
-
-    /// The spec the form describes, or why it does not describe one.
-    pub fn spec(&self) -> Result<FaultSpec, String> {
-        let text = |i: usize| self.fields[i].text.trim().to_string();
-        let target = text(0);
-        if target.is_empty() {
-            return Err("target is empty".into());
-        }
-        let mut params = std::collections::BTreeMap::new();
-        for word in crate::domain::fault::argv::split(&self.fields[2].text)? {
-            let (k, v) = word
-                .split_once('=')
-                .ok_or_else(|| format!("param {word:?}: expected key=value"))?;
-            params.insert(k.to_string(), v.to_string());
-        }
-        let guard = Some(text(4)).filter(|g| !g.is_empty());
-        if let Some(g) = &guard {
-            Filter::parse(g).map_err(|e| format!("guard: {e}"))?;
-        }
-        let probe = Some(text(5)).filter(|p| !p.is_empty());
-        if let Some(p) = &probe {
-            crate::domain::fault::url::parse_url(p).map_err(|e| format!("probe: {e}"))?;
-        }
-        Ok(FaultSpec {
-            provider: self.provider().to_string(),
-            target,
-            action: text(1),
-            params,
-            duration_secs: parse_duration(&text(3))?,
-            guard,
-            probe,
-        })
-    }
-}
-
-/// A modal on the Faults side.
-#[derive(Debug, Clone)]
-pub enum Popup {
-    Form(InjectForm),
-    /// Typed confirmation: the operator types the target's name.
-    Confirm {
-        form: InjectForm,
-        spec: FaultSpec,
-        typed: LineInput,
-    },
-    /// The panic key: recover every live fault?
-    Panic,
-    /// Stop tracking a live fault an operator undid by hand?
-    Dismiss(String),
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     pub ledger: FaultLedger,
     pub config: FaultsConfig,
     /// This console as a fault owner; `None` means it cannot inject.
     pub me: Option<Owner>,
-    pub selected: usize,
-    pub offset: usize,
-    /// Intents sent to the journal, by commit token.
-    awaiting: HashMap<u64, (String, FaultSpec, DateTime<Utc>)>,
+    /// Cursor over [`Faults::rows`].
+    pub list: List,
     /// Faults with an inject or recover running in this console, and
     /// whether that run has ended (kept until the journal shows its outcome).
     pub busy: HashMap<String, bool>,
@@ -168,6 +98,17 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// The room for a console that owns faults as `me` (`None`: it cannot
+    /// inject), with the ledger rebuilt from the journal.
+    pub fn new(ledger: FaultLedger, config: FaultsConfig, me: Option<Owner>) -> Faults {
+        Faults {
+            ledger,
+            config,
+            me,
+            ..Faults::default()
+        }
+    }
+
     /// Rows of the Faults view: live faults (oldest first), then history
     /// (newest first).
     pub fn rows(&self) -> Vec<&Fault> {
@@ -177,7 +118,7 @@ impl Faults {
     }
 
     pub fn selected_fault(&self) -> Option<&Fault> {
-        self.rows().get(self.selected).copied()
+        self.rows().get(self.list.selected).copied()
     }
 
     fn mine(&self, f: &Fault) -> bool {
@@ -253,8 +194,8 @@ pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     state.faults.settle();
     fx.extend(guards(state));
     let n = state.faults.rows().len();
-    if state.faults.selected >= n {
-        state.faults.selected = n.saturating_sub(1);
+    if state.faults.list.selected >= n {
+        state.faults.list.selected = n.saturating_sub(1);
     }
     fx
 }
@@ -474,7 +415,7 @@ pub fn panic_all(state: &mut State) -> Vec<Effect> {
 }
 
 /// Whether this console may inject; says why not when it may not.
-fn allowed_to_inject(state: &mut State) -> bool {
+pub(super) fn allowed_to_inject(state: &mut State) -> bool {
     if state.session.readonly {
         state.say(Level::Warn, "read-only console: faults cannot be injected");
         false
@@ -483,152 +424,6 @@ fn allowed_to_inject(state: &mut State) -> bool {
         false
     } else {
         true
-    }
-}
-
-pub fn open_form(state: &mut State) {
-    if !allowed_to_inject(state) {
-        return;
-    }
-    state.mode = Mode::Faults(Box::new(Popup::Form(InjectForm::new(
-        state.faults.config.default_duration,
-    ))));
-}
-
-pub fn open_panic(state: &mut State) {
-    if state.faults.ledger.counts().live == 0 {
-        state.say(Level::Info, "no live faults");
-        return;
-    }
-    state.mode = Mode::Faults(Box::new(Popup::Panic));
-}
-
-/// Keys while a fault popup is open.
-pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Mode::Faults(popup) = std::mem::take(&mut state.mode) else {
-        return Vec::new();
-    };
-    match *popup {
-        Popup::Panic => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter | KeyCode::Char('X') => {
-                panic_all(state)
-            }
-            _ => {
-                state.say(Level::Info, "panic cancelled");
-                Vec::new()
-            }
-        },
-        Popup::Dismiss(id) => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => dismiss(state, &id),
-            _ => {
-                state.say(Level::Info, "dismiss cancelled");
-                Vec::new()
-            }
-        },
-        Popup::Form(form) => form_key(state, form, key),
-        Popup::Confirm { form, spec, typed } => confirm_key(state, form, spec, typed, key),
-    }
-}
-
-/// `D`: ask before dismissing the selected live fault.
-pub fn open_dismiss(state: &mut State) {
-    match state.faults.selected_fault() {
-        Some(f) if f.is_live() => {
-            let id = f.id.clone();
-            state.mode = Mode::Faults(Box::new(Popup::Dismiss(id)));
-        }
-        Some(f) => {
-            let text = format!("fault {} is {}", inert(&f.id), f.state.as_str());
-            state.say(Level::Info, text);
-        }
-        None => state.say(Level::Warn, "no fault selected"),
-    }
-}
-
-fn dismiss(state: &mut State, id: &str) -> Vec<Effect> {
-    let ev = NewEvent::new(
-        state.now,
-        state.session.operator.clone(),
-        EventKind::FaultDismissed,
-        id,
-        payload(&crate::domain::fault::payloads::Dismissed {
-            reason: "dismissed at the console: undone by hand".into(),
-        }),
-    );
-    let token = state.token();
-    state.pending.insert(
-        token,
-        Pending {
-            fingerprint: format!("fault:{id}"),
-            what: format!("fault {} dismissed", inert(id)),
-        },
-    );
-    vec![Effect::Commit {
-        token,
-        events: vec![ev],
-    }]
-}
-
-fn form_key(state: &mut State, mut form: InjectForm, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let last = FIELD_NAMES.len();
-    match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (last + 1),
-        KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + last) % (last + 1),
-        KeyCode::Left if form.focus == 0 => {
-            form.provider = (form.provider + providers().len() - 1) % providers().len()
-        }
-        KeyCode::Right | KeyCode::Char(' ') if form.focus == 0 => {
-            form.provider = (form.provider + 1) % providers().len()
-        }
-        KeyCode::Enter if form.focus < last && !ctrl => form.focus += 1,
-        KeyCode::Enter | KeyCode::Char('s') if key.code == KeyCode::Enter || ctrl => {
-            match form.spec().and_then(|spec| {
-                limits::check(&spec, &state.faults.ledger, &state.faults.config).map(|()| spec)
-            }) {
-                Ok(spec) => {
-                    state.mode = Mode::Faults(Box::new(Popup::Confirm {
-                        form,
-                        spec,
-                        typed: LineInput::default(),
-                    }));
-                    return Vec::new();
-                }
-                Err(e) => form.error = Some(e),
-            }
-        }
-        _ if form.focus > 0 && super::update::edit_line(&mut form.fields[form.focus - 1], key) => {
-            form.error = None;
-        }
-        _ => {}
-    }
-    state.mode = Mode::Faults(Box::new(Popup::Form(form)));
-    Vec::new()
-}
-
-fn confirm_key(
-    state: &mut State,
-    form: InjectForm,
-    spec: FaultSpec,
-    mut typed: LineInput,
-    key: KeyEvent,
-) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
-            state.mode = Mode::Faults(Box::new(Popup::Form(form)));
-            Vec::new()
-        }
-        KeyCode::Enter if typed.text == spec.target_name() => intend(state, spec),
-        KeyCode::Enter => {
-            state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
-            Vec::new()
-        }
-        _ => {
-            super::update::edit_line(&mut typed, key);
-            state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
-            Vec::new()
-        }
     }
 }
 
@@ -652,16 +447,13 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
     let id = fault_id(&format!("{}-{}", me.instance, state.faults.next));
     let deadline = state.now + spec.duration();
     let ev = intent_event(state.now, &me, &id, &spec, deadline);
-    let token = state.token();
-    state.pending.insert(
-        token,
-        Pending {
-            fingerprint: format!("fault:{id}"),
-            what: format!("fault {id} intended: {}", inert(&spec.label())),
-        },
-    );
+    let what = format!("fault {id} intended: {}", inert(&spec.label()));
+    let subject = format!("fault:{id}");
     state.faults.busy.insert(id.clone(), false);
-    state.faults.awaiting.insert(token, (id, spec, deadline));
+    let step = Step::Intent { id, spec, deadline };
+    let token = state
+        .flows
+        .begin(Some(&subject), what, FlowStep::Fault(step));
     state.view = super::View::Faults;
     vec![Effect::Commit {
         token,
@@ -670,10 +462,8 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
 }
 
 /// An intent is durable: now inject.
-pub fn on_committed(state: &mut State, token: u64, ok: bool) -> Vec<Effect> {
-    let Some((id, spec, deadline)) = state.faults.awaiting.remove(&token) else {
-        return Vec::new();
-    };
+pub fn on_committed(state: &mut State, step: Step, ok: bool) -> Vec<Effect> {
+    let Step::Intent { id, spec, deadline } = step;
     if !ok {
         state.faults.busy.remove(&id);
         return Vec::new();
@@ -683,9 +473,19 @@ pub fn on_committed(state: &mut State, token: u64, ok: bool) -> Vec<Effect> {
 
 pub fn move_by(state: &mut State, delta: isize) {
     let n = state.faults.rows().len();
-    if n == 0 {
-        return;
+    // The table is short: the view draws the window around the cursor.
+    state.faults.list.move_by(delta, n, usize::MAX);
+}
+
+/// The Faults view's keys (and the panic key, from anywhere).
+pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::InjectFault => form::open_form(state),
+        Action::RecoverFault => return recover_selected(state),
+        Action::RecoverOrphans => return recover_orphans(state),
+        Action::DismissFault => form::open_dismiss(state),
+        Action::Panic => form::open_panic(state),
+        _ => {}
     }
-    let f = &mut state.faults;
-    f.selected = (f.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+    Vec::new()
 }

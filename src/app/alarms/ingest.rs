@@ -103,6 +103,42 @@ impl Ingest {
     }
 }
 
+/// A source's complete firing set: the leader journals what changed.
+pub fn on_snapshot(
+    state: &mut crate::app::State,
+    source: &str,
+    firing: Vec<ObservedAlarm>,
+) -> Vec<crate::app::Effect> {
+    if !state.ingest_leader {
+        return Vec::new();
+    }
+    let actor = state.session.source_actor(source);
+    let events = state.ingest.diff(source, firing, state.now, &actor);
+    if events.is_empty() {
+        Vec::new()
+    } else {
+        vec![crate::app::Effect::Append(events)]
+    }
+}
+
+/// Something a source noticed that the leader journals as it is.
+pub fn on_note(state: &crate::app::State, ev: NewEvent) -> Vec<crate::app::Effect> {
+    if state.ingest_leader {
+        vec![crate::app::Effect::Append(vec![ev])]
+    } else {
+        Vec::new()
+    }
+}
+
+/// This console became (or stopped being) the one that ingests.
+pub fn on_role(state: &mut crate::app::State, leader: bool) {
+    if leader && !state.ingest_leader {
+        // Taking over from another console: start from what the journal says.
+        state.ingest = Ingest::from_board(&state.board);
+    }
+    state.ingest_leader = leader;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

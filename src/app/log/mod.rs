@@ -1,6 +1,9 @@
-//! The Log view's state: the recent journal tail as display lines, filtered
-//! by kind, actor, subject or free text.
+//! The log room: the recent journal tail as display lines, filtered by
+//! kind, actor, subject or free text, following the tail unless the
+//! operator scrolled away.
 
+use super::list::List;
+use super::{Level, State};
 use crate::domain::Event;
 use crate::domain::filter::{Filter, contains_ci};
 use crate::domain::sanitize::inert;
@@ -79,11 +82,10 @@ fn summarise(p: &serde_json::Value) -> String {
 #[derive(Debug, Clone)]
 pub struct LogView {
     pub lines: VecDeque<LogLine>,
-    pub filter: Filter,
     /// Indexes into `lines` that pass the filter, oldest first.
     pub visible: Vec<usize>,
-    pub selected: usize,
-    pub offset: usize,
+    /// Cursor, scroll and the `/` filter.
+    pub list: List,
     /// Keep the newest line selected as rows arrive.
     pub follow: bool,
 }
@@ -92,10 +94,8 @@ impl Default for LogView {
     fn default() -> LogView {
         LogView {
             lines: VecDeque::new(),
-            filter: Filter::default(),
             visible: Vec::new(),
-            selected: 0,
-            offset: 0,
+            list: List::default(),
             follow: true,
         }
     }
@@ -112,7 +112,7 @@ impl LogView {
     }
 
     pub fn refilter(&mut self) {
-        let f = &self.filter;
+        let f = &self.list.filter;
         self.visible = self
             .lines
             .iter()
@@ -120,16 +120,50 @@ impl LogView {
             .filter(|(_, l)| matches(f, l))
             .map(|(i, _)| i)
             .collect();
-        if self.follow || self.selected >= self.visible.len() {
-            self.selected = self.visible.len().saturating_sub(1);
+        if self.follow || self.list.selected >= self.visible.len() {
+            self.list.selected = self.visible.len().saturating_sub(1);
         }
     }
 
     pub fn selected_line(&self) -> Option<&LogLine> {
         self.visible
-            .get(self.selected)
+            .get(self.list.selected)
             .and_then(|&i| self.lines.get(i))
     }
+}
+
+/// Moving off the newest line stops following; moving back onto it resumes.
+pub fn move_by(state: &mut State, delta: isize) {
+    let page = state.page_rows();
+    let log = &mut state.log;
+    let n = log.visible.len();
+    if log.list.move_by(delta, n, page) {
+        log.follow = log.list.selected + 1 == n;
+    }
+}
+
+/// `f`: follow the tail on or off.
+pub fn toggle_follow(state: &mut State) {
+    let log = &mut state.log;
+    log.follow = !log.follow;
+    if log.follow {
+        log.list.selected = log.visible.len().saturating_sub(1);
+    }
+}
+
+pub fn set_filter(state: &mut State, f: Filter) {
+    state.log.list.filter = f;
+    state.log.refilter();
+}
+
+/// `Esc`: clear the filter. Whether there was one.
+pub fn back(state: &mut State) -> bool {
+    if state.log.list.filter.is_empty() {
+        return false;
+    }
+    set_filter(state, Filter::default());
+    state.say(Level::Info, "filter cleared");
+    true
 }
 
 fn matches(f: &Filter, l: &LogLine) -> bool {

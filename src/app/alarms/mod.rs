@@ -1,7 +1,17 @@
-//! The Alarms view's state: filter, sort, selection and the cached list of
-//! visible fingerprints, recomputed only when the board or the filter changes
-//! so that drawing 100k alarms touches only the rows on screen.
+//! The alarms room: the Alarms view's state (filter, sort, grouping,
+//! selection and the cached list of visible fingerprints, recomputed only
+//! when the board or the filter changes so that drawing 100k alarms touches
+//! only the rows on screen), the operator's actions on an alarm
+//! ([`actions`]: ack, unack, note, ownership) and turning source snapshots
+//! into journal rows ([`ingest`]).
 
+pub mod actions;
+pub mod ingest;
+
+pub use actions::NoteEditor;
+
+use super::list::List;
+use super::{Level, State};
 use crate::domain::filter::Filter;
 use crate::domain::{Alarm, AlarmBoard};
 use std::cmp::Ordering;
@@ -62,17 +72,14 @@ impl GroupBy {
 
 #[derive(Debug, Clone, Default)]
 pub struct AlarmsView {
-    pub filter: Filter,
+    /// Cursor, scroll and the `/` filter.
+    pub list: List,
     pub sort: SortKey,
     pub group: GroupBy,
     /// Visible alarms per group key (when grouping), for the group column.
     pub group_sizes: std::collections::HashMap<String, usize>,
     pub show_resolved: bool,
     pub detail: bool,
-    /// Index into `visible` of the highlighted row.
-    pub selected: usize,
-    /// First row drawn; kept so the list does not jump while moving.
-    pub offset: usize,
     /// Fingerprints in display order.
     pub visible: Vec<String>,
     /// Board generation `visible` was computed from; `None` forces a refresh.
@@ -93,7 +100,7 @@ impl AlarmsView {
         let keep = self.selected_fingerprint().map(str::to_string);
         let mut rows: Vec<&Alarm> = board
             .iter()
-            .filter(|a| (self.show_resolved || a.is_firing()) && self.filter.matches(a))
+            .filter(|a| (self.show_resolved || a.is_firing()) && self.list.filter.matches(a))
             .collect();
         self.group_sizes.clear();
         if self.group == GroupBy::None {
@@ -125,44 +132,77 @@ impl AlarmsView {
         if let Some(fp) = keep
             && let Some(i) = self.visible.iter().position(|v| *v == fp)
         {
-            self.selected = i;
+            self.list.selected = i;
         }
-        self.clamp();
+        self.list.clamp(self.visible.len());
     }
 
     pub fn selected_fingerprint(&self) -> Option<&str> {
-        self.visible.get(self.selected).map(String::as_str)
-    }
-
-    pub fn clamp(&mut self) {
-        if self.visible.is_empty() {
-            self.selected = 0;
-        } else if self.selected >= self.visible.len() {
-            self.selected = self.visible.len() - 1;
-        }
-        self.offset = self.offset.min(self.selected);
+        self.visible.get(self.list.selected).map(String::as_str)
     }
 
     /// Move the selection by `delta` rows, scrolling a window of `page` rows.
     pub fn move_by(&mut self, delta: isize, page: usize) {
-        let n = self.visible.len();
-        if n == 0 {
-            return;
-        }
-        let target = (self.selected as isize + delta).clamp(0, n as isize - 1) as usize;
-        self.selected = target;
-        scroll_into_view(&mut self.offset, self.selected, page);
+        self.list.move_by(delta, self.visible.len(), page);
+    }
+
+    /// Recompute from `board` now (the filter, sort or grouping changed).
+    pub fn recompute(&mut self, board: &AlarmBoard) {
+        self.invalidate();
+        self.refresh(board);
     }
 }
 
-/// Keep `selected` inside the window `[offset, offset + page)`.
-pub fn scroll_into_view(offset: &mut usize, selected: usize, page: usize) {
-    let page = page.max(1);
-    if selected < *offset {
-        *offset = selected;
-    } else if selected >= *offset + page {
-        *offset = selected + 1 - page;
+/// `Enter`: the detail pane.
+pub fn toggle_detail(state: &mut State) {
+    state.alarms.detail = !state.alarms.detail;
+}
+
+/// `r`: show or hide resolved alarms.
+pub fn toggle_resolved(state: &mut State) {
+    state.alarms.show_resolved = !state.alarms.show_resolved;
+    state.alarms.recompute(&state.board);
+    let shown = if state.alarms.show_resolved {
+        "shown"
+    } else {
+        "hidden"
+    };
+    state.say(Level::Info, format!("resolved alarms {shown}"));
+}
+
+/// `S` or `:sort`.
+pub fn set_sort(state: &mut State, key: SortKey) {
+    state.alarms.sort = key;
+    state.alarms.recompute(&state.board);
+    state.say(Level::Info, format!("sorted by {}", key.label()));
+}
+
+/// `:group`.
+pub fn set_group(state: &mut State, g: GroupBy) {
+    state.alarms.group = g;
+    state.alarms.recompute(&state.board);
+    state.say(Level::Info, format!("grouped by {}", g.label()));
+}
+
+/// A new `/` filter: back to the top of what it lets through.
+pub fn set_filter(state: &mut State, f: Filter) {
+    state.alarms.list.filter = f;
+    state.alarms.list.reset();
+    state.alarms.recompute(&state.board);
+}
+
+/// `Esc`: close the detail pane, else clear the filter. Whether it did.
+pub fn back(state: &mut State) -> bool {
+    if state.alarms.detail {
+        state.alarms.detail = false;
+    } else if !state.alarms.list.filter.is_empty() {
+        state.alarms.list.filter = Filter::default();
+        state.alarms.recompute(&state.board);
+        state.say(Level::Info, "filter cleared");
+    } else {
+        return false;
     }
+    true
 }
 
 fn compare(key: SortKey, a: &Alarm, b: &Alarm) -> Ordering {

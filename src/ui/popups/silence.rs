@@ -3,7 +3,7 @@
 //! reason a submit was refused shows in the bottom border. `A` (ack with a
 //! note) uses the same popup without the duration.
 
-use crate::app::live::SilenceEditor;
+use crate::app::silences::SilenceEditor;
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
 use crate::ui::widgets::text::cell;
@@ -20,7 +20,7 @@ pub fn render(frame: &mut Frame, area: Rect, ed: &SilenceEditor, st: &Styles) {
         area.height.saturating_sub(4).clamp(4, 14),
     );
     let name_w = (popup.width as usize).saturating_sub(16);
-    let footer = match &ed.error {
+    let footer = match &ed.form.error {
         Some(e) => Line::styled(
             format!(" {} ", cell(e, popup.width.saturating_sub(4) as usize)),
             st.error().add_modifier(Modifier::BOLD),
@@ -44,15 +44,17 @@ pub fn render(frame: &mut Frame, area: Rect, ed: &SilenceEditor, st: &Styles) {
         return;
     }
     if ed.ack {
-        frame.render_widget(&ed.comment, inner);
+        if let Some(comment) = ed.comment() {
+            frame.render_widget(comment, inner);
+        }
         return;
     }
     let focus = |on: bool| if on { st.selected() } else { st.text() };
     let dur = Line::from(vec![
         Span::styled("for ", st.dim()),
         Span::styled(
-            format!(" {} ", cell(&ed.duration.text, 20)),
-            focus(ed.on_duration),
+            format!(" {} ", cell(ed.duration(), 20)),
+            focus(ed.on_duration()),
         ),
         Span::styled("  e.g. 30m, 2h, 1d", st.dim()),
     ]);
@@ -63,6 +65,8 @@ pub fn render(frame: &mut Frame, area: Rect, ed: &SilenceEditor, st: &Styles) {
             height: inner.height - 2,
             ..inner
         };
-        frame.render_widget(&ed.comment, comment);
+        if let Some(area) = ed.comment() {
+            frame.render_widget(area, comment);
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! titled with the alarm's name, with the save / discard keys underneath and
 //! the "Esc again to discard" warning after a first Esc on a non-empty note.
 
-use crate::app::input::NoteEditor;
+use crate::app::alarms::NoteEditor;
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
 use crate::ui::widgets::text::cell;
@@ -38,7 +38,9 @@ pub fn render(frame: &mut Frame, area: Rect, editor: &NoteEditor, st: &Styles) {
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
-    frame.render_widget(&editor.area, inner);
+    if let Some(area) = editor.area() {
+        frame.render_widget(area, inner);
+    }
     restyle(frame, inner, st);
 }
 
