@@ -8,5 +8,6 @@ pub mod faults;
 pub mod journal;
 pub mod runtime;
 pub mod sources;
+pub mod spec;
 pub mod theme;
 pub mod ui;

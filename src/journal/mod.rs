@@ -1,7 +1,8 @@
 //! The SQLite event journal, cocpit's source of truth: opening and migrating
 //! the file, appending hash-chained rows (directly or through the batching
 //! [`Writer`] thread), reading and tailing them ([`Tailer`]), rebuilding the
-//! alarm board, verifying the chain and exporting JSON Lines.
+//! alarm board, verifying the chain and exporting JSON Lines. Every full
+//! walk of the table goes through [`Journal::scan`].
 //! The file format and every event kind are described in `docs/JOURNAL.md`.
 
 mod append;
@@ -9,6 +10,7 @@ pub mod chain;
 mod error;
 mod export;
 mod read;
+mod scan;
 pub mod schema;
 mod signal;
 mod tail;
@@ -16,6 +18,7 @@ mod verify;
 mod writer;
 
 pub use error::JournalError;
+pub use scan::{RawRow, Scan};
 pub use signal::CommitSignal;
 pub use tail::{POLL_INTERVAL, TAIL_BATCH, Tailer};
 pub use verify::{BreakReason, Broken, VerifyReport};

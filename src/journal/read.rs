@@ -2,10 +2,9 @@
 //! journal, and the alarm-board projection rebuilt from them. Reading is
 //! lenient: a damaged row still reads (verify is what flags it).
 
-use super::chain::parse_ts;
+use super::scan::{RawRow, Scan};
 use super::{Journal, JournalError};
 use crate::domain::{AlarmBoard, Event};
-use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
 use serde_json::Value;
@@ -30,29 +29,27 @@ pub(super) fn id_at(row: &Row<'_>, path: &std::path::Path) -> Result<i64, Journa
         .map_err(|e| JournalError::sqlite(path, "read row id", e))
 }
 
+/// A row as stored, from a `SELECT_COLUMNS` query.
+pub(super) fn raw_row<'r>(
+    row: &'r Row<'_>,
+    path: &std::path::Path,
+) -> Result<RawRow<'r>, JournalError> {
+    Ok(RawRow {
+        id: id_at(row, path)?,
+        ts: text_at(row, 1),
+        actor: text_at(row, 2),
+        kind: text_at(row, 3),
+        subject: text_at(row, 4),
+        payload: text_at(row, 5),
+        prev_hash: text_at(row, 6),
+        hash: text_at(row, 7),
+    })
+}
+
 /// Stored payload text as JSON; text that is not JSON is kept as a string
 /// so one bad row never stops a rebuild or an export.
 pub(super) fn payload_value(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
-}
-
-fn event_from_row(row: &Row<'_>, path: &std::path::Path) -> Result<Event, JournalError> {
-    let id = id_at(row, path)?;
-    let ts_text = text_at(row, 1);
-    let ts = parse_ts(&ts_text).unwrap_or_else(|| {
-        tracing::warn!(path = %path.display(), id, ts = %ts_text, "journal row has an unreadable timestamp");
-        DateTime::<Utc>::UNIX_EPOCH
-    });
-    Ok(Event {
-        id,
-        ts,
-        actor: text_at(row, 2).into_owned(),
-        kind: text_at(row, 3).into_owned(),
-        subject: text_at(row, 4).into_owned(),
-        payload: payload_value(&text_at(row, 5)),
-        prev_hash: text_at(row, 6).into_owned(),
-        hash: text_at(row, 7).into_owned(),
-    })
 }
 
 impl Journal {
@@ -76,7 +73,7 @@ impl Journal {
             .map_err(|e| JournalError::sqlite(path, op, e))?;
         let mut n = 0;
         while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
-            f(event_from_row(row, path)?);
+            f(raw_row(row, path)?.event(path));
             n += 1;
         }
         Ok(n)
@@ -97,13 +94,8 @@ impl Journal {
 
     /// Stream every event in id order without holding them all in memory.
     /// Returns how many were visited.
-    pub fn for_each(&self, mut f: impl FnMut(&Event)) -> Result<u64, JournalError> {
-        self.stream(
-            "stream events",
-            &format!("{SELECT_COLUMNS} ORDER BY id"),
-            [],
-            |ev| f(&ev),
-        )
+    pub fn for_each(&self, f: impl FnMut(&Event)) -> Result<u64, JournalError> {
+        self.scan_events(&Scan::all(), f)
     }
 
     /// Stream the events whose kind starts with `prefix` (e.g. `fault.`)
@@ -112,16 +104,9 @@ impl Journal {
     pub fn for_each_kind_prefix(
         &self,
         prefix: &str,
-        mut f: impl FnMut(&Event),
+        f: impl FnMut(&Event),
     ) -> Result<u64, JournalError> {
-        // Every kind that starts with `prefix` sorts in [prefix, prefix + U+10FFFF).
-        let upper = format!("{prefix}\u{10ffff}");
-        self.stream(
-            "stream events of a kind",
-            &format!("{SELECT_COLUMNS} WHERE kind >= ?1 AND kind < ?2 ORDER BY id"),
-            (prefix, upper.as_str()),
-            |ev| f(&ev),
-        )
+        self.scan_events(&Scan::kinds(prefix), f)
     }
 
     /// The newest event of one kind, if any (e.g. the demo's `sim.started`).

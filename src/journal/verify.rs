@@ -3,8 +3,7 @@
 //! Streams the table, so a journal of any size verifies in constant memory.
 
 use super::chain::{GENESIS_HASH, RowText, row_hash};
-use super::read::{SELECT_COLUMNS, id_at, text_at};
-use super::{Journal, JournalError};
+use super::{Journal, JournalError, Scan};
 use std::fmt;
 
 /// Outcome of [`Journal::verify`].
@@ -88,15 +87,6 @@ impl Journal {
     /// Recompute and check the whole chain. `Err` only when the journal cannot
     /// be read; a broken chain is a successful report with `first_broken` set.
     pub fn verify(&self) -> Result<VerifyReport, JournalError> {
-        let path = &self.path;
-        let op = "verify";
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{SELECT_COLUMNS} ORDER BY id"))
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
-        let mut rows = stmt
-            .query([])
-            .map_err(|e| JournalError::sqlite(path, op, e))?;
         let mut report = VerifyReport {
             rows_checked: 0,
             last_id: 0,
@@ -105,33 +95,30 @@ impl Journal {
         };
         let mut prev_hash = String::from(GENESIS_HASH);
         let mut expected_id = 1;
-        while let Some(row) = rows.next().map_err(|e| JournalError::sqlite(path, op, e))? {
-            let id = id_at(row, path)?;
-            let (ts, actor, kind) = (text_at(row, 1), text_at(row, 2), text_at(row, 3));
-            let (subject, payload) = (text_at(row, 4), text_at(row, 5));
-            let (stored_prev, stored) = (text_at(row, 6), text_at(row, 7));
+        self.scan(&Scan::all(), |row| {
+            let id = row.id;
             let text = RowText {
                 id,
-                ts: &ts,
-                actor: &actor,
-                kind: &kind,
-                subject: &subject,
-                payload: &payload,
+                ts: &row.ts,
+                actor: &row.actor,
+                kind: &row.kind,
+                subject: &row.subject,
+                payload: &row.payload,
             };
-            let computed = row_hash(&stored_prev, &text);
-            let fault = if computed != stored {
+            let computed = row_hash(&row.prev_hash, &text);
+            let fault = if computed != row.hash {
                 Some(BreakReason::HashMismatch {
-                    stored: stored.to_string(),
+                    stored: row.hash.to_string(),
                     computed,
                 })
             } else if id != expected_id {
                 Some(BreakReason::IdGap {
                     expected: expected_id,
                 })
-            } else if stored_prev != prev_hash {
+            } else if row.prev_hash != prev_hash {
                 Some(BreakReason::PrevHashMismatch {
                     expected: prev_hash.clone(),
-                    found: stored_prev.to_string(),
+                    found: row.prev_hash.to_string(),
                 })
             } else {
                 None
@@ -144,8 +131,9 @@ impl Journal {
             report.last_id = id;
             expected_id = id.saturating_add(1);
             prev_hash.clear();
-            prev_hash.push_str(&stored);
-        }
+            prev_hash.push_str(&row.hash);
+            Ok(())
+        })?;
         Ok(report)
     }
 }

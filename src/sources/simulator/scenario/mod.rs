@@ -4,15 +4,13 @@
 //! never looks a name up and cannot fail. File shapes live in `files`,
 //! checks in `validate`, error locations in `doc`.
 
-mod doc;
 mod files;
 mod validate;
 
 use super::SimFaultKind;
 use crate::domain::{MetricKind, Severity};
-use doc::SourceFile;
+use crate::spec::SourceFile;
 use serde::Deserialize;
-use std::fmt;
 use std::path::Path;
 
 pub(super) const SERVICES: &str = "services.yaml";
@@ -234,83 +232,8 @@ pub(crate) struct Pulse {
     pub(crate) off_s: u64,
 }
 
-/// Why a scenario could not be loaded. `Display` gives `file:line:column:
-/// why`, the shape editors and `cocpit check` understand.
-#[derive(Debug)]
-pub enum ScenarioError {
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    /// YAML syntax or shape (wrong type, unknown field, missing field).
-    Parse {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    /// Well-formed YAML that does not make a consistent scenario. The
-    /// location is a best effort: the first place the offending name or key
-    /// appears after its owner's name.
-    Invalid {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-}
-
-impl ScenarioError {
-    pub fn file(&self) -> &str {
-        match self {
-            ScenarioError::Io { path, .. } => path,
-            ScenarioError::Parse { file, .. } | ScenarioError::Invalid { file, .. } => file,
-        }
-    }
-
-    /// 1-based line, 0 when unknown.
-    pub fn line(&self) -> usize {
-        match self {
-            ScenarioError::Io { .. } => 0,
-            ScenarioError::Parse { line, .. } | ScenarioError::Invalid { line, .. } => *line,
-        }
-    }
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ScenarioError::Io { path, source } => write!(f, "{path}: {source}"),
-            ScenarioError::Parse {
-                file,
-                line,
-                column,
-                message,
-            }
-            | ScenarioError::Invalid {
-                file,
-                line,
-                column,
-                message,
-            } => {
-                if *line == 0 {
-                    write!(f, "{file}: {message}")
-                } else {
-                    write!(f, "{file}:{line}:{column}: {message}")
-                }
-            }
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ScenarioError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// Why a scenario could not be loaded: the spec loader's error.
+pub use crate::spec::SpecError as ScenarioError;
 
 impl Scenario {
     /// The demo shipped inside the binary (`fixtures/demo/*.yaml`).
@@ -328,22 +251,10 @@ impl Scenario {
     /// A user's copy of the demo directory. `services.yaml` and `rules.yaml`
     /// are required; `notices.yaml` and `incidents.yaml` may be left out.
     pub fn from_dir(dir: &Path) -> Result<Scenario, ScenarioError> {
-        let mut files = Vec::with_capacity(EMBEDDED.len());
-        for (name, _) in EMBEDDED {
-            let path = dir.join(name);
-            let display = path.display().to_string();
-            let text = match std::fs::read_to_string(&path) {
-                Ok(text) => Some(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && optional(name) => None,
-                Err(source) => {
-                    return Err(ScenarioError::Io {
-                        path: display,
-                        source,
-                    });
-                }
-            };
-            files.push(SourceFile { display, text });
-        }
+        let files = EMBEDDED
+            .iter()
+            .map(|(name, _)| crate::spec::read(&dir.join(name), optional(name)))
+            .collect::<Result<Vec<_>, _>>()?;
         validate::load(&files)
     }
 

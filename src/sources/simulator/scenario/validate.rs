@@ -2,13 +2,13 @@
 //! dependencies, threshold ordering, duplicates, cycles, ranges. The first
 //! problem is reported with its file and best-effort line:column.
 
-use super::doc::{Doc, SourceFile};
 use super::files::*;
 use super::{
     Dynamics, EMBEDDED, Effect, INCIDENTS, Incident, Level, MAX_LATENCY_MS, Metric, NOTICES,
     Notice, Pulse, RULES, Rotation, Rule, SERVICES, Scenario, ScenarioError, Service, Wave,
 };
 use crate::domain::Severity;
+use crate::spec::{Doc, SourceFile};
 
 pub(super) fn load(files: &[SourceFile]) -> Result<Scenario, ScenarioError> {
     let doc = |name: &str| {

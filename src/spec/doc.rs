@@ -1,28 +1,29 @@
-//! Where in a scenario file something is: serde_norway's syntax error
-//! locations, and a best-effort search for the names semantic errors are
-//! about (serde does not keep spans of valid values).
+//! Where in a file something is: the parsers' syntax error locations, and a
+//! best-effort search for the names semantic errors are about (serde does
+//! not keep spans of valid values).
 
-use super::ScenarioError;
+use super::SpecError;
 
-pub(super) struct SourceFile {
-    pub(super) display: String,
+/// A file as read: its display name and text.
+pub struct SourceFile {
+    pub display: String,
     /// `None`: an optional file that is absent.
-    pub(super) text: Option<String>,
+    pub text: Option<String>,
 }
 
-/// A file's text plus its display name, for locating semantic errors.
-pub(super) struct Doc<'a> {
-    pub(super) file: &'a str,
-    pub(super) text: &'a str,
+/// A file's text plus its display name, for parsing it and locating errors.
+pub struct Doc<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
 }
 
 impl Doc<'_> {
     /// Error at the first occurrence of `anchors[last]` that follows the
     /// earlier anchors in order (whole words only), e.g. `["CpuHigh",
     /// "paymnets"]` finds the misspelt service inside that rule.
-    pub(super) fn invalid(&self, anchors: &[&str], message: String) -> ScenarioError {
+    pub fn invalid(&self, anchors: &[&str], message: String) -> SpecError {
         let (line, column) = self.locate(anchors);
-        ScenarioError::Invalid {
+        SpecError::Invalid {
             file: self.file.to_string(),
             line,
             column,
@@ -30,7 +31,7 @@ impl Doc<'_> {
         }
     }
 
-    pub(super) fn locate(&self, anchors: &[&str]) -> (usize, usize) {
+    pub fn locate(&self, anchors: &[&str]) -> (usize, usize) {
         let mut from = 0;
         let mut found = None;
         for anchor in anchors {
@@ -42,9 +43,7 @@ impl Doc<'_> {
         found.map_or((0, 0), |at| line_col(self.text, at))
     }
 
-    pub(super) fn parse<T: serde::de::DeserializeOwned + Default>(
-        &self,
-    ) -> Result<T, ScenarioError> {
+    pub fn parse<T: serde::de::DeserializeOwned + Default>(&self) -> Result<T, SpecError> {
         if self.text.trim().is_empty() {
             return Ok(T::default());
         }
@@ -65,11 +64,28 @@ impl Doc<'_> {
             {
                 (line, column) = line_col(self.text, at);
             }
-            ScenarioError::Parse {
+            SpecError::Parse {
                 file: self.file.to_string(),
                 line,
                 column,
                 message,
+            }
+        })
+    }
+}
+
+impl Doc<'_> {
+    /// The text as TOML; errors carry the span's line and column.
+    pub fn parse_toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, SpecError> {
+        toml::from_str(self.text).map_err(|e| {
+            let (line, column) = e.span().map_or((0, 0), |span| {
+                line_col(self.text, span.start.min(self.text.len()))
+            });
+            SpecError::Parse {
+                file: self.file.to_string(),
+                line,
+                column,
+                message: e.message().to_string(),
             }
         })
     }
@@ -108,8 +124,26 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::files::ServicesFile;
     use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct ServicesFile {
+        #[serde(default)]
+        services: Vec<Service>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Service {
+        name: String,
+        baseline: serde_norway::Value,
+        #[serde(default)]
+        timeout_ms: f64,
+    }
     pub(crate) fn doc(text: &str) -> Doc<'_> {
         Doc {
             file: "x.yaml",
@@ -129,6 +163,23 @@ mod tests {
     fn find_word_skips_partial_matches() {
         assert_eq!(find_word("payments2 payments", "payments", 0), Some(10));
         assert_eq!(find_word("x", "", 0), None);
+    }
+
+    #[test]
+    fn toml_errors_have_a_line_and_column() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Cfg {
+            name: String,
+        }
+        let err = doc("\nname = 3\n").parse_toml::<Cfg>().unwrap_err();
+        assert!(err.to_string().starts_with("x.yaml:2:8: "), "{err}");
+        let err = doc("name = \"a\"\nnmae = 1\n")
+            .parse_toml::<Cfg>()
+            .unwrap_err();
+        assert!(err.to_string().starts_with("x.yaml:2:1: "), "{err}");
+        assert!(err.to_string().contains("nmae"), "{err}");
     }
 
     #[test]
