@@ -3,6 +3,8 @@
 //! injection is asked for, deadlines, the panic key, guards, orphans on
 //! start (auto and ask), blast radius and read-only.
 
+mod support;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cocpit::app::faults::{FaultEffect, FaultMsg};
 use cocpit::app::{self, Effect, Mode, Msg, RunMode, Session, State, View};
@@ -10,9 +12,10 @@ use cocpit::domain::event::payload;
 use cocpit::domain::fault::limits::{FaultsConfig, OrphanPolicy};
 use cocpit::domain::fault::payloads::{Intended, Recovered, WithRecord};
 use cocpit::domain::fault::{FaultSpec, Owner, OwnerKind, RecoveryRecord, Trigger};
-use cocpit::domain::{AlarmBoard, Event, EventKind, NewEvent, ObservedAlarm, Severity};
+use cocpit::domain::{AlarmBoard, EventKind, NewEvent, ObservedAlarm, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
+use support::console::{MemJournal, Order, roundtrip};
 
 fn t(s: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap() + Duration::seconds(s)
@@ -29,29 +32,7 @@ fn owner(instance: &str) -> Owner {
     }
 }
 
-struct J {
-    next: i64,
-}
-
-impl J {
-    fn commit(&mut self, evs: Vec<NewEvent>) -> Vec<Event> {
-        evs.into_iter()
-            .map(|e| {
-                self.next += 1;
-                Event {
-                    id: self.next,
-                    ts: e.ts,
-                    actor: e.actor,
-                    kind: e.kind,
-                    subject: e.subject,
-                    payload: e.payload,
-                    prev_hash: String::new(),
-                    hash: String::new(),
-                }
-            })
-            .collect()
-    }
-}
+type J = MemJournal;
 
 fn console(readonly: bool, cfg: FaultsConfig) -> (State, J) {
     let session = Session {
@@ -64,7 +45,7 @@ fn console(readonly: bool, cfg: FaultsConfig) -> (State, J) {
     let mut s = State::new(session, AlarmBoard::new(), Vec::new(), t(0));
     s.faults.me = Some(owner("me"));
     s.faults.config = cfg;
-    (s, J { next: 0 })
+    (s, J::default())
 }
 
 fn key(s: &mut State, code: KeyCode, at: i64) -> Vec<Effect> {
@@ -107,24 +88,11 @@ fn fill_form(s: &mut State, target: &str, action: &str, params: &str, duration: 
 
 /// Deliver an intent commit; returns the Inject effect.
 fn commit_intent(s: &mut State, j: &mut J, fx: Vec<Effect>) -> (String, FaultSpec) {
-    let [Effect::Commit { token, events }] = fx.as_slice() else {
-        panic!("expected one commit, got {fx:?}");
-    };
-    assert_eq!(
-        events[0].kind, "fault.intended",
-        "intent before anything else"
+    assert!(
+        matches!(fx.as_slice(), [Effect::Commit { events, .. }] if events[0].kind == "fault.intended"),
+        "intent before anything else, and nothing else: {fx:?}"
     );
-    let rows = j.commit(events.clone());
-    let ids = rows.iter().map(|e| e.id).collect();
-    let fx = app::update(
-        s,
-        Msg::Committed {
-            token: *token,
-            result: Ok(ids),
-        },
-        t(0),
-    );
-    app::update(s, Msg::Events(rows), t(0));
+    let (_, fx) = roundtrip(s, j, fx, Order::AnswerFirst, t(0));
     match fx.as_slice() {
         [Effect::Fault(FaultEffect::Inject { id, spec, .. })] => (id.clone(), spec.clone()),
         other => panic!("expected the injection after the commit, got {other:?}"),

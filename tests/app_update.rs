@@ -2,13 +2,16 @@
 //! and show only once the journal answers; read-only refuses; filters and
 //! the palette work; ingest journals only changes.
 
+mod support;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cocpit::app::{self, Effect, Mode, Msg, RunMode, Session, State, View};
 use cocpit::domain::event::payload;
-use cocpit::domain::{AlarmBoard, Event, EventKind, NewEvent, ObservedAlarm, Severity};
+use cocpit::domain::{AlarmBoard, EventKind, NewEvent, ObservedAlarm, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 use std::collections::BTreeMap;
+use support::console::{MemJournal, Order, the_commit};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
@@ -44,29 +47,7 @@ fn observed(name: &str, service: &str, sev: Severity) -> ObservedAlarm {
 }
 
 /// Plays the journal: turns `NewEvent`s into committed `Event`s with ids.
-struct Journal {
-    next: i64,
-}
-
-impl Journal {
-    fn commit(&mut self, evs: Vec<NewEvent>) -> Vec<Event> {
-        evs.into_iter()
-            .map(|e| {
-                self.next += 1;
-                Event {
-                    id: self.next,
-                    ts: e.ts,
-                    actor: e.actor,
-                    kind: e.kind,
-                    subject: e.subject,
-                    payload: e.payload,
-                    prev_hash: String::new(),
-                    hash: String::new(),
-                }
-            })
-            .collect()
-    }
-}
+type Journal = MemJournal;
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -84,7 +65,7 @@ fn typed(state: &mut State, s: &str) {
 
 /// A console with three firing alarms already journaled.
 fn console(readonly: bool) -> (State, Journal) {
-    let mut j = Journal { next: 0 };
+    let mut j = Journal::default();
     let mut state = State::new(session(readonly), AlarmBoard::new(), Vec::new(), t0());
     let raised: Vec<NewEvent> = [
         observed("PaymentsLatencyHigh", "payments", Severity::Critical),
@@ -109,26 +90,12 @@ fn console(readonly: bool) -> (State, Journal) {
 
 /// Commit an action's events and deliver both the confirmation and the rows.
 fn roundtrip(state: &mut State, j: &mut Journal, effects: Vec<Effect>) -> Vec<NewEvent> {
-    let (token, events) = single_commit(effects);
-    let committed = j.commit(events.clone());
-    let ids = committed.iter().map(|e| e.id).collect();
-    app::update(
-        state,
-        Msg::Committed {
-            token,
-            result: Ok(ids),
-        },
-        t0(),
-    );
-    app::update(state, Msg::Events(committed), t0());
-    events
+    support::console::roundtrip(state, j, effects, Order::AnswerFirst, t0()).0
 }
 
 fn single_commit(effects: Vec<Effect>) -> (u64, Vec<NewEvent>) {
-    match effects.as_slice() {
-        [Effect::Commit { token, events }] => (*token, events.clone()),
-        other => panic!("expected one commit, got {other:?}"),
-    }
+    assert_eq!(effects.len(), 1, "one commit: {effects:?}");
+    the_commit(&effects)
 }
 
 #[test]

@@ -3,14 +3,17 @@
 //! made elsewhere (journaled once), extension while firing and expiry on
 //! resolve, and the `s` editor.
 
+mod support;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cocpit::app::sources::{AmRequest, AmState, SourceEffect, SourceMsg};
 use cocpit::app::{self, Effect, Mode, Msg, RunMode, Session, State};
 use cocpit::domain::event::payload;
 use cocpit::domain::silence::{Silence, SilenceState};
-use cocpit::domain::{AlarmBoard, Event, EventKind, NewEvent, ObservedAlarm, Severity};
+use cocpit::domain::{AlarmBoard, EventKind, NewEvent, ObservedAlarm, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
+use support::console::{MemJournal, Order, roundtrip, tail};
 
 const ME: &str = "alice@jump1";
 
@@ -20,7 +23,7 @@ fn t0() -> DateTime<Utc> {
 
 struct Console {
     state: State,
-    next_id: i64,
+    j: MemJournal,
     fp: String,
 }
 
@@ -51,7 +54,7 @@ impl Console {
         };
         let mut c = Console {
             state,
-            next_id: 0,
+            j: MemJournal::default(),
             fp: "fp1".into(),
         };
         c.journal(vec![NewEvent::new(
@@ -66,25 +69,8 @@ impl Console {
 
     /// Commit rows and feed them back as the tailer would.
     fn journal(&mut self, evs: Vec<NewEvent>) -> Vec<i64> {
-        let rows: Vec<Event> = evs
-            .into_iter()
-            .map(|e| {
-                self.next_id += 1;
-                Event {
-                    id: self.next_id,
-                    ts: e.ts,
-                    actor: e.actor,
-                    kind: e.kind,
-                    subject: e.subject,
-                    payload: e.payload,
-                    prev_hash: String::new(),
-                    hash: String::new(),
-                }
-            })
-            .collect();
-        let ids = rows.iter().map(|r| r.id).collect();
-        app::update(&mut self.state, Msg::Events(rows), t0());
-        ids
+        let (rows, _) = tail(&mut self.state, &mut self.j, evs, t0());
+        rows.iter().map(|r| r.id).collect()
     }
 
     fn send(&mut self, msg: Msg) -> Vec<Effect> {
@@ -100,16 +86,7 @@ impl Console {
 
     /// Commit the single Commit effect and answer it.
     fn commit(&mut self, effects: Vec<Effect>) -> (Vec<NewEvent>, Vec<Effect>) {
-        let (token, events) = match effects.as_slice() {
-            [Effect::Commit { token, events }, ..] => (*token, events.clone()),
-            other => panic!("expected a commit first, got {other:?}"),
-        };
-        let ids = self.journal(events.clone());
-        let next = self.send(Msg::Committed {
-            token,
-            result: Ok(ids),
-        });
-        (events, next)
+        roundtrip(&mut self.state, &mut self.j, effects, Order::RowsFirst, t0())
     }
 
     fn silence(&self, id: &str, by: &str, comment: &str, ends_in: Duration) -> Silence {
@@ -191,7 +168,7 @@ fn ack_is_intent_then_silence_then_ack_each_durable_first() {
         panic!("{req:?}")
     };
     // The comment carries the intent's journal id; matchers are the labels.
-    assert_eq!(spec.comment, format!("cocpit-ack {}", c.next_id));
+    assert_eq!(spec.comment, format!("cocpit-ack {}", c.j.next));
     assert_eq!(spec.created_by, ME);
     assert_eq!(spec.matchers.len(), 2);
     assert_eq!(spec.ends_at - spec.starts_at, Duration::hours(1));
@@ -656,7 +633,7 @@ fn shift_a_acks_with_a_note_in_the_silence_comment() {
     };
     assert_eq!(
         spec.comment,
-        format!("cocpit-ack {}: failing over the db", c.next_id)
+        format!("cocpit-ack {}: failing over the db", c.j.next)
     );
 
     // Not an Alertmanager alarm: a journal-only ack carrying the note.
