@@ -86,7 +86,13 @@ impl Console {
 
     /// Commit the single Commit effect and answer it.
     fn commit(&mut self, effects: Vec<Effect>) -> (Vec<NewEvent>, Vec<Effect>) {
-        roundtrip(&mut self.state, &mut self.j, effects, Order::RowsFirst, t0())
+        roundtrip(
+            &mut self.state,
+            &mut self.j,
+            effects,
+            Order::RowsFirst,
+            t0(),
+        )
     }
 
     fn silence(&self, id: &str, by: &str, comment: &str, ends_in: Duration) -> Silence {

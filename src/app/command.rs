@@ -15,12 +15,17 @@ pub enum Command {
     Quit,
 }
 
-/// `(name, argument hint, description)` for completion and help.
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    ("alarms", "", "alarms view"),
-    ("monitor", "", "monitoring feeds"),
-    ("log", "", "journal log"),
-    ("faults", "", "injected faults and their recovery"),
+/// `(name, argument hint, description)` for completion and help: every
+/// view by name, then the commands.
+pub fn commands() -> Vec<(&'static str, &'static str, &'static str)> {
+    View::ALL
+        .iter()
+        .map(|v| (v.command(), "", v.about()))
+        .chain(OTHERS.iter().copied())
+        .collect()
+}
+
+const OTHERS: &[(&str, &str, &str)] = &[
     ("theme", "NAME", "switch colour theme"),
     ("sort", "severity|age|name", "sort the alarm table"),
     ("group", "alertname|service|none", "group the alarm table"),
@@ -36,11 +41,9 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         return Err("empty command".into());
     };
     let arg = words.next();
+    let view = View::ALL.iter().find(|v| v.aliases().contains(&name));
     let cmd = match (name, arg) {
-        ("alarms" | "alarm" | "a", None) => Command::Goto(View::Alarms),
-        ("monitor" | "mon" | "m", None) => Command::Goto(View::Monitor),
-        ("log" | "l", None) => Command::Goto(View::Log),
-        ("faults" | "fault" | "f", None) => Command::Goto(View::Faults),
+        (_, None) if view.is_some() => Command::Goto(*view.unwrap_or(&View::Alarms)),
         ("theme", Some(t)) => match themes.iter().find(|n| n.as_str() == t) {
             Some(n) => Command::Theme(n.clone()),
             None => return Err(format!("unknown theme {t:?}; have {}", themes.join(", "))),
@@ -57,7 +60,7 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         ("resolved", None) => Command::Resolved,
         ("help", None) => Command::Help,
         ("q" | "quit" | "q!", None) => Command::Quit,
-        (other, _) if COMMANDS.iter().any(|(n, _, _)| *n == other) => {
+        (other, _) if commands().iter().any(|(n, _, _)| *n == other) => {
             return Err(format!("{other}: unexpected argument"));
         }
         (other, _) => return Err(format!("unknown command {other:?} (Tab lists commands)")),
@@ -91,7 +94,7 @@ pub fn candidates(line: &str, themes: &[String]) -> Vec<String> {
             .map(|o| format!("{cmd} {o}"))
             .collect()
     } else {
-        COMMANDS
+        commands()
             .iter()
             .filter(|(n, _, _)| n.starts_with(trimmed))
             .map(|(n, hint, _)| {

@@ -18,6 +18,18 @@ pub enum Step {
     Fault(super::faults::Step),
 }
 
+impl From<super::silences::Step> for Step {
+    fn from(s: super::silences::Step) -> Step {
+        Step::Silence(s)
+    }
+}
+
+impl From<super::faults::Step> for Step {
+    fn from(s: super::faults::Step) -> Step {
+        Step::Fault(s)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Flow {
     /// What the flow marks as pending on screen (an alarm fingerprint, or
@@ -45,7 +57,12 @@ impl Default for Flows {
 
 impl Flows {
     /// Open a flow; its token goes out with the effect.
-    pub fn begin(&mut self, subject: Option<&str>, what: impl Into<String>, step: Step) -> u64 {
+    pub fn begin(
+        &mut self,
+        subject: Option<&str>,
+        what: impl Into<String>,
+        step: impl Into<Step>,
+    ) -> u64 {
         let token = self.next;
         self.next += 1;
         self.open.insert(
@@ -53,7 +70,7 @@ impl Flows {
             Flow {
                 subject: subject.map(str::to_string),
                 what: what.into(),
-                step,
+                step: step.into(),
             },
         );
         token

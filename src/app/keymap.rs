@@ -33,6 +33,26 @@ impl View {
         }
     }
 
+    /// Names `:NAME` takes for the view, the full one first.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            View::Alarms => &["alarms", "alarm", "a"],
+            View::Monitor => &["monitor", "mon", "m"],
+            View::Log => &["log", "l"],
+            View::Faults => &["faults", "fault", "f"],
+        }
+    }
+
+    /// What the view shows, for the palette and the help.
+    pub fn about(self) -> &'static str {
+        match self {
+            View::Alarms => "alarms view",
+            View::Monitor => "monitoring feeds",
+            View::Log => "journal log",
+            View::Faults => "injected faults and their recovery",
+        }
+    }
+
     pub fn index(self) -> usize {
         View::ALL.iter().position(|v| *v == self).unwrap_or(0)
     }

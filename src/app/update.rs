@@ -53,6 +53,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Msg::Source(SourceMsg::AmDone { token, result }) => on_answer(state, token, result),
+        Msg::Source(SourceMsg::AmState(am)) => silences::on_am_state(state, am),
         Msg::Source(m) => sources::on_msg(state, m),
     }
 }

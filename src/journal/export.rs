@@ -2,7 +2,7 @@
 //! One JSON object per row, in id order, with the payload as JSON (not a
 //! string) and the chain fields, for audits and for other tools.
 
-use super::read::payload_value;
+use super::scan::payload_value;
 use super::{Journal, JournalError, Scan};
 use serde::Serialize;
 use serde_json::Value;

@@ -1,56 +1,10 @@
-//! Reading rows back as [`Event`]s: by id range, streamed over the whole
-//! journal, and the alarm-board projection rebuilt from them. Reading is
-//! lenient: a damaged row still reads (verify is what flags it).
+//! Reading rows back as [`Event`]s: after an id, the latest of a kind,
+//! streamed over the whole journal (through [`Journal::scan`]), and the
+//! alarm-board projection rebuilt from them.
 
-use super::scan::{RawRow, Scan};
+use super::scan::{SELECT_COLUMNS, Scan, raw_row};
 use super::{Journal, JournalError};
 use crate::domain::{AlarmBoard, Event};
-use rusqlite::Row;
-use rusqlite::types::ValueRef;
-use serde_json::Value;
-use std::borrow::Cow;
-
-pub(super) const SELECT_COLUMNS: &str =
-    "SELECT id, ts, actor, kind, subject, payload, prev_hash, hash FROM events";
-
-/// Column text as stored. The schema only ever gets text, so the other arms
-/// exist for files edited by hand: they read instead of failing.
-pub(super) fn text_at<'r>(row: &'r Row<'_>, idx: usize) -> Cow<'r, str> {
-    match row.get_ref(idx) {
-        Ok(ValueRef::Text(b)) | Ok(ValueRef::Blob(b)) => String::from_utf8_lossy(b),
-        Ok(ValueRef::Integer(i)) => Cow::Owned(i.to_string()),
-        Ok(ValueRef::Real(f)) => Cow::Owned(f.to_string()),
-        Ok(ValueRef::Null) | Err(_) => Cow::Borrowed(""),
-    }
-}
-
-pub(super) fn id_at(row: &Row<'_>, path: &std::path::Path) -> Result<i64, JournalError> {
-    row.get(0)
-        .map_err(|e| JournalError::sqlite(path, "read row id", e))
-}
-
-/// A row as stored, from a `SELECT_COLUMNS` query.
-pub(super) fn raw_row<'r>(
-    row: &'r Row<'_>,
-    path: &std::path::Path,
-) -> Result<RawRow<'r>, JournalError> {
-    Ok(RawRow {
-        id: id_at(row, path)?,
-        ts: text_at(row, 1),
-        actor: text_at(row, 2),
-        kind: text_at(row, 3),
-        subject: text_at(row, 4),
-        payload: text_at(row, 5),
-        prev_hash: text_at(row, 6),
-        hash: text_at(row, 7),
-    })
-}
-
-/// Stored payload text as JSON; text that is not JSON is kept as a string
-/// so one bad row never stops a rebuild or an export.
-pub(super) fn payload_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
-}
 
 impl Journal {
     /// Run one `SELECT_COLUMNS …` query and hand each row, as an event, to `f`.
@@ -135,18 +89,5 @@ impl Journal {
             board.apply(ev);
         })?;
         Ok(board)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn payload_text_that_is_not_json_is_kept_verbatim() {
-        assert_eq!(payload_value(r#"{"a":1}"#), json!({"a": 1}));
-        assert_eq!(payload_value("{oops"), Value::String("{oops".into()));
-        assert_eq!(payload_value(""), Value::String(String::new()));
     }
 }

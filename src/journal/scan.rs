@@ -6,11 +6,55 @@
 //! decodes one when a reader wants an [`Event`].
 
 use super::chain::parse_ts;
-use super::read::{SELECT_COLUMNS, payload_value, raw_row};
 use super::{Journal, JournalError};
 use crate::domain::Event;
 use chrono::{DateTime, Utc};
+use rusqlite::Row;
+use rusqlite::types::ValueRef;
+use serde_json::Value;
 use std::borrow::Cow;
+
+pub(super) const SELECT_COLUMNS: &str =
+    "SELECT id, ts, actor, kind, subject, payload, prev_hash, hash FROM events";
+
+/// Column text as stored. The schema only ever gets text, so the other arms
+/// exist for files edited by hand: they read instead of failing.
+pub(super) fn text_at<'r>(row: &'r Row<'_>, idx: usize) -> Cow<'r, str> {
+    match row.get_ref(idx) {
+        Ok(ValueRef::Text(b)) | Ok(ValueRef::Blob(b)) => String::from_utf8_lossy(b),
+        Ok(ValueRef::Integer(i)) => Cow::Owned(i.to_string()),
+        Ok(ValueRef::Real(f)) => Cow::Owned(f.to_string()),
+        Ok(ValueRef::Null) | Err(_) => Cow::Borrowed(""),
+    }
+}
+
+pub(super) fn id_at(row: &Row<'_>, path: &std::path::Path) -> Result<i64, JournalError> {
+    row.get(0)
+        .map_err(|e| JournalError::sqlite(path, "read row id", e))
+}
+
+/// A row as stored, from a `SELECT_COLUMNS` query.
+pub(super) fn raw_row<'r>(
+    row: &'r Row<'_>,
+    path: &std::path::Path,
+) -> Result<RawRow<'r>, JournalError> {
+    Ok(RawRow {
+        id: id_at(row, path)?,
+        ts: text_at(row, 1),
+        actor: text_at(row, 2),
+        kind: text_at(row, 3),
+        subject: text_at(row, 4),
+        payload: text_at(row, 5),
+        prev_hash: text_at(row, 6),
+        hash: text_at(row, 7),
+    })
+}
+
+/// Stored payload text as JSON; text that is not JSON is kept as a string
+/// so one bad row never stops a rebuild or an export.
+pub(super) fn payload_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
 
 /// Which rows a scan visits.
 #[derive(Debug, Clone, Default)]
@@ -131,6 +175,13 @@ mod tests {
     use super::*;
     use crate::domain::{EventKind, NewEvent};
     use serde_json::json;
+
+    #[test]
+    fn payload_text_that_is_not_json_is_kept_verbatim() {
+        assert_eq!(payload_value(r#"{"a":1}"#), json!({"a": 1}));
+        assert_eq!(payload_value("{oops"), Value::String("{oops".into()));
+        assert_eq!(payload_value(""), Value::String(String::new()));
+    }
 
     #[test]
     fn scans_narrow_by_kind_and_range_in_id_order() {

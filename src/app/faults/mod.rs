@@ -10,7 +10,6 @@ pub mod form;
 
 pub use form::{FIELD_NAMES, InjectForm, Popup};
 
-use super::flow::Step as FlowStep;
 use super::keymap::Action;
 use super::list::List;
 use super::{Effect, Level, State};
@@ -451,9 +450,7 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
     let subject = format!("fault:{id}");
     state.faults.busy.insert(id.clone(), false);
     let step = Step::Intent { id, spec, deadline };
-    let token = state
-        .flows
-        .begin(Some(&subject), what, FlowStep::Fault(step));
+    let token = state.flows.begin(Some(&subject), what, step);
     state.view = super::View::Faults;
     vec![Effect::Commit {
         token,

@@ -3,7 +3,6 @@
 //! note), one form each, and what submitting them starts.
 
 use super::Step;
-use crate::app::flow::Step as FlowStep;
 use crate::app::form::{Field, Form, Outcome};
 use crate::app::{Effect, Level, Mode, State};
 use crate::domain::event::{AlarmAcked, SilenceIntent, payload};
@@ -154,11 +153,9 @@ fn submit(state: &mut State) -> Vec<Effect> {
         duration,
         comment,
     };
-    let token = state.flows.begin(
-        Some(&fp),
-        format!("silence of {name} requested"),
-        FlowStep::Silence(flow),
-    );
+    let token = state
+        .flows
+        .begin(Some(&fp), format!("silence of {name} requested"), flow);
     vec![Effect::Commit {
         token,
         events: vec![ev],

@@ -4,7 +4,6 @@
 //! answers to the leader's upkeep calls (extend, expire).
 
 use super::Step;
-use crate::app::flow::Step as FlowStep;
 use crate::app::sources::{AmRequest, SourceEffect};
 use crate::app::{Effect, Level, State};
 use crate::domain::alarm::Labels;
@@ -15,7 +14,7 @@ use crate::domain::{Alarm, EventKind, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 
 fn begin(state: &mut State, fp: &str, what: String, flow: Step) -> u64 {
-    state.flows.begin(Some(fp), what, FlowStep::Silence(flow))
+    state.flows.begin(Some(fp), what, flow)
 }
 
 /// A new silence matching `labels` exactly, from `now` to `until`.

@@ -9,7 +9,6 @@
 //! journal are left for a while to the console that made them.
 
 use super::{OWN_SILENCE_GRACE, REPORTED_TTL, Step};
-use crate::app::flow::Step as FlowStep;
 use crate::app::sources::{AmRequest, SourceEffect};
 use crate::app::{Effect, State};
 use crate::domain::event::{AlarmAcked, payload};
@@ -193,7 +192,7 @@ pub(super) fn reconcile(state: &mut State, source: &str) -> Vec<Effect> {
             _ => String::new(),
         };
         state.silences.in_flight.insert(id);
-        let token = state.flows.begin(None, "", FlowStep::Silence(flow));
+        let token = state.flows.begin(None, "", flow);
         effects.push(Effect::Source(SourceEffect::Am {
             token,
             source: source.to_string(),

@@ -40,9 +40,9 @@ impl Sources {
 /// A source message other than a call's answer (the router takes those).
 pub fn on_msg(state: &mut State, msg: SourceMsg) -> Vec<Effect> {
     match msg {
-        SourceMsg::AmState(am) => super::silences::on_am_state(state, am),
-        // Answers are routed by their token before they get here.
-        SourceMsg::AmDone { .. } => Vec::new(),
+        // The router hands these to the silences room (polls) and to the
+        // flow their token belongs to (answers).
+        SourceMsg::AmState(_) | SourceMsg::AmDone { .. } => Vec::new(),
         SourceMsg::SourceError { source, reason } => on_error(state, source, reason),
         SourceMsg::Stale { source, stale } => {
             if stale {

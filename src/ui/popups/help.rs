@@ -1,9 +1,9 @@
 //! The `?` help popup, generated from the live keymap (`help_for`, which
 //! already leaves out write actions in read-only mode) and the command
-//! palette's `COMMANDS`, so it cannot drift from what the keys do.
+//! palette's `commands()`, so it cannot drift from what the keys do.
 
 use crate::app::State;
-use crate::app::command::COMMANDS;
+use crate::app::command::commands;
 use crate::app::keymap::{Action, Scope, help_for};
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
@@ -56,7 +56,7 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
         "Commands (type : then Tab to complete)",
         st.heading(),
     ));
-    for (name, arg, desc) in COMMANDS {
+    for (name, arg, desc) in commands() {
         let cmd = if arg.is_empty() {
             format!(":{name}")
         } else {
@@ -64,7 +64,7 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
         };
         out.push(Line::from(vec![
             Span::styled(format!("  {cmd:<26}"), st.accent()),
-            Span::styled(*desc, st.text()),
+            Span::styled(desc, st.text()),
         ]));
     }
     out

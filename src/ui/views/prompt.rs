@@ -1,7 +1,7 @@
 //! The one-line prompts at the bottom: `/` filter (applied live; a parse
 //! error shows under it) and `:` command with its completion list above it.
 
-use crate::app::command::{COMMANDS, candidates};
+use crate::app::command::{candidates, commands};
 use crate::app::input::LineInput;
 use crate::app::{Mode, State};
 use crate::domain::sanitize::inert;
@@ -62,7 +62,7 @@ pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &St
         .map(|(i, c)| {
             let is_selected = range.start + i == selected;
             let name = c.split_whitespace().next().unwrap_or("");
-            let (arg, desc) = COMMANDS
+            let (arg, desc) = commands()
                 .iter()
                 .find(|(n, _, _)| *n == name)
                 .map_or(("", ""), |(_, a, d)| (*a, *d));
