@@ -14,6 +14,9 @@ use support::servers::{Alertmanager, Prometheus};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_feeds_and_targets() {
+    if !support::servers::available("prometheus_feeds_and_targets") {
+        return;
+    }
     let am = Alertmanager::start(None);
     let prom = Prometheus::start(&am);
     let dir = tempfile::tempdir().unwrap();

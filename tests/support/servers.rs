@@ -15,13 +15,19 @@ pub const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
 pub const PROMETHEUS: &str = "/usr/bin/prometheus";
 pub const AMTOOL: &str = "/usr/bin/amtool";
 
-/// Whether the servers are installed (`.ci/run` installs them). Tests
-/// fail loudly when they are missing rather than pass without running.
-pub fn require_servers() {
+/// Whether the servers are installed (`scripts/test` installs them). A
+/// test that needs them starts with `if !available("name") { return; }`:
+/// skipped with one line without them, a failure under `CI=true`.
+pub fn available(test: &str) -> bool {
+    super::tools::have_all(&[ALERTMANAGER, PROMETHEUS, AMTOOL], test)
+}
+
+/// A test that starts a server without asking [`available`] first fails here.
+fn require_servers() {
     for b in [ALERTMANAGER, PROMETHEUS, AMTOOL] {
         assert!(
             Path::new(b).exists(),
-            "{b} is missing: apt-get install prometheus prometheus-alertmanager (see .ci/run)"
+            "{b} is missing and the test did not check `available` first (scripts/test installs it)"
         );
     }
 }
