@@ -17,6 +17,8 @@
 
 #[path = "../tests/support/servers.rs"]
 mod servers;
+#[path = "../tests/support/tools.rs"]
+mod tools;
 
 use chrono::{Duration as CDuration, Utc};
 use cocpit::app::alarms::ingest::Ingest;

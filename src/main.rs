@@ -353,7 +353,7 @@ fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
         bail!("no journal at {}", path.display());
     }
     let journal =
-        Journal::open_existing(path).wrap_err_with(|| format!("opening {}", path.display()))?;
+        Journal::open_readonly(path).wrap_err_with(|| format!("opening {}", path.display()))?;
     match action {
         JournalCmd::Verify => {
             let report = journal.verify()?;

@@ -306,7 +306,10 @@ fn readonly_and_blast_radius_refuse_with_a_clear_message() {
 
 #[test]
 fn stress_ng_workers_die_with_their_process_group() {
-    if !support::tools::have("stress-ng", "stress_ng_workers_die_with_their_process_group") {
+    if !support::tools::have(
+        "stress-ng",
+        "stress_ng_workers_die_with_their_process_group",
+    ) {
         return;
     }
     let env = Env::new();

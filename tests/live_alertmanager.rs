@@ -78,7 +78,9 @@ fn journal_kinds(path: &std::path::Path) -> Vec<(String, String, Value)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rule_alerts_appear_and_an_ack_is_a_silence_with_the_operator_as_author() {
-    if !support::servers::available("rule_alerts_appear_and_an_ack_is_a_silence_with_the_operator_as_author") {
+    if !support::servers::available(
+        "rule_alerts_appear_and_an_ack_is_a_silence_with_the_operator_as_author",
+    ) {
         return;
     }
     let am = Alertmanager::start(None);
@@ -277,7 +279,9 @@ async fn an_amtool_silence_shows_up_as_an_ack_by_its_author() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_posted_with_ends_at_in_the_past_resolves_and_its_ack_silence_expires() {
-    if !support::servers::available("an_alert_posted_with_ends_at_in_the_past_resolves_and_its_ack_silence_expires") {
+    if !support::servers::available(
+        "an_alert_posted_with_ends_at_in_the_past_resolves_and_its_ack_silence_expires",
+    ) {
         return;
     }
     let am = Alertmanager::start(None);
@@ -352,7 +356,8 @@ async fn an_alert_posted_with_ends_at_in_the_past_resolves_and_its_ack_silence_e
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_alertmanager_is_down_and_recovers_without_a_restart() {
-    if !support::servers::available("a_stopped_alertmanager_is_down_and_recovers_without_a_restart") {
+    if !support::servers::available("a_stopped_alertmanager_is_down_and_recovers_without_a_restart")
+    {
         return;
     }
     let mut am = Alertmanager::start(None);
@@ -519,7 +524,9 @@ async fn malformed_webhooks_get_400_and_the_console_keeps_running() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere() {
-    if !support::servers::available("cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere") {
+    if !support::servers::available(
+        "cluster_peers_are_one_source_and_an_ack_on_one_peer_shows_everywhere",
+    ) {
         return;
     }
     let peers = Alertmanager::start_cluster(2);
@@ -735,7 +742,8 @@ async fn the_alertmanagers_webhook_makes_cocpit_poll_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ack_on_another_jump_hosts_console_shows_up_with_its_author() {
-    if !support::servers::available("an_ack_on_another_jump_hosts_console_shows_up_with_its_author") {
+    if !support::servers::available("an_ack_on_another_jump_hosts_console_shows_up_with_its_author")
+    {
         return;
     }
     let am = Alertmanager::start(None);

@@ -24,10 +24,6 @@ pub struct Setup {
     pub runner: ConsoleFaults,
     /// Live faults whose console is gone.
     pub orphans: Vec<String>,
-    /// For the tailer: forwards `fault.*` rows to the demo.
-    pub sim_rows: SimRows,
-    /// For the demo's schedule.
-    pub sim_rx: SimRowsRx,
 }
 
 #[derive(Clone)]
@@ -37,31 +33,10 @@ pub struct ConsoleFaults {
     running: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
-/// The demo task's end of [`SimRows`].
-pub type SimRowsRx = mpsc::UnboundedReceiver<Vec<crate::domain::Event>>;
-
-/// Hands the demo task the `fault.*` rows the tailer reads, so it applies
-/// `sim` faults from the same journal as everyone else.
-pub struct SimRows(mpsc::UnboundedSender<Vec<crate::domain::Event>>);
-
-impl SimRows {
-    pub fn forward(&self, events: &[crate::domain::Event]) {
-        let rows: Vec<_> = events
-            .iter()
-            .filter(|e| e.kind.starts_with("fault."))
-            .cloned()
-            .collect();
-        if !rows.is_empty() {
-            let _ = self.0.send(rows);
-        }
-    }
-}
-
 impl ConsoleFaults {
     /// Set up fault handling for a starting console: its owner identity, a
-    /// watchdog if faults are live, the orphans (live faults of consoles
-    /// that are gone) for the core to handle, and the channel that feeds the
-    /// demo's `sim` schedule.
+    /// watchdog if faults are live, and the orphans (live faults of consoles
+    /// that are gone) for the core to handle.
     pub fn start(operator: &str, ledger: &FaultLedger, writer: &Writer, journal: &Path) -> Setup {
         let me = super::proc::me(
             crate::domain::fault::OwnerKind::Console,
@@ -76,13 +51,7 @@ impl ConsoleFaults {
         if ledger.counts().live > 0 {
             runner.ensure_watchdog();
         }
-        let (tx, sim_rx) = mpsc::unbounded_channel();
-        Setup {
-            runner,
-            orphans,
-            sim_rows: SimRows(tx),
-            sim_rx,
-        }
+        Setup { runner, orphans }
     }
 
     pub fn new(writer: Writer, me: Owner, journal: &Path) -> ConsoleFaults {

@@ -23,6 +23,8 @@ pub enum JournalError {
     },
     /// The file cannot be used as a journal (e.g. the filesystem refuses WAL).
     Setup { path: PathBuf, reason: String },
+    /// The file is a database, but not a cocpit journal.
+    NotAJournal { path: PathBuf, reason: String },
     /// The journal was written by a newer cocpit whose schema this one does not know.
     TooNew {
         path: PathBuf,
@@ -67,6 +69,7 @@ impl JournalError {
             JournalError::Io { path, .. }
             | JournalError::Sqlite { path, .. }
             | JournalError::Setup { path, .. }
+            | JournalError::NotAJournal { path, .. }
             | JournalError::TooNew { path, .. }
             | JournalError::BadRow { path, .. }
             | JournalError::WriterClosed { path }
@@ -87,6 +90,11 @@ impl fmt::Display for JournalError {
             JournalError::Setup { path, reason } => {
                 write!(f, "journal {}: {reason}", path.display())
             }
+            JournalError::NotAJournal { path, reason } => write!(
+                f,
+                "{} is not a cocpit journal ({reason}); refusing to touch it",
+                path.display()
+            ),
             JournalError::TooNew { path, found, known } => write!(
                 f,
                 "journal {} has schema version {found} but this cocpit only knows versions up to \

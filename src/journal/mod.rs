@@ -61,6 +61,17 @@ impl Journal {
         Journal::open(path)
     }
 
+    /// Open an existing journal for reading only: nothing is created,
+    /// migrated or changed, read-only media work, and a database that is
+    /// not a cocpit journal is refused. For `journal verify` / `export` and
+    /// `--readonly` consoles.
+    pub fn open_readonly(path: &Path) -> Result<Journal, JournalError> {
+        Ok(Journal {
+            conn: schema::open_readonly_connection(path)?,
+            path: path.to_path_buf(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -47,6 +47,7 @@ pub const PAGE_SIZE: i64 = 16_384;
 /// Open (creating if needed) a journal connection, ready for reads and appends.
 pub fn open_connection(path: &Path) -> Result<Connection, JournalError> {
     create_private(path)?;
+    refuse_foreign(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -85,6 +86,150 @@ pub fn open_connection(path: &Path) -> Result<Connection, JournalError> {
     migrate(&conn, path)?;
     tighten_sidecars(path);
     Ok(conn)
+}
+
+/// Open an existing journal for reading only: nothing is created, migrated
+/// or switched (no WAL pragma, no chmod), so archived evidence on read-only
+/// media can be verified and exported, and a read-only console changes
+/// nothing. A file that is not a cocpit journal is refused as such.
+pub fn open_readonly_connection(path: &Path) -> Result<Connection, JournalError> {
+    std::fs::metadata(path).map_err(|e| JournalError::io(path, "open journal", e))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let open = |immutable: bool| -> Result<Connection, rusqlite::Error> {
+        let mut uri = format!("file:{}?mode=ro", uri_path(path));
+        if immutable {
+            uri.push_str("&immutable=1");
+        }
+        let conn = Connection::open_with_flags(&uri, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Opening is lazy: the first read is what finds a WAL it cannot map.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(conn)
+    };
+    let conn = match open(false) {
+        Ok(conn) => conn,
+        // A WAL journal on read-only media without its `-shm` cannot be
+        // opened normally. With no `-wal` either, every row is in the main
+        // file and `immutable` reads it exactly; with a `-wal`, immutable
+        // would silently skip its rows, so say so instead.
+        Err(first) => {
+            if sidecar(path, "-wal").exists() {
+                return Err(JournalError::Setup {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "cannot open read-only ({first}); its -wal holds rows that need a \
+                         -shm next to it: copy the journal with its -wal to writable storage"
+                    ),
+                });
+            }
+            open(true).map_err(|_| JournalError::sqlite(path, "open read-only", first))?
+        }
+    };
+    check_journal(&conn, path)?;
+    Ok(conn)
+}
+
+/// `path` as the path part of a `file:` URI: everything but plain ASCII
+/// and `/` percent-encoded, so `?`, `#` and `%` in a name stay a name.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut side = path.as_os_str().to_owned();
+    side.push(suffix);
+    std::path::PathBuf::from(side)
+}
+
+/// The columns of cocpit's `events` table, in order.
+const EVENT_COLUMNS: [&str; 8] = [
+    "id",
+    "ts",
+    "actor",
+    "kind",
+    "subject",
+    "payload",
+    "prev_hash",
+    "hash",
+];
+
+/// Whether `conn` is a cocpit journal this binary can read.
+fn check_journal(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+    let version = user_version(conn, path)?;
+    if version > SCHEMA_VERSION {
+        return Err(JournalError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known: SCHEMA_VERSION,
+        });
+    }
+    let columns = event_columns(conn, path)?;
+    if version == 0 || columns != EVENT_COLUMNS {
+        let what = if columns.is_empty() {
+            "it has no events table".to_string()
+        } else if version == 0 {
+            "its schema version is 0".to_string()
+        } else {
+            format!("its events table has columns {columns:?}")
+        };
+        return Err(JournalError::NotAJournal {
+            path: path.to_path_buf(),
+            reason: what,
+        });
+    }
+    Ok(())
+}
+
+fn event_columns(conn: &Connection, path: &Path) -> Result<Vec<String>, JournalError> {
+    let op = "read the events table";
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info('events') ORDER BY cid")
+        .map_err(|e| JournalError::sqlite(path, op, e))?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(|e| JournalError::sqlite(path, op, e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| JournalError::sqlite(path, op, e))?;
+    Ok(names)
+}
+
+/// An existing database that is not a journal (another application's
+/// file) is never migrated into one. An empty file, or one cocpit made,
+/// is fine. Read without opening a descriptor outside SQLite.
+fn refuse_foreign(path: &Path) -> Result<(), JournalError> {
+    if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| JournalError::sqlite(path, "open", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| JournalError::sqlite(path, "set busy_timeout", e))?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| JournalError::sqlite(path, "read the schema", e))?;
+    if tables == 0 {
+        return Ok(());
+    }
+    check_journal(&conn, path)
 }
 
 /// Serialises file creation inside this process: see [`create_private`].

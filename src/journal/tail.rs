@@ -6,7 +6,7 @@
 
 use super::Journal;
 use super::error::JournalError;
-use super::schema::open_connection;
+use super::schema::{open_connection, open_readonly_connection};
 use super::signal::CommitSignal;
 use crate::domain::Event;
 use notify::event::{AccessKind, AccessMode, EventKind as FsEventKind, ModifyKind};
@@ -30,6 +30,8 @@ const MIN_PASS_GAP: Duration = Duration::from_millis(15);
 pub(super) struct TailConfig {
     pub watch_files: bool,
     pub poll: Duration,
+    /// Read through a read-only connection (a `--readonly` console).
+    pub readonly: bool,
 }
 
 impl Default for TailConfig {
@@ -37,6 +39,7 @@ impl Default for TailConfig {
         TailConfig {
             watch_files: true,
             poll: POLL_INTERVAL,
+            readonly: false,
         }
     }
 }
@@ -75,6 +78,23 @@ impl Tailer {
         )
     }
 
+    /// [`Tailer::spawn`] through a read-only connection: it never creates,
+    /// migrates or changes the file.
+    pub fn spawn_readonly<F>(
+        path: &Path,
+        start_after_id: i64,
+        callback: F,
+    ) -> Result<Tailer, JournalError>
+    where
+        F: FnMut(Vec<Event>) -> bool + Send + 'static,
+    {
+        let config = TailConfig {
+            readonly: true,
+            ..TailConfig::default()
+        };
+        Tailer::spawn_with(path, start_after_id, None, config, callback)
+    }
+
     pub(super) fn spawn_with<F>(
         path: &Path,
         start_after_id: i64,
@@ -86,7 +106,11 @@ impl Tailer {
         F: FnMut(Vec<Event>) -> bool + Send + 'static,
     {
         let journal = Journal {
-            conn: open_connection(path)?,
+            conn: if config.readonly {
+                open_readonly_connection(path)?
+            } else {
+                open_connection(path)?
+            },
             path: path.to_path_buf(),
         };
         let signal = commit_signal.unwrap_or_default();
@@ -297,6 +321,7 @@ mod tests {
         let config = TailConfig {
             watch_files: false,
             poll: Duration::from_millis(100),
+            readonly: false,
         };
         let mut tail = Tailer::spawn_with(&path, 0, None, config, move |b| {
             tx.send(b.iter().map(|e| e.id).collect::<Vec<_>>()).is_ok()

@@ -11,8 +11,10 @@ use super::sources::{self as source_tasks, SourceTasks};
 use crate::app::{self, Init, Msg, RunMode, Session, State};
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::fault::limits::FaultsConfig;
+use crate::domain::fault::recovery;
 use crate::domain::{AlarmBoard, EventKind, NewEvent, Role};
 use crate::faults::console::ConsoleFaults;
+use crate::faults::proc;
 use crate::journal::{Journal, Tailer, Writer};
 use crate::sources::config::LiveConfig;
 use crate::sources::demo;
@@ -88,10 +90,12 @@ pub struct Booted {
     pub state: State,
     pub tx: mpsc::Sender<Msg>,
     pub rx: mpsc::Receiver<Msg>,
-    pub writer: Writer,
+    /// `None` on a read-only console: it writes nothing.
+    pub writer: Option<Writer>,
     pub tailer: Tailer,
     pub sources: SourceTasks,
-    pub faults: ConsoleFaults,
+    /// `None` on a read-only console: it neither injects nor recovers.
+    pub faults: Option<ConsoleFaults>,
     /// The leader lock (held or waited for) when leadership is elected.
     pub lock: Option<LeaderLock>,
     demo_task: Option<JoinHandle<()>>,
@@ -100,8 +104,14 @@ pub struct Booted {
 
 impl Booted {
     pub async fn start(opts: &Options) -> Result<Booted> {
-        let journal = Journal::open(&opts.journal)
-            .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
+        // A read-only console reads only: no file is created or changed,
+        // it never leads, and it journals nothing (not even its presence).
+        let journal = if opts.readonly {
+            Journal::open_readonly(&opts.journal)
+        } else {
+            Journal::open(&opts.journal)
+        }
+        .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
         // One pass over the journal builds every projection.
         let mut board = AlarmBoard::new();
         let mut ledger = crate::domain::fault::FaultLedger::new();
@@ -113,9 +123,14 @@ impl Booted {
             .wrap_err("rebuilding the alarm board and fault ledger from the journal")?;
         let last_id = board.last_event_id;
         let recent = journal.read_after((last_id - LOG_PRIME).max(0), LOG_PRIME as usize)?;
-        let writer = Writer::spawn(&opts.journal).wrap_err("starting the journal writer")?;
+        let writer = if opts.readonly {
+            None
+        } else {
+            Some(Writer::spawn(&opts.journal).wrap_err("starting the journal writer")?)
+        };
 
         let (lock, leader) = match opts.leadership {
+            _ if opts.readonly => (None, false),
             Leadership::Elect => {
                 let mut lock = LeaderLock::new(&opts.journal);
                 let leader = lock.try_acquire();
@@ -151,10 +166,21 @@ impl Booted {
             role: opts.role,
             journal_path: opts.journal.display().to_string(),
         };
-        let setup = ConsoleFaults::start(&session.operator, &ledger, &writer, &opts.journal);
+        let faults = writer
+            .as_ref()
+            .map(|w| ConsoleFaults::start(&session.operator, &ledger, w, &opts.journal));
+        let orphans: Vec<String> = match &faults {
+            Some(setup) => setup.orphans.clone(),
+            None => recovery::orphans(&ledger, &proc::alive)
+                .iter()
+                .map(|f| f.id.clone())
+                .collect(),
+        };
+        let faults = faults.map(|setup| setup.runner);
+        let (sim_rows, sim_rx) = demo::sim_rows();
         // Live consoles have no demo: `sim` rows then have nowhere to go.
         if let Some(plan) = plan.as_mut() {
-            plan.faults = demo::SimSchedule::new(ledger.clone(), setup.sim_rx);
+            plan.faults = demo::SimSchedule::new(ledger.clone(), sim_rx);
         }
         let mut state = State::from_init(Init {
             session,
@@ -164,7 +190,7 @@ impl Booted {
             theme: opts.theme.clone(),
             color_mode: opts.color_mode,
             faults: opts.faults.clone(),
-            fault_owner: Some(setup.runner.me().clone()),
+            fault_owner: faults.as_ref().map(|f| f.me().clone()),
             alertmanagers: source_tasks::alertmanagers(&opts.live),
             warnings: opts.warnings.clone(),
             now: Utc::now(),
@@ -175,16 +201,16 @@ impl Booted {
         let (tx, rx) = mpsc::channel::<Msg>(CHANNEL);
         let tailer = {
             let tx = tx.clone();
-            let sim_rows = setup.sim_rows;
-            Tailer::spawn(
-                &opts.journal,
-                last_id,
-                Some(writer.subscribe_commits()),
-                move |events| {
-                    sim_rows.forward(&events);
-                    tx.blocking_send(Msg::Events(events)).is_ok()
-                },
-            )
+            let deliver = move |events: Vec<crate::domain::Event>| {
+                sim_rows.forward(&events);
+                tx.blocking_send(Msg::Events(events)).is_ok()
+            };
+            match &writer {
+                Some(w) => {
+                    Tailer::spawn(&opts.journal, last_id, Some(w.subscribe_commits()), deliver)
+                }
+                None => Tailer::spawn_readonly(&opts.journal, last_id, deliver),
+            }
             .wrap_err("starting the journal tail")?
         };
 
@@ -195,17 +221,20 @@ impl Booted {
         {
             first.push(ev.clone());
         }
-        if opts.presence {
+        let presence = opts.presence && !opts.readonly;
+        if presence {
             first.push(operator_event(&state, EventKind::OperatorJoined));
         }
-        if !first.is_empty() {
-            effects::commit_now(&writer, first).await;
+        if let Some(w) = &writer
+            && !first.is_empty()
+        {
+            effects::commit_now(w, first).await;
         }
 
         let demo_task = plan.map(|plan| demo::spawn(plan, tx.clone()));
-        if !setup.orphans.is_empty() {
+        if !orphans.is_empty() {
             let _ = tx
-                .send(Msg::Fault(app::faults::FaultMsg::Orphans(setup.orphans)))
+                .send(Msg::Fault(app::faults::FaultMsg::Orphans(orphans)))
                 .await;
         }
         let sources = SourceTasks::start(&opts.live, &state.board, tx.clone())
@@ -218,19 +247,19 @@ impl Booted {
             writer,
             tailer,
             sources,
-            faults: setup.runner,
+            faults,
             lock,
             demo_task,
-            presence: opts.presence,
+            presence,
         })
     }
 
     /// What runs the core's effects.
     pub fn executors(&self) -> Executors<'_> {
         Executors {
-            writer: &self.writer,
+            writer: self.writer.as_ref(),
             sources: &self.sources,
-            faults: &self.faults,
+            faults: self.faults.as_ref(),
         }
     }
 
@@ -244,9 +273,9 @@ impl Booted {
     /// Leave: recover this console's own live faults (when `recover`), stop
     /// the sources, journal `operator.left`, and flush the journal.
     pub async fn shutdown(mut self, recover: bool) {
-        if recover {
+        if recover && let Some(faults) = &self.faults {
             // Normal exit recovers this console's faults (the watchdog covers a crash).
-            let (recovered, failures) = self.faults.finish(&self.state.faults.ledger).await;
+            let (recovered, failures) = faults.finish(&self.state.faults.ledger).await;
             if recovered > 0 {
                 eprintln!("cocpit: recovered {recovered} fault(s) on exit");
             }
@@ -258,9 +287,11 @@ impl Booted {
             t.abort();
         }
         self.sources.stop();
-        if self.presence {
+        if self.presence
+            && let Some(w) = &self.writer
+        {
             let left = operator_event(&self.state, EventKind::OperatorLeft);
-            effects::commit_now(&self.writer, vec![left]).await;
+            effects::commit_now(w, vec![left]).await;
         }
         self.close();
     }
@@ -273,7 +304,9 @@ impl Booted {
         }
         self.sources.stop();
         self.tailer.stop();
-        if let Err(e) = self.writer.shutdown() {
+        if let Some(w) = &self.writer
+            && let Err(e) = w.shutdown()
+        {
             tracing::error!("journal shutdown: {e}");
         }
     }

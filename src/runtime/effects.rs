@@ -12,16 +12,31 @@ use tokio::sync::mpsc;
 
 /// What runs effects: the journal writer, live-source HTTP, fault runs.
 pub struct Executors<'a> {
-    pub writer: &'a Writer,
+    /// `None` on a read-only console: nothing is written.
+    pub writer: Option<&'a Writer>,
     pub sources: &'a SourceTasks,
-    pub faults: &'a ConsoleFaults,
+    /// `None` on a read-only console: no fault is touched.
+    pub faults: Option<&'a ConsoleFaults>,
 }
 
+/// Why a read-only console does not do what it was asked.
+const READ_ONLY: &str = "read-only console: nothing is written";
+
 pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
-    let writer = ex.writer;
     match effect {
-        Effect::Append(events) => writer.append(events),
+        Effect::Append(events) => match ex.writer {
+            Some(w) => w.append(events),
+            None => tracing::warn!("{READ_ONLY}: {} event(s) dropped", events.len()),
+        },
         Effect::Commit { token, events } => {
+            let Some(writer) = ex.writer else {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = Err(READ_ONLY.to_string());
+                    let _ = tx.send(Msg::Committed { token, result }).await;
+                });
+                return;
+            };
             let confirmed = writer.append_confirmed(events);
             let tx = tx.clone();
             tokio::spawn(async move {
@@ -38,7 +53,10 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
         }
         Effect::Quit => {}
         Effect::Source(e) => ex.sources.execute(e, tx),
-        Effect::Fault(f) => ex.faults.run(f, tx),
+        Effect::Fault(f) => match ex.faults {
+            Some(faults) => faults.run(f, tx),
+            None => tracing::warn!("{READ_ONLY}: fault run refused"),
+        },
     }
 }
 

@@ -48,9 +48,9 @@ pub async fn run(opts: Options) -> Result<()> {
             app::update(&mut booted.state, resize, Utc::now());
             let b = &mut booted;
             let executors = Executors {
-                writer: &b.writer,
+                writer: b.writer.as_ref(),
                 sources: &b.sources,
-                faults: &b.faults,
+                faults: b.faults.as_ref(),
             };
             let r = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
             terminal::restore();

@@ -5,7 +5,7 @@
 
 mod schedule;
 
-pub use schedule::SimSchedule;
+pub use schedule::{SimRows, SimRowsRx, SimSchedule, sim_rows};
 
 use crate::app::{Msg, SourceStatus};
 use crate::domain::event::{SimIncident, SimStarted, payload};

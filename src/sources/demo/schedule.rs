@@ -1,7 +1,35 @@
 //! Which `sim` faults are in force at each simulated second, from the fault
 //! ledger: the demo task's side of the `sim` provider.
 
+use crate::domain::Event;
 use crate::domain::fault::sim::from_record;
+use tokio::sync::mpsc;
+
+/// The tailer's end: hands the demo task the `fault.*` rows it reads, so
+/// the demo applies `sim` faults from the same journal as everyone else.
+pub struct SimRows(mpsc::UnboundedSender<Vec<Event>>);
+
+impl SimRows {
+    pub fn forward(&self, events: &[Event]) {
+        let rows: Vec<_> = events
+            .iter()
+            .filter(|e| e.kind.starts_with("fault."))
+            .cloned()
+            .collect();
+        if !rows.is_empty() {
+            let _ = self.0.send(rows);
+        }
+    }
+}
+
+/// The demo task's end of [`SimRows`].
+pub type SimRowsRx = mpsc::UnboundedReceiver<Vec<Event>>;
+
+/// A channel from the tailer to the demo's schedule.
+pub fn sim_rows() -> (SimRows, SimRowsRx) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (SimRows(tx), rx)
+}
 
 /// The demo task's side: which `sim` faults are in force at a simulated
 /// moment, from the fault ledger (replayed at start, then fed the journal
