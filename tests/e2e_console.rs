@@ -75,12 +75,14 @@ fn readonly_console_refuses_to_ack() {
     let home = tempfile::tempdir().unwrap();
     let journal = home.path().join("journal.db");
     let j = journal.to_str().unwrap();
-    let mut c = Console::start(
-        home.path(),
-        &["--journal", j, "--seed", "7", "--readonly"],
-        COLS,
-        ROWS,
+    // A read-only console only reads: an operator's console makes the journal.
+    let mut w = Console::start(home.path(), &["--journal", j, "--seed", "7"], COLS, ROWS);
+    w.wait_for(
+        "alarms on the writing console",
+        Duration::from_secs(20),
+        |s| s.contains("FIRING"),
     );
+    let mut c = Console::start(home.path(), &["--journal", j, "--readonly"], COLS, ROWS);
     c.wait_for("READONLY and an alarm", Duration::from_secs(20), |s| {
         s.contains("READONLY") && s.contains("FIRING")
     });
@@ -90,6 +92,8 @@ fn readonly_console_refuses_to_ack() {
     });
     c.send("q");
     assert!(c.wait_exit(Duration::from_secs(10)));
+    w.send("q");
+    assert!(w.wait_exit(Duration::from_secs(10)));
     let jr = Journal::open(&journal).unwrap();
     let mut acks = 0;
     jr.for_each(|ev| acks += usize::from(ev.kind == "alarm.acked"))

@@ -106,6 +106,13 @@ impl Booted {
     pub async fn start(opts: &Options) -> Result<Booted> {
         // A read-only console reads only: no file is created or changed,
         // it never leads, and it journals nothing (not even its presence).
+        if opts.readonly && !opts.journal.exists() {
+            color_eyre::eyre::bail!(
+                "no journal at {}: a --readonly console only reads an existing journal \
+                 (start a console without --readonly to create it)",
+                opts.journal.display()
+            );
+        }
         let journal = if opts.readonly {
             Journal::open_readonly(&opts.journal)
         } else {
