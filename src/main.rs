@@ -142,7 +142,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // The chain of causes, not a backtrace: operators read this.
-            eprintln!("cocpit: {e:#}");
+            // Never panics: the terminal may be gone (an SSH session dropped).
+            cocpit::runtime::terminal::note(&format!("{e:#}"));
             ExitCode::from(2)
         }
     }

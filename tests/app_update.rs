@@ -374,7 +374,7 @@ fn operators_joining_and_leaving_are_tracked() {
         json!({}),
     )]);
     app::update(&mut state, Msg::Events(joined), t0());
-    assert!(state.operators.contains_key("bob@jump2"));
+    assert!(state.operators.online.contains_key("bob@jump2"));
     let left = j.commit(vec![NewEvent::new(
         t0(),
         "bob@jump2",
@@ -383,5 +383,5 @@ fn operators_joining_and_leaving_are_tracked() {
         json!({}),
     )]);
     app::update(&mut state, Msg::Events(left), t0());
-    assert!(!state.operators.contains_key("bob@jump2"));
+    assert!(!state.operators.online.contains_key("bob@jump2"));
 }

@@ -19,6 +19,7 @@ pub mod list;
 pub mod log;
 pub mod monitor;
 pub mod msg;
+pub mod presence;
 mod prompt;
 pub mod silences;
 pub mod sources;
@@ -43,7 +44,6 @@ use flow::{Flows, Step};
 use input::LineInput;
 use log::LogView;
 use monitor::Monitor;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunMode {
@@ -125,11 +125,6 @@ pub struct Status {
     pub until: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Presence {
-    pub since: DateTime<Utc>,
-}
-
 /// Everything a console starts from, built once by the runtime's boot (or
 /// a test): the projections rebuilt from the journal and the settings.
 #[derive(Debug, Clone)]
@@ -192,7 +187,8 @@ pub struct State {
     pub ingest: Ingest,
     /// Whether this console runs the sources (one per journal does).
     pub ingest_leader: bool,
-    pub operators: BTreeMap<String, Presence>,
+    /// Consoles on this journal (the header's "N operators online").
+    pub operators: presence::Operators,
     /// Every continuation waiting on a token (see [`flow`]).
     pub flows: Flows,
     pub status: Option<Status>,
@@ -246,7 +242,7 @@ impl State {
             log: LogView::default(),
             faults,
             ingest_leader: false,
-            operators: BTreeMap::new(),
+            operators: presence::Operators::default(),
             flows: Flows::default(),
             status: None,
             themes,

@@ -47,6 +47,9 @@ pub enum Msg {
     Source(super::sources::SourceMsg),
     /// Fault injection and recovery runs reporting back.
     Fault(super::faults::FaultMsg),
+    /// Which consoles and fault owners asked about with
+    /// [`Effect::Liveness`] are gone.
+    Liveness(super::presence::Liveness),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,4 +68,7 @@ pub enum Effect {
     Source(super::sources::SourceEffect),
     /// Inject or recover a fault (blocking work, run off the core).
     Fault(super::faults::FaultEffect),
+    /// Whether these processes on this host still run; answered with
+    /// [`Msg::Liveness`].
+    Liveness(Vec<super::presence::Process>),
 }

@@ -6,7 +6,8 @@ use super::flow::Step;
 use super::keymap::{self, Action, View};
 use super::sources::SourceMsg;
 use super::{
-    Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, prompt, silences, sources,
+    Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, presence, prompt, silences,
+    sources,
 };
 use crate::domain::Event;
 use chrono::{DateTime, Duration, Utc};
@@ -55,6 +56,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Source(SourceMsg::AmDone { token, result }) => on_answer(state, token, result),
         Msg::Source(SourceMsg::AmState(am)) => silences::on_am_state(state, am),
         Msg::Source(m) => sources::on_msg(state, m),
+        Msg::Liveness(answer) => presence::on_liveness(state, answer),
     }
 }
 
@@ -67,7 +69,9 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
         state.counts = state.board.counts();
         state.alarms.refresh(&state.board);
     }
-    faults::on_tick(state)
+    let mut fx = faults::on_tick(state);
+    fx.extend(presence::on_tick(state));
+    fx
 }
 
 /// Committed journal rows reach every projection, then the rooms that act
@@ -77,18 +81,8 @@ fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     for ev in events {
         changed |= state.board.apply(ev);
         state.faults.ledger.apply(ev);
-        match ev.kind() {
-            Some(crate::domain::EventKind::OperatorJoined) => {
-                state
-                    .operators
-                    .insert(ev.subject.clone(), super::Presence { since: ev.ts });
-            }
-            Some(crate::domain::EventKind::OperatorLeft) => {
-                state.operators.remove(&ev.subject);
-            }
-            _ => {}
-        }
     }
+    presence::on_events(state, events);
     state.log.push(events);
     if changed {
         state.counts = state.board.counts();

@@ -263,6 +263,17 @@ pub struct OperatorSession {
     pub mode: String,
     pub pid: u32,
     pub version: String,
+    /// Where the console runs and its process start time (clock ticks since
+    /// boot): with the pid, other consoles on the host tell a live console
+    /// from one whose process is gone. Absent in rows of older versions.
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub start: u64,
+    /// Why a console left: absent for a console's own `operator.left`;
+    /// "process gone" when another console found it dead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `source.up` / `source.down`

@@ -284,10 +284,14 @@ impl Booted {
             // Normal exit recovers this console's faults (the watchdog covers a crash).
             let (recovered, failures) = faults.finish(&self.state.faults.ledger).await;
             if recovered > 0 {
-                eprintln!("cocpit: recovered {recovered} fault(s) on exit");
+                tracing::info!("recovered {recovered} fault(s) on exit");
+                super::terminal::note(&format!("recovered {recovered} fault(s) on exit"));
             }
             for f in &failures {
-                eprintln!("cocpit: fault recovery on exit failed: {f} (the watchdog retries it)");
+                tracing::warn!("fault recovery on exit failed: {f}");
+                super::terminal::note(&format!(
+                    "fault recovery on exit failed: {f} (the watchdog retries it)"
+                ));
             }
         }
         if let Some(t) = self.demo_task.take() {
@@ -320,10 +324,14 @@ impl Booted {
 }
 
 fn operator_event(state: &State, kind: EventKind) -> NewEvent {
+    let pid = std::process::id();
     let p = OperatorSession {
         mode: state.session.mode_label().to_string(),
-        pid: std::process::id(),
+        pid,
         version: env!("CARGO_PKG_VERSION").to_string(),
+        host: proc::hostname(),
+        start: proc::stat(pid).map(|s| s.start).unwrap_or(0),
+        reason: None,
     };
     NewEvent::new(
         Utc::now(),

@@ -53,6 +53,23 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
         }
         Effect::Quit => {}
         Effect::Source(e) => ex.sources.execute(e, tx),
+        Effect::Liveness(asked) => {
+            // A handful of /proc reads: cheap enough for the loop itself.
+            use crate::app::presence::{Liveness, Of};
+            let mut answer = Liveness::default();
+            for p in asked {
+                if crate::faults::proc::alive(&p.owner) {
+                    continue;
+                }
+                match p.of {
+                    Of::Console => answer.consoles_gone.push(p.key),
+                    Of::Fault => answer.fault_owners_gone.push(p.key),
+                }
+            }
+            if !answer.consoles_gone.is_empty() || !answer.fault_owners_gone.is_empty() {
+                let _ = tx.try_send(Msg::Liveness(answer));
+            }
+        }
         Effect::Fault(f) => match ex.faults {
             Some(faults) => faults.run(f, tx),
             None => tracing::warn!("{READ_ONLY}: fault run refused"),

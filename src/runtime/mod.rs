@@ -53,7 +53,14 @@ pub async fn run(opts: Options) -> Result<()> {
                 faults: b.faults.as_ref(),
             };
             let r = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
-            terminal::restore();
+            // A hung-up terminal is not written to again.
+            if terminal::alive() {
+                terminal::restore();
+            } else {
+                tracing::info!("the terminal is gone (hang-up); leaving without restoring it");
+                terminal::detach();
+            }
+            drop(term);
             r
         }
         Err(e) => {
@@ -82,9 +89,16 @@ async fn event_loop(
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
 
+    // Input errors in a row: a terminal that keeps failing is gone.
+    let mut input_errors = 0;
     loop {
         if dirty && last_frame.elapsed() >= FRAME {
-            terminal::draw(term, |f| crate::ui::render(f, state))?;
+            if let Err(e) = terminal::draw(term, |f| crate::ui::render(f, state)) {
+                // EIO and friends: the terminal (an SSH session) is gone.
+                // Leave as `q` would: the cleanup journals and recovers.
+                tracing::warn!("drawing failed, leaving: {e}");
+                break;
+            }
             last_frame = Instant::now();
             dirty = false;
         }
@@ -98,8 +112,18 @@ async fn event_loop(
         let mut msgs = Vec::new();
         tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(ev)) => msgs.extend(term_msg(ev)),
-                Some(Err(e)) => msgs.push(Msg::Error(format!("terminal input: {e}"))),
+                Some(Ok(ev)) => {
+                    input_errors = 0;
+                    msgs.extend(term_msg(ev));
+                }
+                Some(Err(e)) => {
+                    input_errors += 1;
+                    if input_errors >= 3 || !terminal::alive() {
+                        tracing::warn!("terminal input failed, leaving: {e}");
+                        break;
+                    }
+                    msgs.push(Msg::Error(format!("terminal input: {e}")));
+                }
                 None => break,
             },
             Some(msg) = rx.recv() => msgs.push(msg),
@@ -175,19 +199,47 @@ async fn leader_loop(mut lock: LeaderLock, tx: mpsc::Sender<Msg>) {
     }
 }
 
-/// SIGHUP (SSH link dropped) and SIGTERM end the console cleanly: the
-/// journal is flushed and the terminal restored.
+/// SIGHUP (an SSH link dropped), SIGTERM, SIGINT and SIGQUIT end the
+/// console cleanly, as `q` does: `operator.left` is journaled, this
+/// console's faults are recovered, the terminal is restored if it is still
+/// there. SIGUSR1, SIGUSR2 and SIGALRM would kill it with the terminal left
+/// raw: they are logged and otherwise ignored.
 async fn signal_loop(tx: mpsc::Sender<Msg>) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut term)) = (
-        signal(SignalKind::hangup()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
+    let listen = |kind: SignalKind| match signal(kind) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("cannot handle signal {}: {e}", kind.as_raw_value());
+            None
+        }
     };
-    tokio::select! {
-        _ = hup.recv() => {}
-        _ = term.recv() => {}
+    let mut hup = listen(SignalKind::hangup());
+    let mut term = listen(SignalKind::terminate());
+    let mut int = listen(SignalKind::interrupt());
+    let mut quit = listen(SignalKind::quit());
+    let mut usr1 = listen(SignalKind::user_defined1());
+    let mut usr2 = listen(SignalKind::user_defined2());
+    let mut alrm = listen(SignalKind::alarm());
+    async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+        match s {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
     }
-    let _ = tx.send(Msg::Shutdown).await;
+    loop {
+        let name = tokio::select! {
+            _ = next(&mut hup) => "SIGHUP",
+            _ = next(&mut term) => "SIGTERM",
+            _ = next(&mut int) => "SIGINT",
+            _ = next(&mut quit) => "SIGQUIT",
+            _ = next(&mut usr1) => { tracing::info!("SIGUSR1 ignored"); continue }
+            _ = next(&mut usr2) => { tracing::info!("SIGUSR2 ignored"); continue }
+            _ = next(&mut alrm) => { tracing::info!("SIGALRM ignored"); continue }
+        };
+        tracing::info!("{name}: leaving cleanly");
+        let _ = tx.send(Msg::Shutdown).await;
+        return;
+    }
 }

@@ -30,6 +30,39 @@ pub fn enter() -> io::Result<Term> {
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
+/// A line for the operator on stderr, `cocpit: ` first. Never panics: a
+/// closed terminal (a dropped SSH session) makes `eprintln!` abort.
+pub fn note(line: &str) {
+    let _ = writeln!(io::stderr(), "cocpit: {line}");
+}
+
+/// Whether the controlling terminal is still there: after a hang-up every
+/// operation on it fails with EIO, and nothing should be written to it.
+pub fn alive() -> bool {
+    // SAFETY: tcgetattr only fills the struct we own; a zeroed termios is
+    // a valid value to be overwritten.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        libc::tcgetattr(libc::STDOUT_FILENO, &mut t) == 0
+    }
+}
+
+/// The terminal is gone: point stdout and stderr at `/dev/null`, so that
+/// nothing written later — ours, or a library's own `eprintln!` (ratatui's
+/// `Terminal` reports a cursor it cannot show on drop) — panics on the dead
+/// descriptors and aborts the cleanup.
+pub fn detach() {
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return;
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: dup2 onto the standard descriptors with a valid open fd.
+    unsafe {
+        libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+        libc::dup2(null.as_raw_fd(), libc::STDERR_FILENO);
+    }
+}
+
 /// Best effort: every step runs even if an earlier one fails.
 pub fn restore() {
     let mut out = io::stdout();

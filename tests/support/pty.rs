@@ -16,7 +16,10 @@ fn nz(n: u16) -> std::num::NonZeroU16 {
 pub struct Console {
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    writer: Option<Box<dyn Write + Send>>,
+    master: Option<Box<dyn portable_pty::MasterPty + Send>>,
+    /// Set by [`Console::hang_up`]: the reader lets go of its end too.
+    hung_up: Arc<std::sync::atomic::AtomicBool>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _reader: std::thread::JoinHandle<()>,
 }
@@ -51,9 +54,9 @@ impl Console {
         let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (p, r) = (parser.clone(), raw.clone());
-        let master = pair.master;
+        let hung_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = hung_up.clone();
         let reader_thread = std::thread::spawn(move || {
-            let _keep_master_open = master;
             let mut buf = [0u8; 8192];
             loop {
                 match reader.read(&mut buf) {
@@ -63,12 +66,17 @@ impl Console {
                         r.lock().unwrap().extend_from_slice(&buf[..n]);
                     }
                 }
+                if stop.load(std::sync::atomic::Ordering::Acquire) {
+                    break;
+                }
             }
         });
         Console {
             parser,
             raw,
-            writer,
+            writer: Some(writer),
+            master: Some(pair.master),
+            hung_up,
             child,
             _reader: reader_thread,
         }
@@ -97,10 +105,60 @@ impl Console {
     }
 
     pub fn send(&mut self, bytes: &str) {
-        self.writer
-            .write_all(bytes.as_bytes())
-            .expect("write to pty");
-        self.writer.flush().expect("flush pty");
+        let w = self.writer.as_mut().expect("the terminal was hung up");
+        w.write_all(bytes.as_bytes()).expect("write to pty");
+        w.flush().expect("flush pty");
+    }
+
+    /// Close the terminal as a dropped SSH session does: the master side
+    /// goes away (the reader's end after its next read), so the console
+    /// gets SIGHUP and every read and write on its terminal fails.
+    pub fn hang_up(&mut self) {
+        self.hung_up
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.writer = None;
+        self.master = None;
+    }
+
+    /// `(ICANON, ECHO)` of the terminal right now: both on in a shell's
+    /// cooked mode, both off while a full-screen program runs.
+    pub fn line_modes(&self) -> Option<(bool, bool)> {
+        let fd = self.master.as_ref()?.as_raw_fd()?;
+        // SAFETY: tcgetattr fills the termios we own; zeroed is a valid start.
+        let t = unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            (libc::tcgetattr(fd, &mut t) == 0).then_some(t)
+        }?;
+        Some((t.c_lflag & libc::ICANON != 0, t.c_lflag & libc::ECHO != 0))
+    }
+
+    /// Send `sig` to the console's process.
+    pub fn signal(&self, sig: i32) {
+        let pid = self.pid().expect("console pid") as i32;
+        // SAFETY: kill(2) with a pid we spawned.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill {sig}");
+    }
+
+    /// The exit status once the process ended: `Some(code)` for an exit,
+    /// `None` when it died of a signal (an abort).
+    pub fn exit_code(&mut self, timeout: Duration) -> Option<u32> {
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                if let Some(sig) = status.signal() {
+                    eprintln!("cocpit ended by a signal: {sig}");
+                }
+                return status.signal().is_none().then(|| status.exit_code());
+            }
+            if start.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!(
+                    "cocpit did not exit within {timeout:?}; screen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Wait until `pred` holds for the screen, or fail with the screen shown.

@@ -281,7 +281,10 @@ pub fn on_msg(state: &mut State, msg: FaultMsg) -> Vec<Effect> {
     }
 }
 
-fn on_orphans(state: &mut State, ids: Vec<String>) -> Vec<Effect> {
+/// Live faults whose owning console is gone (found on start, or when a
+/// console's process disappears): journal them as orphans, then recover
+/// them (`orphans = "auto"`) or ask (`"ask"`).
+pub fn on_orphans(state: &mut State, ids: Vec<String>) -> Vec<Effect> {
     if ids.is_empty() || state.session.readonly {
         if !ids.is_empty() {
             state.say(
