@@ -21,6 +21,7 @@ pub mod monitor;
 pub mod msg;
 pub mod presence;
 mod prompt;
+pub mod recording;
 pub mod silences;
 pub mod sources;
 mod update;
@@ -187,6 +188,8 @@ pub struct State {
     pub ingest: Ingest,
     /// Whether this console runs the sources (one per journal does).
     pub ingest_leader: bool,
+    /// Whether the journal records (writes succeed, chain intact).
+    pub recording: recording::Recording,
     /// Consoles on this journal (the header's "N operators online").
     pub operators: presence::Operators,
     /// Every continuation waiting on a token (see [`flow`]).
@@ -243,6 +246,7 @@ impl State {
             faults,
             ingest_leader: false,
             operators: presence::Operators::default(),
+            recording: recording::Recording::default(),
             flows: Flows::default(),
             status: None,
             themes,

@@ -50,6 +50,8 @@ pub enum Msg {
     /// Which consoles and fault owners asked about with
     /// [`Effect::Liveness`] are gone.
     Liveness(super::presence::Liveness),
+    /// The journal's writes failing or succeeding again, its chain checked.
+    Recording(super::recording::Notice),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,4 +73,7 @@ pub enum Effect {
     /// Whether these processes on this host still run; answered with
     /// [`Msg::Liveness`].
     Liveness(Vec<super::presence::Process>),
+    /// Writes failed: try one small write to learn whether they work again
+    /// (answered through [`Msg::Recording`]).
+    ProbeJournal,
 }

@@ -6,8 +6,8 @@ use super::flow::Step;
 use super::keymap::{self, Action, View};
 use super::sources::SourceMsg;
 use super::{
-    Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, presence, prompt, silences,
-    sources,
+    Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, presence, prompt, recording,
+    silences, sources,
 };
 use crate::domain::Event;
 use chrono::{DateTime, Duration, Utc};
@@ -57,6 +57,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Source(SourceMsg::AmState(am)) => silences::on_am_state(state, am),
         Msg::Source(m) => sources::on_msg(state, m),
         Msg::Liveness(answer) => presence::on_liveness(state, answer),
+        Msg::Recording(notice) => recording::on_notice(state, notice),
     }
 }
 
@@ -71,6 +72,7 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     }
     let mut fx = faults::on_tick(state);
     fx.extend(presence::on_tick(state));
+    fx.extend(recording::on_tick(state));
     fx
 }
 
@@ -203,6 +205,17 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CycleSort => alarms::set_sort(state, state.alarms.sort.next()),
         Action::ToggleTargets => sources::toggle_targets(state),
         Action::Follow => log::toggle_follow(state),
+        Action::Ack
+        | Action::Unack
+        | Action::Note
+        | Action::TakeOwnership
+        | Action::Silence
+        | Action::AckWithNote
+        | Action::InjectFault
+            if let Some(why) = state.recording.refusal() =>
+        {
+            state.say(Level::Error, format!("refused: {why}"));
+        }
         Action::Ack
         | Action::Unack
         | Action::Note

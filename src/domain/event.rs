@@ -42,10 +42,11 @@ pub enum EventKind {
     FaultFailed,
     FaultOrphaned,
     FaultDismissed,
+    JournalGap,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 30] = [
+    pub const ALL: [EventKind; 31] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -76,6 +77,7 @@ impl EventKind {
         EventKind::FaultFailed,
         EventKind::FaultOrphaned,
         EventKind::FaultDismissed,
+        EventKind::JournalGap,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +91,7 @@ impl EventKind {
             EventKind::AlarmOwnerSet => "alarm.owner_set",
             EventKind::OperatorJoined => "operator.joined",
             EventKind::OperatorLeft => "operator.left",
+            EventKind::JournalGap => "journal.gap",
             EventKind::SourceUp => "source.up",
             EventKind::SourceDown => "source.down",
             EventKind::SimStarted => "sim.started",
@@ -274,6 +277,15 @@ pub struct OperatorSession {
     /// "process gone" when another console found it dead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// `journal.gap`: the journal could not be written from `since` (a full
+/// disk); written by the console as soon as it can be again, so the gap in
+/// the record is itself on record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JournalGap {
+    pub since: DateTime<Utc>,
+    pub reason: String,
 }
 
 /// `source.up` / `source.down`

@@ -23,6 +23,8 @@ pub enum JournalError {
     },
     /// The file cannot be used as a journal (e.g. the filesystem refuses WAL).
     Setup { path: PathBuf, reason: String },
+    /// The disk (or the filesystem holding the journal) is full.
+    DiskFull { path: PathBuf, op: &'static str },
     /// The file is a database, but not a cocpit journal.
     NotAJournal { path: PathBuf, reason: String },
     /// The journal was written by a newer cocpit whose schema this one does not know.
@@ -57,6 +59,12 @@ impl JournalError {
     }
 
     pub(crate) fn sqlite(path: &Path, op: &'static str, e: rusqlite::Error) -> JournalError {
+        if disk_full(path, &e) {
+            return JournalError::DiskFull {
+                path: path.to_path_buf(),
+                op,
+            };
+        }
         JournalError::Sqlite {
             path: path.to_path_buf(),
             op,
@@ -64,11 +72,18 @@ impl JournalError {
         }
     }
 
+    /// Whether this is the disk being full: then the journal cannot record
+    /// anything until space returns.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, JournalError::DiskFull { .. })
+    }
+
     pub fn path(&self) -> &Path {
         match self {
             JournalError::Io { path, .. }
             | JournalError::Sqlite { path, .. }
             | JournalError::Setup { path, .. }
+            | JournalError::DiskFull { path, .. }
             | JournalError::NotAJournal { path, .. }
             | JournalError::TooNew { path, .. }
             | JournalError::BadRow { path, .. }
@@ -90,6 +105,11 @@ impl fmt::Display for JournalError {
             JournalError::Setup { path, reason } => {
                 write!(f, "journal {}: {reason}", path.display())
             }
+            JournalError::DiskFull { path, op } => write!(
+                f,
+                "journal {}: {op}: disk full (free space on its filesystem to go on recording)",
+                path.display()
+            ),
             JournalError::NotAJournal { path, reason } => write!(
                 f,
                 "{} is not a cocpit journal ({reason}); refusing to touch it",
@@ -118,6 +138,40 @@ impl fmt::Display for JournalError {
             ),
         }
     }
+}
+
+/// SQLite says "disk full" outright, or fails an I/O (growing the `-wal`
+/// or `-shm`, an fsync: extended code 4874 is a `-shm` that cannot grow)
+/// on a filesystem with no space left.
+fn disk_full(path: &Path, e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode;
+    let rusqlite::Error::SqliteFailure(f, _) = e else {
+        return false;
+    };
+    match f.code {
+        ErrorCode::DiskFull => true,
+        ErrorCode::SystemIoFailure => no_space_left(path),
+        _ => false,
+    }
+}
+
+/// Less than a page or two left for an unprivileged writer.
+fn no_space_left(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statvfs writes only into the zeroed struct we pass; the path
+    // is a valid NUL-terminated string for the duration of the call.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < 64 * 1024
 }
 
 impl std::error::Error for JournalError {

@@ -22,7 +22,7 @@ pub use scan::{RawRow, Scan};
 pub use signal::CommitSignal;
 pub use tail::{POLL_INTERVAL, TAIL_BATCH, Tailer};
 pub use verify::{BreakReason, Broken, VerifyReport};
-pub use writer::{MAX_BATCH_EVENTS, Writer};
+pub use writer::{MAX_BATCH_EVENTS, WriteHealth, Writer};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

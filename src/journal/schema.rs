@@ -32,6 +32,12 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'cocpit journal is append-only: UPDATE refused'); END;
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'cocpit journal is append-only: DELETE refused'); END;",
+    // 2: one row the writer rewrites to find out whether the disk has room
+    // again after writes failed; not part of the hash chain.
+    "CREATE TABLE writable (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this binary writes.

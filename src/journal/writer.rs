@@ -14,12 +14,21 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// Stop draining the queue once a batch holds this many events: beyond it the
 /// per-commit fsync is already amortised, and a longer write lock would stall
 /// the other consoles sharing the file.
 pub const MAX_BATCH_EVENTS: usize = 10_000;
+
+/// Whether the writer's last batch was committed. Watched by the console so
+/// a journal that cannot be written (a full disk) is on screen at once and
+/// for as long as it lasts, not only when someone acts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteHealth {
+    Ok,
+    Failing { reason: String, disk_full: bool },
+}
 
 type Confirm = oneshot::Sender<Result<Vec<i64>, JournalError>>;
 type Ack = SyncSender<Result<(), JournalError>>;
@@ -28,6 +37,8 @@ enum Request {
     Append(Vec<Staged>),
     Confirmed(Vec<Staged>, Confirm),
     Flush(Ack),
+    /// Try one small write, outside the chain, to learn whether writes work.
+    Probe,
     Shutdown(Option<Ack>),
 }
 
@@ -35,7 +46,7 @@ impl Request {
     fn events(&self) -> &[Staged] {
         match self {
             Request::Append(v) | Request::Confirmed(v, _) => v,
-            Request::Flush(_) | Request::Shutdown(_) => &[],
+            Request::Flush(_) | Request::Probe | Request::Shutdown(_) => &[],
         }
     }
 
@@ -54,6 +65,7 @@ pub struct Writer {
 
 struct Shared {
     tx: Sender<Request>,
+    health: watch::Receiver<WriteHealth>,
     thread: Mutex<Option<JoinHandle<()>>>,
     subscribers: Arc<Mutex<Vec<WeakSignal>>>,
     path: PathBuf,
@@ -65,7 +77,9 @@ impl Writer {
         let conn = open_connection(path)?;
         let (tx, rx) = mpsc::channel();
         let subscribers: Arc<Mutex<Vec<WeakSignal>>> = Arc::default();
+        let (health_tx, health) = watch::channel(WriteHealth::Ok);
         let mut worker = Worker {
+            health: health_tx,
             conn,
             path: path.to_path_buf(),
             subscribers: Arc::clone(&subscribers),
@@ -81,6 +95,7 @@ impl Writer {
         Ok(Writer {
             shared: Arc::new(Shared {
                 tx,
+                health,
                 thread: Mutex::new(Some(thread)),
                 subscribers,
                 path: path.to_path_buf(),
@@ -90,6 +105,17 @@ impl Writer {
 
     pub fn path(&self) -> &Path {
         &self.shared.path
+    }
+
+    /// Find out whether writes work (after they failed): one small write
+    /// outside the chain; its outcome comes through [`Writer::watch_health`].
+    pub fn probe(&self) {
+        let _ = self.shared.tx.send(Request::Probe);
+    }
+
+    /// Changes of [`WriteHealth`]: every failed batch, and the first success after.
+    pub fn watch_health(&self) -> watch::Receiver<WriteHealth> {
+        self.shared.health.clone()
     }
 
     /// Queue events for the next batch and return at once; their row text
@@ -206,6 +232,7 @@ impl Drop for Shared {
 }
 
 struct Worker {
+    health: watch::Sender<WriteHealth>,
     conn: Connection,
     path: PathBuf,
     subscribers: Arc<Mutex<Vec<WeakSignal>>>,
@@ -265,6 +292,21 @@ impl Worker {
                 "journal batch failed; its events are not written"
             ),
         }
+        match &outcome {
+            Ok(_) if has_rows && *self.health.borrow() != WriteHealth::Ok => {
+                tracing::info!(path = %self.path.display(), "journal writes succeed again");
+                self.health.send_replace(WriteHealth::Ok);
+            }
+            Ok(_) => {}
+            // Every failure is sent, not only the first: the console
+            // re-sends what was lost after each one.
+            Err(e) => {
+                self.health.send_replace(WriteHealth::Failing {
+                    reason: e.to_string(),
+                    disk_full: e.is_disk_full(),
+                });
+            }
+        }
         let mut next_id = outcome.as_ref().map(|first| *first).unwrap_or(0);
         let mut shutdowns = Vec::new();
         for req in batch {
@@ -291,10 +333,36 @@ impl Worker {
                 Request::Flush(ack) => {
                     let _ = ack.send(self.take_lost());
                 }
+                Request::Probe => self.probe(),
                 Request::Shutdown(ack) => shutdowns.push(ack),
             }
         }
         shutdowns
+    }
+
+    fn probe(&mut self) {
+        let at = chrono::Utc::now().to_rfc3339();
+        let done = self
+            .conn
+            .execute(
+                "INSERT INTO writable (id, at) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                [at],
+            )
+            .map_err(|e| JournalError::sqlite(&self.path, "probe writing", e));
+        match done {
+            Ok(_) if *self.health.borrow() != WriteHealth::Ok => {
+                tracing::info!(path = %self.path.display(), "journal writes succeed again");
+                self.health.send_replace(WriteHealth::Ok);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.health.send_replace(WriteHealth::Failing {
+                    reason: e.to_string(),
+                    disk_full: e.is_disk_full(),
+                });
+            }
+        }
     }
 
     /// Ingest-only batches commit with `Normal`; a batch anyone waits on
@@ -485,6 +553,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.db");
         let mut w = Worker {
+            health: watch::channel(WriteHealth::Ok).0,
             conn: open_connection(&path).unwrap(),
             path: path.clone(),
             subscribers: Arc::default(),

@@ -8,6 +8,7 @@
 use super::effects::{self, Executors};
 use super::leader::LeaderLock;
 use super::sources::{self as source_tasks, SourceTasks};
+use crate::app::recording::Notice;
 use crate::app::{self, Init, Msg, RunMode, Session, State};
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::fault::limits::FaultsConfig;
@@ -15,7 +16,7 @@ use crate::domain::fault::recovery;
 use crate::domain::{AlarmBoard, EventKind, NewEvent, Role};
 use crate::faults::console::ConsoleFaults;
 use crate::faults::proc;
-use crate::journal::{Journal, Tailer, Writer};
+use crate::journal::{Journal, Tailer, WriteHealth, Writer};
 use crate::sources::config::LiveConfig;
 use crate::sources::demo;
 use crate::theme::{ColorMode, Theme};
@@ -99,6 +100,8 @@ pub struct Booted {
     /// The leader lock (held or waited for) when leadership is elected.
     pub lock: Option<LeaderLock>,
     demo_task: Option<JoinHandle<()>>,
+    /// The journal's write health forwarded to the core, the chain check.
+    background: Vec<JoinHandle<()>>,
     presence: bool,
 }
 
@@ -239,6 +242,14 @@ impl Booted {
         }
 
         let demo_task = plan.map(|plan| demo::spawn(plan, tx.clone()));
+        let mut background = Vec::new();
+        if let Some(w) = &writer {
+            background.push(tokio::spawn(forward_write_health(
+                w.watch_health(),
+                tx.clone(),
+            )));
+        }
+        background.push(check_chain(&opts.journal, tx.clone()));
         if !orphans.is_empty() {
             let _ = tx
                 .send(Msg::Fault(app::faults::FaultMsg::Orphans(orphans)))
@@ -257,6 +268,7 @@ impl Booted {
             faults,
             lock,
             demo_task,
+            background,
             presence,
         })
     }
@@ -313,6 +325,9 @@ impl Booted {
         if let Some(t) = self.demo_task.take() {
             t.abort();
         }
+        for t in self.background.drain(..) {
+            t.abort();
+        }
         self.sources.stop();
         self.tailer.stop();
         if let Some(w) = &self.writer
@@ -321,6 +336,57 @@ impl Booted {
             tracing::error!("journal shutdown: {e}");
         }
     }
+}
+
+/// Every change of the writer's health, to the core.
+async fn forward_write_health(
+    mut health: tokio::sync::watch::Receiver<WriteHealth>,
+    tx: mpsc::Sender<Msg>,
+) {
+    while health.changed().await.is_ok() {
+        let notice = match health.borrow_and_update().clone() {
+            WriteHealth::Ok => Notice::WriteOk,
+            WriteHealth::Failing { reason, disk_full } => {
+                Notice::WriteFailing { reason, disk_full }
+            }
+        };
+        if tx.send(Msg::Recording(notice)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Check the hash chain in the background, on a read-only connection of
+/// its own: a tampered journal is on screen within seconds of the start,
+/// and the first frame never waits for it.
+fn check_chain(journal: &std::path::Path, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
+    let path = journal.to_path_buf();
+    tokio::spawn(async move {
+        let checked = tokio::task::spawn_blocking(move || {
+            Journal::open_readonly(&path).and_then(|j| j.verify())
+        })
+        .await;
+        let notice = match checked {
+            Ok(Ok(report)) => match report.first_broken {
+                None => Notice::ChainIntact {
+                    last_id: report.last_id,
+                },
+                Some(b) => Notice::ChainBroken {
+                    id: b.id,
+                    reason: b.reason.to_string(),
+                },
+            },
+            Ok(Err(e)) => {
+                tracing::warn!("journal chain check could not run: {e}");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("journal chain check stopped: {e}");
+                return;
+            }
+        };
+        let _ = tx.send(Msg::Recording(notice)).await;
+    })
 }
 
 fn operator_event(state: &State, kind: EventKind) -> NewEvent {

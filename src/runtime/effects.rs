@@ -53,6 +53,11 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
         }
         Effect::Quit => {}
         Effect::Source(e) => ex.sources.execute(e, tx),
+        Effect::ProbeJournal => {
+            if let Some(w) = ex.writer {
+                w.probe();
+            }
+        }
         Effect::Liveness(asked) => {
             // A handful of /proc reads: cheap enough for the loop itself.
             use crate::app::presence::{Liveness, Of};

@@ -107,7 +107,8 @@ fn tabs<'a>(state: &State, st: &Styles, compact: bool) -> Vec<Span<'a>> {
 /// or left out when `nonzero_only`.
 fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
     let c = &state.counts;
-    let mut out = fault_badge(state, st);
+    let mut out = journal_badge(state, st);
+    out.extend(fault_badge(state, st));
     for sev in Severity::ALL {
         let n = c.of(sev);
         if nonzero_only && n == 0 {
@@ -165,6 +166,32 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
             st.dim(),
         ));
         out.push(Span::raw(" │ "));
+    }
+    out
+}
+
+/// `✗ NOT RECORDING: disk full` and `✗ CHAIN BROKEN #N` (red, loud) while
+/// the journal cannot be written or was tampered with: what the screen shows
+/// is then not what the journal will prove.
+fn journal_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
+    let loud = st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED);
+    let mut out = Vec::new();
+    let r = &state.recording;
+    if r.write_error.is_some() {
+        let why = if r.disk_full {
+            "disk full"
+        } else {
+            "write failing"
+        };
+        out.push(Span::styled(format!(" ✗ NOT RECORDING: {why} "), loud));
+        out.push(Span::raw(" "));
+    }
+    if let Some((id, _)) = &r.chain_broken {
+        out.push(Span::styled(
+            format!(" ✗ JOURNAL CHAIN BROKEN AT #{id} "),
+            loud,
+        ));
+        out.push(Span::raw(" "));
     }
     out
 }

@@ -112,6 +112,10 @@ pub fn on_snapshot(
     if !state.ingest_leader {
         return Vec::new();
     }
+    if state.recording.write_error.is_some() {
+        // The journal lost what was last sent: diff against what it has.
+        state.ingest = Ingest::from_board(&state.board);
+    }
     let actor = state.session.source_actor(source);
     let events = state.ingest.diff(source, firing, state.now, &actor);
     if events.is_empty() {
