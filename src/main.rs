@@ -42,6 +42,10 @@ struct Global {
     /// Hide and refuse every action that changes anything
     #[arg(long, global = true)]
     readonly: bool,
+    /// Create the --journal file even when its directory does not exist
+    /// (otherwise the console asks)
+    #[arg(long, global = true)]
+    journal_create: bool,
     /// operator (default) or observer: observers handle alarms but never inject faults
     #[arg(long, global = true, env = "COCPIT_ROLE", value_name = "ROLE")]
     role: Option<RoleArg>,
@@ -155,12 +159,11 @@ fn real_main() -> Result<ExitCode> {
         .install()?;
     let cli = Cli::parse();
     let cfg = Config::load(cli.global.config.as_deref())?;
-    let journal = cli
-        .global
-        .journal
-        .clone()
-        .or_else(|| cfg.journal.clone())
-        .unwrap_or_else(config::default_journal);
+    // A journal someone named (flag, environment, config) in a directory
+    // that does not exist is most likely a typo: the console would start a
+    // private journal nobody else sees. The default location is made quietly.
+    let named = cli.global.journal.clone().or_else(|| cfg.journal.clone());
+    let journal = named.clone().unwrap_or_else(config::default_journal);
     let _log_guard = init_logging();
 
     match cli.command {
@@ -208,6 +211,9 @@ fn real_main() -> Result<ExitCode> {
                      `cocpit journal export` or `cocpit journal verify`"
                 );
             }
+            if named.is_some() && !cli.global.readonly && !cli.global.journal_create {
+                confirm_new_journal_dir(&opts.journal)?;
+            }
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -216,6 +222,35 @@ fn real_main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `--journal` names a file in a directory that does not exist: ask before
+/// creating it (a new, private journal), or say how to.
+fn confirm_new_journal_dir(journal: &std::path::Path) -> Result<()> {
+    let Some(dir) = journal.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if journal.exists() || dir.exists() {
+        return Ok(());
+    }
+    let mut out = std::io::stderr();
+    let _ = write!(
+        out,
+        "cocpit: {} does not exist, so {} would be a new journal no other console uses.\n\
+         Create it? [y/N] ",
+        dir.display(),
+        journal.display()
+    );
+    let _ = out.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        return Ok(());
+    }
+    bail!(
+        "not creating {}: check --journal (or pass --journal-create to create it)",
+        journal.display()
+    )
 }
 
 fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options> {
