@@ -50,8 +50,8 @@ fn state(alarms: usize) -> State {
             source: "bench".into(),
             name: format!("SyntheticAlarm{i:06}"),
             severity: sevs[(i % 5) as usize],
-            labels,
-            annotations,
+            labels: labels.into(),
+            annotations: annotations.into(),
             starts_at: now(),
             generator_url: None,
         };

@@ -279,8 +279,8 @@ fn a_guard_alarm_recovers_the_fault() {
             source: "demo".into(),
             name: "PaymentsDown".into(),
             severity: Severity::Critical,
-            labels,
-            annotations: BTreeMap::new(),
+            labels: labels.into(),
+            annotations: Default::default(),
             starts_at: t(3),
             generator_url: None,
         };

@@ -36,8 +36,8 @@ fn observed(name: &str, service: &str, sev: Severity) -> ObservedAlarm {
         source: "demo".into(),
         name: name.into(),
         severity: sev,
-        labels,
-        annotations,
+        labels: labels.into(),
+        annotations: annotations.into(),
         starts_at: t0(),
         generator_url: None,
     }

@@ -397,7 +397,7 @@ fn the_watchdog_recovers_a_cli_fault_when_its_guard_alarm_fires() {
         source: "test".into(),
         name: "PaymentsDown".into(),
         severity: Severity::Critical,
-        labels,
+        labels: labels.into(),
         annotations: Default::default(),
         starts_at: chrono::Utc::now(),
         generator_url: None,

@@ -320,7 +320,10 @@ fn alarms_carry_the_documented_labels_and_annotations() {
         assert_eq!(alarm.labels["alertname"], alarm.name);
         assert_eq!(alarm.labels["severity"], alarm.severity.as_str());
         assert_eq!(alarm.labels["env"], "demo");
-        assert!(sim.services().contains(&alarm.labels["service"]));
+        assert!(
+            sim.services()
+                .contains(&alarm.labels["service"].to_string())
+        );
         assert!(alarm.labels.contains_key("team"));
         if alarm.severity != Severity::Info {
             assert!(alarm.labels.contains_key("metric"), "{alarm:?}");

@@ -34,7 +34,7 @@ fn session(readonly: bool) -> Session {
     }
 }
 
-fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+fn labels(pairs: &[(&str, &str)]) -> cocpit::domain::alarm::Labels {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -79,7 +79,7 @@ impl Journal {
         generator_url: Option<&str>,
     ) {
         let mut l = labels(labels_);
-        l.insert("alertname".into(), name.into());
+        l.insert("alertname", name);
         let obs = ObservedAlarm {
             fingerprint: fp.into(),
             source: "alertmanager:prod".into(),
@@ -979,7 +979,7 @@ fn hundred_thousand_alarms_render_the_right_window() {
             name: format!("Synthetic{i:06}"),
             severity: sevs[(i % 5) as usize],
             labels: labels(&[("service", &format!("svc-{}", i % 97))]),
-            annotations: BTreeMap::new(),
+            annotations: Default::default(),
             starts_at: now(),
             generator_url: None,
         };

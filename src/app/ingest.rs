@@ -2,11 +2,14 @@
 //! journaled (raised, updated, resolved). The diff is against what this
 //! console last reported, not against the board, so a snapshot that arrives
 //! before the previous batch is committed does not raise an alarm twice.
+//!
+//! The ledger keeps a digest of each alarm's content, not a copy: the board
+//! holds the one copy of every alarm.
 
 use crate::domain::event::{AlarmResolved, payload};
 use crate::domain::{AlarmBoard, EventKind, NewEvent, ObservedAlarm};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Alarms inherited from an earlier session get this long to be confirmed by
 /// the source before they are resolved, so a restart does not clear (and
@@ -15,16 +18,30 @@ pub const SETTLE: Duration = Duration::seconds(30);
 
 #[derive(Debug, Default, Clone)]
 pub struct SourceLedger {
-    /// What the journal was last told is firing, by fingerprint.
-    reported: HashMap<String, ObservedAlarm>,
+    /// What the journal was last told is firing: fingerprint → content
+    /// digest ([`ObservedAlarm::content_hash`]).
+    reported: HashMap<String, u64>,
     /// Fingerprints inherited from the journal and not yet seen again.
-    inherited: HashMap<String, ()>,
+    inherited: HashSet<String>,
     first_snapshot: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct Ingest {
     sources: HashMap<String, SourceLedger>,
+    /// `Changes` heard while another console was the ingest leader, by
+    /// source and fingerprint (the latest of each): journaled if this
+    /// console takes over, as the source will not say them again.
+    deferred: HashMap<String, HashMap<String, Deferred>>,
+}
+
+/// Most deferred changes kept per source.
+const DEFER_CAP: usize = 200_000;
+
+#[derive(Debug, Clone)]
+enum Deferred {
+    Firing(ObservedAlarm),
+    Resolved(String),
 }
 
 impl Ingest {
@@ -35,8 +52,8 @@ impl Ingest {
             let ledger = ingest.sources.entry(a.observed.source.clone()).or_default();
             ledger
                 .reported
-                .insert(a.fingerprint().to_string(), a.observed.clone());
-            ledger.inherited.insert(a.fingerprint().to_string(), ());
+                .insert(a.fingerprint().to_string(), a.observed.content_hash());
+            ledger.inherited.insert(a.fingerprint().to_string());
         }
         ingest
     }
@@ -53,36 +70,18 @@ impl Ingest {
         let first = *ledger.first_snapshot.get_or_insert(now);
         let settled = now - first >= SETTLE;
         let mut out = Vec::new();
-        let mut seen = HashMap::with_capacity(firing.len());
+        let mut seen = HashSet::with_capacity(firing.len());
         for obs in firing {
-            let fp = obs.fingerprint.clone();
-            ledger.inherited.remove(&fp);
-            match ledger.reported.get(&fp) {
-                None => out.push(NewEvent::new(
-                    now,
-                    actor,
-                    EventKind::AlarmRaised,
-                    &fp,
-                    payload(&obs),
-                )),
-                Some(prev) if !prev.same_content(&obs) => out.push(NewEvent::new(
-                    now,
-                    actor,
-                    EventKind::AlarmUpdated,
-                    &fp,
-                    payload(&obs),
-                )),
-                Some(_) => {}
+            ledger.inherited.remove(&obs.fingerprint);
+            if let Some(ev) = ledger.observe(&obs, now, actor) {
+                out.push(ev);
             }
-            ledger.reported.insert(fp.clone(), obs);
-            seen.insert(fp, ());
+            seen.insert(obs.fingerprint);
         }
         let gone: Vec<String> = ledger
             .reported
             .keys()
-            .filter(|fp| {
-                !seen.contains_key(*fp) && (settled || !ledger.inherited.contains_key(*fp))
-            })
+            .filter(|fp| !seen.contains(*fp) && (settled || !ledger.inherited.contains(*fp)))
             .cloned()
             .collect();
         for fp in gone {
@@ -100,6 +99,112 @@ impl Ingest {
             ));
         }
         out
+    }
+
+    /// Changes reported one at a time (webhook, spool): `firing` are new or
+    /// possibly changed alarms, `resolved` the fingerprints that ended (with
+    /// why). Alarms not mentioned stay as they are, inherited ones included.
+    pub fn changes(
+        &mut self,
+        source: &str,
+        firing: Vec<ObservedAlarm>,
+        resolved: Vec<(String, String)>,
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> Vec<NewEvent> {
+        let ledger = self.sources.entry(source.to_string()).or_default();
+        let mut out = Vec::new();
+        for obs in firing {
+            ledger.inherited.remove(&obs.fingerprint);
+            out.extend(ledger.observe(&obs, now, actor));
+        }
+        for (fp, reason) in resolved {
+            ledger.inherited.remove(&fp);
+            if ledger.reported.remove(&fp).is_some() {
+                let reason = AlarmResolved {
+                    reason: Some(reason),
+                };
+                out.push(NewEvent::new(
+                    now,
+                    actor,
+                    EventKind::AlarmResolved,
+                    &fp,
+                    payload(&reason),
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl Ingest {
+    /// Keep `Changes` for later (this console is not the ingest leader).
+    pub fn defer(
+        &mut self,
+        source: &str,
+        firing: Vec<ObservedAlarm>,
+        resolved: Vec<(String, String)>,
+    ) {
+        let d = self.deferred.entry(source.to_string()).or_default();
+        for obs in firing {
+            d.insert(obs.fingerprint.clone(), Deferred::Firing(obs));
+        }
+        for (fp, reason) in resolved {
+            d.insert(fp, Deferred::Resolved(reason));
+        }
+        // A follower for days: resolves of alarms long gone are dropped
+        // first (the journal has them resolved or never had them).
+        if d.len() > DEFER_CAP {
+            d.retain(|_, c| matches!(c, Deferred::Firing(_)));
+        }
+    }
+
+    /// Taking over as the ingest leader: start from what the journal says
+    /// (`board`), then journal what was deferred and is not in it yet.
+    pub fn take_over(
+        &mut self,
+        board: &AlarmBoard,
+        now: DateTime<Utc>,
+        actor: impl Fn(&str) -> String,
+    ) -> Vec<NewEvent> {
+        let deferred = std::mem::take(&mut self.deferred);
+        *self = Ingest::from_board(board);
+        let mut out = Vec::new();
+        for (source, changes) in deferred {
+            let (mut firing, mut resolved) = (Vec::new(), Vec::new());
+            for (fp, c) in changes {
+                match c {
+                    Deferred::Firing(obs) => firing.push(obs),
+                    Deferred::Resolved(reason) => resolved.push((fp, reason)),
+                }
+            }
+            out.extend(self.changes(&source, firing, resolved, now, &actor(&source)));
+        }
+        out
+    }
+}
+
+impl SourceLedger {
+    /// Raise or update `obs` if the journal does not have it as it is.
+    fn observe(
+        &mut self,
+        obs: &ObservedAlarm,
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> Option<NewEvent> {
+        let hash = obs.content_hash();
+        let kind = match self.reported.insert(obs.fingerprint.clone(), hash) {
+            None => EventKind::AlarmRaised,
+            Some(prev) if prev != hash => EventKind::AlarmUpdated,
+            Some(_) => return None,
+        };
+        Some(NewEvent::new(
+            now,
+            actor,
+            kind,
+            &obs.fingerprint,
+            payload(obs),
+        ))
     }
 }
 

@@ -51,8 +51,15 @@ pub enum LiveMsg {
         token: u64,
         result: Result<String, String>,
     },
-    /// Something a source rejected or failed on (journaled as `source.error`).
-    SourceError { source: String, reason: String },
+    /// Something a source rejected or failed on (journaled as `source.error`,
+    /// once per [`REPEAT_ERROR`] for each source and error `class`: a short
+    /// stable name such as `malformed` or `too-large`, not the reason text,
+    /// which may change with every request).
+    SourceError {
+        source: String,
+        class: String,
+        reason: String,
+    },
     /// Alarms of `source` are stale (every endpoint behind it is down).
     Stale { source: String, stale: bool },
     /// Prometheus `/api/v1/targets`.
@@ -238,7 +245,7 @@ pub struct Live {
     /// `alarm.acked` / `alarm.silenced` row may not be back from the
     /// journal yet: never derived from (see [`OWN_SILENCE_GRACE`]).
     own: HashMap<String, DateTime<Utc>>,
-    /// Source errors journaled recently, by (source, reason).
+    /// Source errors journaled recently, by (source, error class).
     errors: HashMap<(String, String), DateTime<Utc>>,
     /// MTTA / MTTR over the alarms raised in the last [`SHIFT`].
     pub shift: crate::domain::stats::ShiftStats,
@@ -314,14 +321,18 @@ pub fn update(state: &mut State, msg: LiveMsg) -> Vec<Effect> {
     match msg {
         LiveMsg::AmState(am) => on_am_state(state, am),
         LiveMsg::AmDone { token, result } => on_am_done(state, token, result),
-        LiveMsg::SourceError { source, reason } => {
+        LiveMsg::SourceError {
+            source,
+            class,
+            reason,
+        } => {
             if !state.ingest_leader {
                 return Vec::new();
             }
             // A bad feed query or a misconfigured sender repeats the same
             // error every poll: journal it once per REPEAT_ERROR.
             let now = state.now;
-            let key = (source.clone(), reason.clone());
+            let key = (source.clone(), class);
             if state
                 .live
                 .errors

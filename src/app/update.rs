@@ -60,6 +60,23 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 vec![Effect::Append(events)]
             }
         }
+        Msg::Changes {
+            source,
+            firing,
+            resolved,
+        } => {
+            if !state.ingest_leader {
+                state.ingest.defer(&source, firing, resolved);
+                return Vec::new();
+            }
+            let actor = state.session.source_actor(&source);
+            let events = state.ingest.changes(&source, firing, resolved, now, &actor);
+            if events.is_empty() {
+                Vec::new()
+            } else {
+                vec![Effect::Append(events)]
+            }
+        }
         Msg::SourceNote(ev) => {
             if state.ingest_leader {
                 vec![Effect::Append(vec![ev])]
@@ -73,12 +90,21 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Msg::SourceHealth(status) => on_source_health(state, status),
         Msg::IngestRole { leader } => {
+            let mut events = Vec::new();
             if leader && !state.ingest_leader {
-                // Taking over from another console: start from what the journal says.
-                state.ingest = super::ingest::Ingest::from_board(&state.board);
+                // Taking over from another console: start from what the
+                // journal says, plus changes heard meanwhile.
+                let session = &state.session;
+                events = state
+                    .ingest
+                    .take_over(&state.board, now, |s| session.source_actor(s));
             }
             state.ingest_leader = leader;
-            Vec::new()
+            if events.is_empty() {
+                Vec::new()
+            } else {
+                vec![Effect::Append(events)]
+            }
         }
         Msg::Error(text) => {
             state.say(Level::Error, text);

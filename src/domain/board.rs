@@ -2,7 +2,7 @@
 //! of alarms on screen. Replaying the journal from the start rebuilds it;
 //! applying the same event twice is a no-op, so tailing is idempotent.
 
-use super::alarm::{Ack, Alarm, AlarmState, ObservedAlarm, TimelineEntry};
+use super::alarm::{Ack, Alarm, AlarmState, ObservedAlarm, Text, TimelineEntry};
 use super::event::{
     AlarmAcked, AlarmResolved, Event, EventKind, NoteAdded, OwnerSet, SilenceChange, SilenceIntent,
 };
@@ -192,13 +192,13 @@ impl AlarmBoard {
         let entry = TimelineEntry {
             event_id: ev.id,
             ts: ev.ts,
-            actor: ev.actor.clone(),
-            kind: ev.kind.clone(),
-            text: if raised {
+            actor: Text::new(&ev.actor),
+            kind: Text::new(&ev.kind),
+            text: Text::new(&if raised {
                 format!("raised ({})", obs.severity)
             } else {
                 format!("updated ({})", obs.severity)
-            },
+            }),
         };
         match self.alarms.get_mut(&obs.fingerprint) {
             Some(a) => {
@@ -248,9 +248,9 @@ impl AlarmBoard {
             TimelineEntry {
                 event_id: ev.id,
                 ts: ev.ts,
-                actor: ev.actor.clone(),
-                kind: ev.kind.clone(),
-                text,
+                actor: Text::new(&ev.actor),
+                kind: Text::new(&ev.kind),
+                text: Text::new(&text),
             },
         );
         true

@@ -6,6 +6,7 @@ pub mod alarm;
 pub mod board;
 pub mod event;
 pub mod filter;
+pub mod labels;
 pub mod metric;
 pub mod sanitize;
 pub mod severity;

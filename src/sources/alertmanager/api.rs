@@ -68,7 +68,7 @@ pub fn observed_from_labels(
 ) -> ObservedAlarm {
     let name = labels
         .get("alertname")
-        .cloned()
+        .map(|n| n.to_string())
         .unwrap_or_else(|| "(no alertname)".to_string());
     let severity = labels
         .get("severity")
@@ -168,8 +168,8 @@ impl From<&SilenceSpec> for PostableSilence {
                 .matchers
                 .iter()
                 .map(|(k, v)| Matcher {
-                    name: k.clone(),
-                    value: v.clone(),
+                    name: k.to_string(),
+                    value: v.to_string(),
                     is_regex: false,
                     is_equal: true,
                 })
@@ -301,8 +301,8 @@ mod tests {
     #[test]
     fn silence_post_matches_the_recorded_request() {
         let mut labels = Labels::new();
-        labels.insert("alertname".into(), "BaselineAlwaysFiringCritical".into());
-        labels.insert("instance".into(), "payments-01".into());
+        labels.insert("alertname", "BaselineAlwaysFiringCritical");
+        labels.insert("instance", "payments-01");
         let spec = SilenceSpec {
             id: None,
             matchers: labels,

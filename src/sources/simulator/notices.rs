@@ -79,17 +79,17 @@ fn build(sc: &Scenario, notice: &Notice, n: u64, now: DateTime<Utc>) -> Observed
         ("n", n.as_str()),
     ];
     let mut labels = Labels::new();
-    labels.insert("alertname".into(), notice.name.clone());
-    labels.insert("service".into(), svc.name.clone());
-    labels.insert("severity".into(), notice.severity.as_str().into());
-    labels.insert("env".into(), "demo".into());
-    labels.insert("team".into(), svc.team.clone());
+    labels.insert("alertname", notice.name.clone());
+    labels.insert("service", svc.name.clone());
+    labels.insert("severity", notice.severity.as_str());
+    labels.insert("env", "demo");
+    labels.insert("team", svc.team.clone());
     let mut annotations = Labels::new();
-    annotations.insert("summary".into(), render(&notice.summary, &vars));
+    annotations.insert("summary", render(&notice.summary, &vars));
     if !notice.description.is_empty() {
-        annotations.insert("description".into(), render(&notice.description, &vars));
+        annotations.insert("description", render(&notice.description, &vars));
     }
-    annotations.insert("runbook_url".into(), render(&notice.runbook_url, &vars));
+    annotations.insert("runbook_url", render(&notice.runbook_url, &vars));
     ObservedAlarm {
         fingerprint: fingerprint(&labels),
         source: SOURCE_NAME.into(),

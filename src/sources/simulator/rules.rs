@@ -178,16 +178,16 @@ fn build(
         ("severity", severity.as_str()),
     ];
     let mut labels = Labels::new();
-    labels.insert("alertname".into(), rule.name.clone());
-    labels.insert("service".into(), svc.name.clone());
-    labels.insert("severity".into(), severity.as_str().into());
-    labels.insert("metric".into(), rule.metric.key().into());
-    labels.insert("env".into(), "demo".into());
-    labels.insert("team".into(), svc.team.clone());
+    labels.insert("alertname", rule.name.clone());
+    labels.insert("service", svc.name.clone());
+    labels.insert("severity", severity.as_str());
+    labels.insert("metric", rule.metric.key());
+    labels.insert("env", "demo");
+    labels.insert("team", svc.team.clone());
     let mut annotations = Labels::new();
-    annotations.insert("summary".into(), render(&rule.summary, &vars));
-    annotations.insert("description".into(), render(&rule.description, &vars));
-    annotations.insert("runbook_url".into(), render(&rule.runbook_url, &vars));
+    annotations.insert("summary", render(&rule.summary, &vars));
+    annotations.insert("description", render(&rule.description, &vars));
+    annotations.insert("runbook_url", render(&rule.runbook_url, &vars));
     ObservedAlarm {
         fingerprint: fingerprint(&labels),
         source: SOURCE_NAME.into(),
