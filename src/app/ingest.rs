@@ -7,6 +7,7 @@
 //! holds the one copy of every alarm.
 
 use crate::domain::event::{AlarmResolved, payload};
+use crate::domain::alarm::Text;
 use crate::domain::{AlarmBoard, EventKind, NewEvent, ObservedAlarm};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
@@ -20,9 +21,10 @@ pub const SETTLE: Duration = Duration::seconds(30);
 pub struct SourceLedger {
     /// What the journal was last told is firing: fingerprint → content
     /// digest ([`ObservedAlarm::content_hash`]).
-    reported: HashMap<String, u64>,
+    /// (Keys interned: the board holds the same strings.)
+    reported: HashMap<Text, u64>,
     /// Fingerprints inherited from the journal and not yet seen again.
-    inherited: HashSet<String>,
+    inherited: HashSet<Text>,
     first_snapshot: Option<DateTime<Utc>>,
 }
 
@@ -50,10 +52,9 @@ impl Ingest {
         let mut ingest = Ingest::default();
         for a in board.iter().filter(|a| a.is_firing()) {
             let ledger = ingest.sources.entry(a.observed.source.clone()).or_default();
-            ledger
-                .reported
-                .insert(a.fingerprint().to_string(), a.observed.content_hash());
-            ledger.inherited.insert(a.fingerprint().to_string());
+            let fp = Text::new(a.fingerprint());
+            ledger.reported.insert(fp.clone(), a.observed.content_hash());
+            ledger.inherited.insert(fp);
         }
         ingest
     }
@@ -70,18 +71,20 @@ impl Ingest {
         let first = *ledger.first_snapshot.get_or_insert(now);
         let settled = now - first >= SETTLE;
         let mut out = Vec::new();
-        let mut seen = HashSet::with_capacity(firing.len());
+        let mut seen: HashSet<String> = HashSet::with_capacity(firing.len());
         for obs in firing {
-            ledger.inherited.remove(&obs.fingerprint);
+            ledger.inherited.remove(obs.fingerprint.as_str());
             if let Some(ev) = ledger.observe(&obs, now, actor) {
                 out.push(ev);
             }
             seen.insert(obs.fingerprint);
         }
-        let gone: Vec<String> = ledger
+        let gone: Vec<Text> = ledger
             .reported
             .keys()
-            .filter(|fp| !seen.contains(*fp) && (settled || !ledger.inherited.contains(*fp)))
+            .filter(|fp| {
+                !seen.contains(fp.as_str()) && (settled || !ledger.inherited.contains(*fp))
+            })
             .cloned()
             .collect();
         for fp in gone {
@@ -94,7 +97,7 @@ impl Ingest {
                 now,
                 actor,
                 EventKind::AlarmResolved,
-                &fp,
+                fp.as_str(),
                 payload(&reason),
             ));
         }
@@ -115,12 +118,12 @@ impl Ingest {
         let ledger = self.sources.entry(source.to_string()).or_default();
         let mut out = Vec::new();
         for obs in firing {
-            ledger.inherited.remove(&obs.fingerprint);
+            ledger.inherited.remove(obs.fingerprint.as_str());
             out.extend(ledger.observe(&obs, now, actor));
         }
         for (fp, reason) in resolved {
-            ledger.inherited.remove(&fp);
-            if ledger.reported.remove(&fp).is_some() {
+            ledger.inherited.remove(fp.as_str());
+            if ledger.reported.remove(fp.as_str()).is_some() {
                 let reason = AlarmResolved {
                     reason: Some(reason),
                 };
@@ -193,7 +196,7 @@ impl SourceLedger {
         actor: &str,
     ) -> Option<NewEvent> {
         let hash = obs.content_hash();
-        let kind = match self.reported.insert(obs.fingerprint.clone(), hash) {
+        let kind = match self.reported.insert(Text::new(&obs.fingerprint), hash) {
             None => EventKind::AlarmRaised,
             Some(prev) if prev != hash => EventKind::AlarmUpdated,
             Some(_) => return None,

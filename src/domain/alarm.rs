@@ -241,7 +241,8 @@ pub struct Alarm {
     pub raised_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
-    pub ack: Option<Ack>,
+    /// Boxed: most alarms are not acked, and an inline `Ack` is 100+ bytes.
+    pub ack: Option<Box<Ack>>,
     pub owner: Option<String>,
     pub notes: usize,
     pub timeline: Vec<TimelineEntry>,

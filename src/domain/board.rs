@@ -16,7 +16,10 @@ const TIMELINE_CAP: usize = 200;
 
 #[derive(Debug, Clone, Default)]
 pub struct AlarmBoard {
-    alarms: HashMap<String, Alarm>,
+    /// Boxed: the table (sized for growth) holds a key and a pointer, not
+    /// a few hundred bytes per slot. The key is interned, shared with the
+    /// ingest ledger, the sources and the Alarms view.
+    alarms: HashMap<Text, Box<Alarm>>,
     /// Highest journal id applied; older or repeated events are ignored.
     pub last_event_id: i64,
     /// Bumped whenever the set or an alarm changes, so views can cache.
@@ -51,11 +54,11 @@ impl AlarmBoard {
     }
 
     pub fn get(&self, fingerprint: &str) -> Option<&Alarm> {
-        self.alarms.get(fingerprint)
+        self.alarms.get(fingerprint).map(|a| &**a)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Alarm> {
-        self.alarms.values()
+        self.alarms.values().map(|a| &**a)
     }
 
     pub fn counts(&self) -> Counts {
@@ -102,14 +105,14 @@ impl AlarmBoard {
                     if let Some(id) = &p.silence_id {
                         text.push_str(&format!(" (silence {})", short_id(id)));
                     }
-                    a.ack = Some(Ack {
+                    a.ack = Some(Box::new(Ack {
                         by: ev.actor.clone(),
                         at: ev.ts,
                         event_id: ev.id,
                         comment: p.comment,
                         silence_id: p.silence_id,
                         until: p.until,
-                    });
+                    }));
                     text
                 })
             }
@@ -200,7 +203,7 @@ impl AlarmBoard {
                 format!("updated ({})", obs.severity)
             }),
         };
-        match self.alarms.get_mut(&obs.fingerprint) {
+        match self.alarms.get_mut(obs.fingerprint.as_str()) {
             Some(a) => {
                 if a.state == AlarmState::Resolved {
                     // A new occurrence: what operators did to the old one no longer holds.
@@ -216,10 +219,10 @@ impl AlarmBoard {
                 push_capped(&mut a.timeline, entry);
             }
             None => {
-                let fp = obs.fingerprint.clone();
+                let fp = Text::new(&obs.fingerprint);
                 self.alarms.insert(
                     fp,
-                    Alarm {
+                    Box::new(Alarm {
                         observed: obs,
                         state: AlarmState::Firing,
                         raised_at: ev.ts,
@@ -230,7 +233,7 @@ impl AlarmBoard {
                         notes: 0,
                         timeline: vec![entry],
                         last_event_id: ev.id,
-                    },
+                    }),
                 );
             }
         }
@@ -238,7 +241,7 @@ impl AlarmBoard {
     }
 
     fn with_alarm(&mut self, ev: &Event, f: impl FnOnce(&mut Alarm, &Event) -> String) -> bool {
-        let Some(a) = self.alarms.get_mut(&ev.subject) else {
+        let Some(a) = self.alarms.get_mut(ev.subject.as_str()) else {
             return false;
         };
         let text = f(a, ev);

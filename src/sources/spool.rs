@@ -29,7 +29,7 @@
 
 use crate::app::live::LiveMsg;
 use crate::app::{Msg, SourceStatus};
-use crate::domain::alarm::{Labels, short};
+use crate::domain::alarm::{Labels, Text, short};
 use crate::domain::{AlarmBoard, ObservedAlarm, Severity};
 use crate::sources::alertmanager::api::observed_from_labels;
 use crate::sources::config::SpoolConfig;
@@ -246,7 +246,8 @@ pub fn parse(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Entry>, String> {
 /// task sends them to the core.
 #[derive(Debug)]
 pub struct SpoolState {
-    pub firing: HashMap<String, Option<DateTime<Utc>>>,
+    /// Keys interned: the board holds the same strings.
+    pub firing: HashMap<Text, Option<DateTime<Utc>>>,
     changed: HashMap<String, ObservedAlarm>,
     resolved: HashMap<String, String>,
     pub max_alarms: usize,
@@ -281,13 +282,13 @@ impl SpoolState {
             match e {
                 Entry::Firing { alarm, .. } => {
                     gone.remove(alarm.fingerprint.as_str());
-                    if !self.firing.contains_key(&alarm.fingerprint) {
+                    if !self.firing.contains_key(alarm.fingerprint.as_str()) {
                         new.insert(alarm.fingerprint.as_str());
                     }
                 }
                 Entry::Resolved { fingerprint } => {
                     new.remove(fingerprint.as_str());
-                    if self.firing.contains_key(fingerprint) {
+                    if self.firing.contains_key(fingerprint.as_str()) {
                         gone.insert(fingerprint.as_str());
                     }
                 }
@@ -305,12 +306,12 @@ impl SpoolState {
         for e in entries {
             match e {
                 Entry::Firing { alarm, ends_at } => {
-                    self.firing.insert(alarm.fingerprint.clone(), ends_at);
+                    self.firing.insert(Text::new(&alarm.fingerprint), ends_at);
                     self.resolved.remove(&alarm.fingerprint);
                     self.changed.insert(alarm.fingerprint.clone(), alarm);
                 }
                 Entry::Resolved { fingerprint } => {
-                    if self.firing.remove(&fingerprint).is_some() {
+                    if self.firing.remove(fingerprint.as_str()).is_some() {
                         self.changed.remove(&fingerprint);
                         self.resolved
                             .insert(fingerprint, "resolved by a spool file".into());
@@ -323,16 +324,16 @@ impl SpoolState {
 
     /// Resolve alarms whose `endsAt` passed. Returns whether any did.
     pub fn expire(&mut self, now: DateTime<Utc>) -> bool {
-        let gone: Vec<String> = self
+        let gone: Vec<Text> = self
             .firing
             .iter()
             .filter(|(_, end)| end.is_some_and(|e| e <= now))
             .map(|(fp, _)| fp.clone())
             .collect();
         for fp in &gone {
-            self.firing.remove(fp);
-            self.changed.remove(fp);
-            self.resolved.insert(fp.clone(), "endsAt passed".into());
+            self.firing.remove(fp.as_str());
+            self.changed.remove(fp.as_str());
+            self.resolved.insert(fp.to_string(), "endsAt passed".into());
         }
         !gone.is_empty()
     }
@@ -782,7 +783,7 @@ pub fn spawn(
         .iter()
         .filter(|a| a.is_firing() && a.observed.source == SOURCE)
     {
-        st.firing.insert(a.fingerprint().to_string(), None);
+        st.firing.insert(Text::new(a.fingerprint()), None);
     }
     let (wake_tx, mut wake) = mpsc::channel::<()>(1);
     let mut watcher = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
@@ -796,6 +797,7 @@ pub fn spawn(
     let spool = std::sync::Arc::new(spool);
     Ok(tokio::spawn(async move {
         let _keep_watching = watcher;
+        let mut settle = crate::sources::Settle::default();
         loop {
             let now = Utc::now();
             let sp = spool.clone();
@@ -833,14 +835,16 @@ pub fn spawn(
                     detail: format!("{}: {e}", dir.display()),
                 },
             };
-            let mut msgs = Vec::new();
             if let Some((firing, resolved)) = st.take_changes() {
-                msgs.push(Msg::Changes {
-                    source: SOURCE.into(),
-                    firing,
-                    resolved,
-                });
+                settle.changed(firing.len() + resolved.len());
+                if !crate::sources::send_changes(&tx, SOURCE, firing, resolved).await {
+                    return;
+                }
             }
+            if settle.due() {
+                let _ = tokio::task::spawn_blocking(crate::sources::release_memory).await;
+            }
+            let mut msgs = Vec::new();
             if let Ok(scan) = result {
                 for (class, reason) in scan.failures {
                     msgs.push(Msg::Live(LiveMsg::SourceError {

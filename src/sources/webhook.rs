@@ -34,7 +34,7 @@
 
 use crate::app::live::LiveMsg;
 use crate::app::{Msg, SourceStatus};
-use crate::domain::alarm::{Labels, short};
+use crate::domain::alarm::{Labels, Text, short};
 use crate::domain::{AlarmBoard, ObservedAlarm};
 use crate::sources::alertmanager::AmHandle;
 use crate::sources::alertmanager::api::observed_from_labels;
@@ -133,7 +133,8 @@ struct Seen {
 /// The webhook's firing set and the changes not yet sent to the core.
 #[derive(Debug, Default)]
 pub struct FiringSet {
-    alarms: HashMap<String, Seen>,
+    /// Keys interned: the board and the ingest ledger hold the same strings.
+    alarms: HashMap<Text, Seen>,
     firing: HashMap<String, ObservedAlarm>,
     resolved: HashMap<String, String>,
     /// Alerts refused for lack of room, ever; and when last.
@@ -178,7 +179,7 @@ impl FiringSet {
             .filter(|a| a.is_firing() && a.observed.source == SOURCE)
         {
             self.alarms.insert(
-                a.fingerprint().to_string(),
+                Text::new(a.fingerprint()),
                 Seen {
                     hash: a.observed.content_hash(),
                     last: now,
@@ -200,7 +201,7 @@ impl FiringSet {
         for a in n.alerts {
             let ends_at = a.ends_at.filter(|e| e.timestamp() > 0);
             if a.status == "resolved" || ends_at.is_some_and(|e| e <= now) {
-                if self.alarms.contains_key(&a.fingerprint) {
+                if self.alarms.contains_key(a.fingerprint.as_str()) {
                     out.changed += 1;
                 }
                 self.resolve(&a.fingerprint, "resolved by the sender");
@@ -225,7 +226,7 @@ impl FiringSet {
             };
             let hash = obs.content_hash();
             let room = self.alarms.len() < self.max_alarms;
-            match self.alarms.get_mut(&obs.fingerprint) {
+            match self.alarms.get_mut(obs.fingerprint.as_str()) {
                 Some(seen) => {
                     seen.last = now;
                     seen.ends_at = ends_at;
@@ -240,7 +241,7 @@ impl FiringSet {
                 }
                 None => {
                     self.alarms.insert(
-                        obs.fingerprint.clone(),
+                        Text::new(&obs.fingerprint),
                         Seen {
                             hash,
                             last: now,
@@ -268,7 +269,7 @@ impl FiringSet {
             "not re-sent by the webhook sender for {}",
             human(expire_after)
         );
-        let gone: Vec<(String, &'static str)> = self
+        let gone: Vec<(Text, &'static str)> = self
             .alarms
             .iter()
             .filter_map(|(fp, s)| {
@@ -513,6 +514,7 @@ async fn serve(
 /// the header's health line current.
 async fn forwarder(s: Arc<Shared>, expire_after: Duration) {
     let mut last_health: Option<SourceStatus> = None;
+    let mut settle = crate::sources::Settle::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -530,14 +532,13 @@ async fn forwarder(s: Arc<Shared>, expire_after: Duration) {
             (changes, health_of(&set, &s, now))
         };
         if let Some((firing, resolved)) = changes {
-            let msg = Msg::Changes {
-                source: SOURCE.into(),
-                firing,
-                resolved,
-            };
-            if s.tx.send(msg).await.is_err() {
+            settle.changed(firing.len() + resolved.len());
+            if !crate::sources::send_changes(&s.tx, SOURCE, firing, resolved).await {
                 return;
             }
+        }
+        if settle.due() {
+            let _ = tokio::task::spawn_blocking(crate::sources::release_memory).await;
         }
         // Health only when it says something new (at most once a second
         // for the "last notification" line).
