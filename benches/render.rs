@@ -48,7 +48,7 @@ fn state(alarms: usize) -> State {
         let obs = ObservedAlarm {
             fingerprint: fp.clone(),
             source: "bench".into(),
-            name: format!("SyntheticAlarm{i:06}"),
+            name: format!("SyntheticAlarm{i:06}").into(),
             severity: sevs[(i % 5) as usize],
             labels: labels.into(),
             annotations: annotations.into(),

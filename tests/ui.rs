@@ -88,7 +88,7 @@ impl Journal {
             labels: l,
             annotations: labels(annotations),
             starts_at: now() - Duration::seconds(ago_secs),
-            generator_url: generator_url.map(str::to_string),
+            generator_url: generator_url.map(Into::into),
         };
         self.push(
             ago_secs,
@@ -976,7 +976,7 @@ fn hundred_thousand_alarms_render_the_right_window() {
         let obs = ObservedAlarm {
             fingerprint: fp.clone(),
             source: "bulk".into(),
-            name: format!("Synthetic{i:06}"),
+            name: format!("Synthetic{i:06}").into(),
             severity: sevs[(i % 5) as usize],
             labels: labels(&[("service", &format!("svc-{}", i % 97))]),
             annotations: Default::default(),

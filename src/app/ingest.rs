@@ -221,7 +221,7 @@ mod tests {
         ObservedAlarm {
             fingerprint: fp.into(),
             source: "demo".into(),
-            name: format!("Alarm{fp}"),
+            name: format!("Alarm{fp}").into(),
             severity: sev,
             labels: Default::default(),
             annotations: Default::default(),

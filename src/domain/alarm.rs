@@ -40,7 +40,7 @@ pub struct ObservedAlarm {
     pub fingerprint: String,
     /// Name of the source that reported it (`demo`, `alertmanager:prod` …).
     pub source: String,
-    pub name: String,
+    pub name: Text,
     pub severity: Severity,
     #[serde(default)]
     pub labels: Labels,
@@ -48,7 +48,7 @@ pub struct ObservedAlarm {
     pub annotations: Labels,
     pub starts_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generator_url: Option<String>,
+    pub generator_url: Option<Text>,
 }
 
 impl ObservedAlarm {
@@ -114,7 +114,7 @@ impl ObservedAlarm {
             ));
         }
         if self.name.len() > LABEL_VALUE {
-            self.name = short(&self.name, LABEL_VALUE).into_owned();
+            self.name = Text::new(&short(&self.name, LABEL_VALUE));
         }
         let over = self.annotations.len() > ANNOTATIONS
             || self

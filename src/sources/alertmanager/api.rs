@@ -3,7 +3,7 @@
 //! what cocpit needs (labels, fingerprint, times) and lenient about the
 //! rest, so a newer Alertmanager adding fields does not break the console.
 
-use crate::domain::alarm::Labels;
+use crate::domain::alarm::{Labels, Text};
 use crate::domain::silence::{Silence, SilenceSpec, SilenceState};
 use crate::domain::{ObservedAlarm, Severity};
 use chrono::{DateTime, Utc};
@@ -77,12 +77,12 @@ pub fn observed_from_labels(
     ObservedAlarm {
         fingerprint: fingerprint.unwrap_or_else(|| crate::domain::fingerprint(&labels)),
         source: source.to_string(),
-        name,
+        name: name.into(),
         severity,
         labels,
         annotations,
         starts_at,
-        generator_url,
+        generator_url: generator_url.map(Text::from),
     }
 }
 

@@ -6,6 +6,7 @@ use super::SOURCE_NAME;
 use super::noise::{NOTICE_STREAM_BASE, between, rng};
 use super::rules::render;
 use super::scenario::{Notice, Scenario};
+use crate::domain::alarm::Text;
 use crate::domain::{ObservedAlarm, alarm::Labels, fingerprint};
 use chrono::{DateTime, Utc};
 use rand_chacha::ChaCha8Rng;
@@ -93,7 +94,7 @@ fn build(sc: &Scenario, notice: &Notice, n: u64, now: DateTime<Utc>) -> Observed
     ObservedAlarm {
         fingerprint: fingerprint(&labels),
         source: SOURCE_NAME.into(),
-        name: notice.name.clone(),
+        name: Text::new(&notice.name),
         severity: notice.severity,
         labels,
         annotations,

@@ -14,6 +14,7 @@
 
 use super::SOURCE_NAME;
 use super::scenario::{Level, Metric, Rule, Scenario};
+use crate::domain::alarm::Text;
 use crate::domain::{ObservedAlarm, alarm::Labels, fingerprint};
 use chrono::{DateTime, Utc};
 
@@ -191,7 +192,7 @@ fn build(
     ObservedAlarm {
         fingerprint: fingerprint(&labels),
         source: SOURCE_NAME.into(),
-        name: rule.name.clone(),
+        name: Text::new(&rule.name),
         severity,
         labels,
         annotations,
