@@ -46,7 +46,7 @@ fn state(alarms: usize) -> State {
             ),
         );
         let obs = ObservedAlarm {
-            fingerprint: fp.clone(),
+            fingerprint: fp.clone().into(),
             source: "bench".into(),
             name: format!("SyntheticAlarm{i:06}").into(),
             severity: sevs[(i % 5) as usize],

@@ -275,7 +275,7 @@ fn a_guard_alarm_recovers_the_fault() {
         labels.insert("alertname".to_string(), "PaymentsDown".to_string());
         labels.insert("service".to_string(), "payments".to_string());
         let alarm = ObservedAlarm {
-            fingerprint: cocpit::domain::fingerprint(&labels),
+            fingerprint: cocpit::domain::fingerprint(&labels).into(),
             source: "demo".into(),
             name: "PaymentsDown".into(),
             severity: Severity::Critical,

@@ -32,7 +32,7 @@ fn observed(name: &str, service: &str, sev: Severity) -> ObservedAlarm {
     let mut annotations = BTreeMap::new();
     annotations.insert("summary".to_string(), format!("{service} {name}"));
     ObservedAlarm {
-        fingerprint: cocpit::domain::fingerprint(&labels),
+        fingerprint: cocpit::domain::fingerprint(&labels).into(),
         source: "demo".into(),
         name: name.into(),
         severity: sev,

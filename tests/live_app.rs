@@ -476,7 +476,7 @@ fn group_by_service_lists_groups_worst_first_and_draws_group_rows() {
         labels.insert("alertname".to_string(), name.to_string());
         labels.insert("service".to_string(), service.to_string());
         let o = ObservedAlarm {
-            fingerprint: cocpit::domain::fingerprint(&labels),
+            fingerprint: cocpit::domain::fingerprint(&labels).into(),
             source: "prod".into(),
             name: name.into(),
             severity: sev,

@@ -73,8 +73,8 @@ pub struct AlarmsView {
     pub selected: usize,
     /// First row drawn; kept so the list does not jump while moving.
     pub offset: usize,
-    /// Fingerprints in display order.
-    pub visible: Vec<String>,
+    /// Fingerprints in display order (shared with the board's).
+    pub visible: Vec<crate::domain::alarm::Text>,
     /// Board generation `visible` was computed from; `None` forces a refresh.
     computed_for: Option<u64>,
 }
@@ -120,7 +120,10 @@ impl AlarmsView {
                     .then_with(|| compare(self.sort, a, b))
             });
         }
-        self.visible = rows.iter().map(|a| a.fingerprint().to_string()).collect();
+        self.visible = rows
+            .iter()
+            .map(|a| a.observed.fingerprint.clone())
+            .collect();
         self.computed_for = Some(board.generation);
         if let Some(fp) = keep
             && let Some(i) = self.visible.iter().position(|v| *v == fp)
@@ -131,7 +134,7 @@ impl AlarmsView {
     }
 
     pub fn selected_fingerprint(&self) -> Option<&str> {
-        self.visible.get(self.selected).map(String::as_str)
+        self.visible.get(self.selected).map(|fp| fp.as_str())
     }
 
     pub fn clamp(&mut self) {

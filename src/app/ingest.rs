@@ -6,8 +6,8 @@
 //! The ledger keeps a digest of each alarm's content, not a copy: the board
 //! holds the one copy of every alarm.
 
-use crate::domain::event::{AlarmResolved, payload};
 use crate::domain::alarm::Text;
+use crate::domain::event::{AlarmResolved, payload};
 use crate::domain::{AlarmBoard, EventKind, NewEvent, ObservedAlarm};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
@@ -53,7 +53,9 @@ impl Ingest {
         for a in board.iter().filter(|a| a.is_firing()) {
             let ledger = ingest.sources.entry(a.observed.source.clone()).or_default();
             let fp = Text::new(a.fingerprint());
-            ledger.reported.insert(fp.clone(), a.observed.content_hash());
+            ledger
+                .reported
+                .insert(fp.clone(), a.observed.content_hash());
             ledger.inherited.insert(fp);
         }
         ingest
@@ -77,7 +79,7 @@ impl Ingest {
             if let Some(ev) = ledger.observe(&obs, now, actor) {
                 out.push(ev);
             }
-            seen.insert(obs.fingerprint);
+            seen.insert(obs.fingerprint.to_string());
         }
         let gone: Vec<Text> = ledger
             .reported
@@ -150,7 +152,7 @@ impl Ingest {
     ) {
         let d = self.deferred.entry(source.to_string()).or_default();
         for obs in firing {
-            d.insert(obs.fingerprint.clone(), Deferred::Firing(obs));
+            d.insert(obs.fingerprint.to_string(), Deferred::Firing(obs));
         }
         for (fp, reason) in resolved {
             d.insert(fp, Deferred::Resolved(reason));
@@ -196,7 +198,7 @@ impl SourceLedger {
         actor: &str,
     ) -> Option<NewEvent> {
         let hash = obs.content_hash();
-        let kind = match self.reported.insert(Text::new(&obs.fingerprint), hash) {
+        let kind = match self.reported.insert(obs.fingerprint.clone(), hash) {
             None => EventKind::AlarmRaised,
             Some(prev) if prev != hash => EventKind::AlarmUpdated,
             Some(_) => return None,

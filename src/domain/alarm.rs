@@ -37,7 +37,7 @@ pub mod bounds {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservedAlarm {
     /// Stable key: Alertmanager's fingerprint, or [`fingerprint`] of the labels.
-    pub fingerprint: String,
+    pub fingerprint: Text,
     /// Name of the source that reported it (`demo`, `alertmanager:prod` …).
     pub source: String,
     pub name: Text,

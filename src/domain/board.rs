@@ -219,7 +219,7 @@ impl AlarmBoard {
                 push_capped(&mut a.timeline, entry);
             }
             None => {
-                let fp = Text::new(&obs.fingerprint);
+                let fp = obs.fingerprint.clone();
                 self.alarms.insert(
                     fp,
                     Box::new(Alarm {

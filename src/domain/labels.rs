@@ -132,6 +132,12 @@ impl From<&String> for Text {
     }
 }
 
+impl From<&Text> for String {
+    fn from(t: &Text) -> String {
+        t.as_str().to_string()
+    }
+}
+
 impl From<Text> for String {
     fn from(t: Text) -> String {
         t.as_str().to_string()

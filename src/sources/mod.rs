@@ -34,7 +34,11 @@ pub async fn send_changes(
             .drain(firing.len().saturating_sub(CHANGES_CHUNK)..)
             .collect();
         let r: Vec<(String, String)> = resolved
-            .drain(resolved.len().saturating_sub(CHANGES_CHUNK.saturating_sub(f.len()))..)
+            .drain(
+                resolved
+                    .len()
+                    .saturating_sub(CHANGES_CHUNK.saturating_sub(f.len()))..,
+            )
             .collect();
         let msg = Msg::Changes {
             source: source.to_string(),

@@ -306,9 +306,9 @@ impl SpoolState {
         for e in entries {
             match e {
                 Entry::Firing { alarm, ends_at } => {
-                    self.firing.insert(Text::new(&alarm.fingerprint), ends_at);
-                    self.resolved.remove(&alarm.fingerprint);
-                    self.changed.insert(alarm.fingerprint.clone(), alarm);
+                    self.firing.insert(alarm.fingerprint.clone(), ends_at);
+                    self.resolved.remove(alarm.fingerprint.as_str());
+                    self.changed.insert(alarm.fingerprint.to_string(), alarm);
                 }
                 Entry::Resolved { fingerprint } => {
                     if self.firing.remove(fingerprint.as_str()).is_some() {
@@ -901,7 +901,7 @@ mod tests {
         assert_eq!(
             parse(ok, now()).unwrap(),
             vec![Entry::Resolved {
-                fingerprint: alarm.fingerprint.clone()
+                fingerprint: alarm.fingerprint.to_string()
             }]
         );
         let bad =

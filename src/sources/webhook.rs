@@ -241,7 +241,7 @@ impl FiringSet {
                 }
                 None => {
                     self.alarms.insert(
-                        Text::new(&obs.fingerprint),
+                        obs.fingerprint.clone(),
                         Seen {
                             hash,
                             last: now,
@@ -251,8 +251,8 @@ impl FiringSet {
                 }
             }
             out.changed += 1;
-            self.resolved.remove(&obs.fingerprint);
-            self.firing.insert(obs.fingerprint.clone(), obs);
+            self.resolved.remove(obs.fingerprint.as_str());
+            self.firing.insert(obs.fingerprint.to_string(), obs);
         }
         if out.full > 0 {
             self.refused += out.full as u64;

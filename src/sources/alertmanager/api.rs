@@ -75,7 +75,7 @@ pub fn observed_from_labels(
         .map(|s| Severity::parse(s))
         .unwrap_or(Severity::Warning);
     ObservedAlarm {
-        fingerprint: fingerprint.unwrap_or_else(|| crate::domain::fingerprint(&labels)),
+        fingerprint: Text::new(&fingerprint.unwrap_or_else(|| crate::domain::fingerprint(&labels))),
         source: source.to_string(),
         name: name.into(),
         severity,

@@ -20,6 +20,7 @@ pub mod api;
 use crate::app::live::{AmRequest, AmState, ClusterInfo, LiveMsg};
 use crate::app::{Msg, SourceStatus};
 use crate::domain::ObservedAlarm;
+use crate::domain::alarm::Text;
 use crate::sources::config::{AlertmanagerConfig, Endpoint};
 use crate::sources::health::{Backoff, HealthTracker, TOO_LARGE, http_error, read_capped};
 use api::{GettableAlert, GettableSilence, PostableSilence, SilenceCreated, Status};
@@ -180,7 +181,7 @@ pub async fn poll_member(
 /// there). `present` = every fingerprint listed, firing or not.
 pub fn carry_over_restart(
     firing: &mut Vec<ObservedAlarm>,
-    previous: &HashMap<String, ObservedAlarm>,
+    previous: &HashMap<Text, ObservedAlarm>,
     present: &std::collections::HashSet<String>,
     uptimes: &[Option<DateTime<Utc>>],
     now: DateTime<Utc>,
@@ -193,7 +194,7 @@ pub fn carry_over_restart(
         return;
     }
     for (fp, obs) in previous {
-        if !present.contains(fp) {
+        if !present.contains(fp.as_str()) {
             firing.push(obs.clone());
         }
     }
@@ -348,7 +349,7 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
     let mut restarted: Vec<bool> = vec![false; h.members.len()];
     let mut cycle: u32 = 0;
     let mut was_stale = false;
-    let mut previous: HashMap<String, ObservedAlarm> = HashMap::new();
+    let mut previous: HashMap<Text, ObservedAlarm> = HashMap::new();
     loop {
         cycle = cycle.wrapping_add(1);
         // The status every time: its `uptime` is how a restart (which empties
@@ -498,7 +499,7 @@ mod tests {
             )],
             now,
         );
-        let previous: HashMap<String, ObservedAlarm> = prev
+        let previous: HashMap<Text, ObservedAlarm> = prev
             .into_iter()
             .map(|o| (o.fingerprint.clone(), o))
             .collect();

@@ -92,7 +92,7 @@ fn build(sc: &Scenario, notice: &Notice, n: u64, now: DateTime<Utc>) -> Observed
     }
     annotations.insert("runbook_url", render(&notice.runbook_url, &vars));
     ObservedAlarm {
-        fingerprint: fingerprint(&labels),
+        fingerprint: fingerprint(&labels).into(),
         source: SOURCE_NAME.into(),
         name: Text::new(&notice.name),
         severity: notice.severity,

@@ -190,7 +190,7 @@ fn build(
     annotations.insert("description", render(&rule.description, &vars));
     annotations.insert("runbook_url", render(&rule.runbook_url, &vars));
     ObservedAlarm {
-        fingerprint: fingerprint(&labels),
+        fingerprint: fingerprint(&labels).into(),
         source: SOURCE_NAME.into(),
         name: Text::new(&rule.name),
         severity,
