@@ -8,15 +8,16 @@ use cocpit::app::State;
 use cocpit::runtime::live::Headless;
 use cocpit::sources::config::{AlertmanagerConfig, Dur, LiveConfig, SpoolConfig, WebhookConfig};
 use serde_json::json;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// Each test has its own runtime; this keeps them from running together.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn alone() -> MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+async fn alone() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
 }
 
 fn rss_kib() -> u64 {
@@ -113,7 +114,7 @@ async fn webhook_console(dir: &std::path::Path, cfg: WebhookConfig) -> (Headless
 /// own alerts, whatever the size of the set.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_posts_on_a_large_firing_set_stay_small() {
-    let _one = alone();
+    let _one = alone().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = WebhookConfig {
         max_body_bytes: 4 << 20,
@@ -182,7 +183,7 @@ async fn concurrent_posts_on_a_large_firing_set_stay_small() {
 /// down with the reason; what fits is applied; a resolve makes room.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_firing_set_refuses_new_alerts_with_a_clear_error() {
-    let _one = alone();
+    let _one = alone().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = WebhookConfig {
         max_alarms: 100,
@@ -229,7 +230,7 @@ async fn a_full_firing_set_refuses_new_alerts_with_a_clear_error() {
 /// over `max_connections` at once, and a real POST still gets through.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_open_connections_are_closed_and_real_posts_get_through() {
-    let _one = alone();
+    let _one = alone().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = WebhookConfig {
         header_timeout: Dur(Duration::from_secs(1)),
@@ -362,7 +363,7 @@ async fn endless_alertmanager(declared: bool) -> String {
 /// the reason, a `source.error` is journaled, and memory stays flat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_alertmanager_answer_is_refused_while_it_streams() {
-    let _one = alone();
+    let _one = alone().await;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = LiveConfig::default();
     for (name, declared) in [("endless", false), ("declared", true)] {
@@ -417,7 +418,7 @@ async fn an_endless_alertmanager_answer_is_refused_while_it_streams() {
 /// row is larger than the bounds allow.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_spool_file_is_refused_unread_and_journal_rows_stay_bounded() {
-    let _one = alone();
+    let _one = alone().await;
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("spool");
     let cfg = LiveConfig {

@@ -16,6 +16,10 @@ use crate::app::Msg;
 use crate::domain::ObservedAlarm;
 use tokio::sync::mpsc;
 
+/// What a source sends in `Msg::Changes`: alarms new or changed, and the
+/// `(fingerprint, why)` of those that ended.
+pub type ChangeSet = (Vec<ObservedAlarm>, Vec<(String, String)>);
+
 /// Alarms per `Msg::Changes`: a burst of 100,000 is a hundred messages the
 /// core journals one after another, not one batch that holds every alarm's
 /// journal row in memory at once.

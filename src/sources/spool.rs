@@ -339,7 +339,7 @@ impl SpoolState {
     }
 
     /// What changed since the last call, if anything.
-    pub fn take_changes(&mut self) -> Option<(Vec<ObservedAlarm>, Vec<(String, String)>)> {
+    pub fn take_changes(&mut self) -> Option<crate::sources::ChangeSet> {
         if self.changed.is_empty() && self.resolved.is_empty() {
             return None;
         }

@@ -289,7 +289,7 @@ impl FiringSet {
     }
 
     /// The changes not yet sent, if any; the set keeps what it knows.
-    pub fn take_changes(&mut self) -> Option<(Vec<ObservedAlarm>, Vec<(String, String)>)> {
+    pub fn take_changes(&mut self) -> Option<crate::sources::ChangeSet> {
         if self.firing.is_empty() && self.resolved.is_empty() {
             return None;
         }
@@ -306,9 +306,9 @@ impl FiringSet {
 
 fn human(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{:.1}s", d.as_secs_f64())
