@@ -438,3 +438,40 @@ fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_password_joins_a_url_with_only_a_user() {
+        let with = |u: &str| with_password(u, Some("s3cret"));
+        let e = cocpit::sources::config::Endpoint::parse(&with("http://noc@am:9093")).unwrap();
+        assert_eq!(e.basic, Some(("noc".into(), Some("s3cret".into()))));
+        // A password already in the URL, or no user at all: left alone.
+        assert_eq!(with("http://noc:other@am:9093"), "http://noc:other@am:9093");
+        assert_eq!(with("http://am:9093"), "http://am:9093");
+        assert_eq!(
+            with_password("http://noc@am:9093", None),
+            "http://noc@am:9093"
+        );
+    }
+
+    #[test]
+    fn the_password_file_flag_reaches_every_command_line_alertmanager() {
+        let cli = Cli::try_parse_from([
+            "cocpit",
+            "--alertmanager",
+            "http://noc@a:9093",
+            "--alertmanager",
+            "http://noc@b:9093",
+            "--alertmanager-password-file",
+            "/run/secrets/am",
+        ])
+        .unwrap();
+        let live = live_config(&cli.quick, &Config::default());
+        // The file does not exist: the error names it (and no password).
+        let e = format!("{:#}", live.unwrap_err());
+        assert!(e.contains("password_file /run/secrets/am"), "{e}");
+    }
+}

@@ -486,3 +486,39 @@ async fn a_huge_spool_file_is_refused_unread_and_journal_rows_stay_bounded() {
     assert!(largest < 64 * 1024, "a journal row of {largest} bytes");
     assert!(refused, "no source.error for the refused file");
 }
+
+/// 1,000 malformed POSTs whose error sat at a different column each made
+/// 1,000 `source.error` rows: the once-per-ten-minutes limit keyed on the
+/// reason text. It keys on the source and the kind of error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shifted_malformed_posts_make_one_journal_row() {
+    let _one = alone().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, url) = webhook_console(
+        dir.path(),
+        WebhookConfig::on("127.0.0.1:0".parse().unwrap()),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    for i in 0..60 {
+        let body = format!("{}{{\"version\": 4x}}", " ".repeat(i));
+        let r = tokio::spawn(client.post(&url).body(body).send());
+        while !r.is_finished() {
+            h.pump(Duration::from_millis(20)).await;
+        }
+        assert_eq!(r.await.unwrap().unwrap().status(), 400);
+    }
+    h.pump(Duration::from_secs(1)).await;
+    h.shutdown();
+    let journal = cocpit::journal::Journal::open(&dir.path().join("j.db")).unwrap();
+    let mut rows = Vec::new();
+    journal
+        .for_each(|ev| {
+            if ev.kind == "source.error" {
+                rows.push(ev.payload.to_string());
+            }
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("column"), "{}", rows[0]);
+}

@@ -401,6 +401,34 @@ mod tests {
     }
 
     #[test]
+    fn the_password_comes_from_its_file_not_the_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("am.pass");
+        std::fs::write(&f, "s3cret-from-file\nignored\n").unwrap();
+        let mut am = AlertmanagerConfig::new("a", "http://noc@127.0.0.1:9093");
+        am.password_file = Some(f.clone());
+        let e = am.endpoint().unwrap();
+        assert_eq!(
+            e.basic,
+            Some(("noc".into(), Some("s3cret-from-file".into())))
+        );
+        assert!(!format!("{e:?}").contains("s3cret"));
+        // A password needs a user to go with it.
+        am.url = "http://127.0.0.1:9093".into();
+        assert!(am.endpoint().unwrap_err().contains("user name"));
+        // A missing or empty file is an error at start, not a silent 401 later.
+        am.url = "http://noc@127.0.0.1:9093".into();
+        std::fs::write(&f, "\n").unwrap();
+        assert!(am.endpoint().unwrap_err().contains("empty"));
+        am.password_file = Some(dir.path().join("missing"));
+        let c = LiveConfig {
+            alertmanagers: vec![am],
+            ..LiveConfig::default()
+        };
+        assert!(c.validate().unwrap_err().contains("password_file"));
+    }
+
+    #[test]
     fn names_are_unique() {
         let am = |n: &str| AlertmanagerConfig::new(n, "http://127.0.0.1:1");
         let mut c = LiveConfig {
