@@ -479,7 +479,14 @@ async fn malformed_webhooks_get_400_and_the_console_keeps_running() {
         .into_iter()
         .filter(|(k, _, _)| k == "source.error")
         .collect();
-    assert_eq!(errors.len(), 2, "one per malformed body: {errors:?}");
+    // One row per kind of error (not per reason text): the two malformed
+    // bodies are one `malformed`, the oversized one a `too-large`.
+    assert_eq!(errors.len(), 2, "one per kind of error: {errors:?}");
+    let dump = format!("{errors:?}");
+    assert!(
+        dump.contains("malformed") && dump.contains("max_body_bytes"),
+        "{dump}"
+    );
     assert!(errors.iter().all(|(_, actor, _)| actor == "source:webhook"));
     // The token never reaches the journal.
     let dump = format!("{:?}", journal_kinds(&jpath));

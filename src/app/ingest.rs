@@ -252,4 +252,67 @@ mod tests {
         assert_eq!(kinds(&e), ["alarm.resolved"]);
         assert_eq!(e[0].subject, "a");
     }
+
+    #[test]
+    fn changes_leave_unmentioned_alarms_alone() {
+        let t0 = Utc.timestamp_opt(1000, 0).unwrap();
+        let mut ing = Ingest::default();
+        let e = ing.changes(
+            "webhook",
+            vec![obs("a", Severity::Major), obs("b", Severity::Major)],
+            vec![],
+            t0,
+            "src",
+        );
+        assert_eq!(kinds(&e), ["alarm.raised", "alarm.raised"]);
+        // Long after, a change about `a` alone: `b` is not resolved.
+        let later = t0 + Duration::hours(5);
+        let e = ing.changes(
+            "webhook",
+            vec![obs("a", Severity::Critical)],
+            vec![],
+            later,
+            "src",
+        );
+        assert_eq!(kinds(&e), ["alarm.updated"]);
+        let e = ing.changes(
+            "webhook",
+            vec![],
+            vec![
+                ("b".into(), "resolved by the sender".into()),
+                ("zz".into(), "x".into()),
+            ],
+            later,
+            "src",
+        );
+        assert_eq!(kinds(&e), ["alarm.resolved"]);
+        assert_eq!(e[0].subject, "b");
+        assert_eq!(e[0].payload["reason"], "resolved by the sender");
+    }
+
+    #[test]
+    fn a_follower_journals_deferred_changes_when_it_takes_over() {
+        let t0 = Utc.timestamp_opt(1000, 0).unwrap();
+        let mut ing = Ingest::default();
+        ing.defer("webhook", vec![obs("a", Severity::Major)], vec![]);
+        ing.defer(
+            "webhook",
+            vec![obs("a", Severity::Critical), obs("b", Severity::Minor)],
+            vec![],
+        );
+        ing.defer(
+            "webhook",
+            vec![],
+            vec![("b".into(), "resolved by the sender".into())],
+        );
+        let e = ing.take_over(&AlarmBoard::new(), t0, |s| format!("source:{s}"));
+        // Only the latest of each: `a` critical, `b` never journaled so nothing to resolve.
+        assert_eq!(kinds(&e), ["alarm.raised"]);
+        assert_eq!(e[0].payload["severity"], "critical");
+        assert_eq!(e[0].actor, "source:webhook");
+        assert!(
+            ing.take_over(&AlarmBoard::new(), t0, |s| s.to_string())
+                .is_empty()
+        );
+    }
 }

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// Long-lived flapping alarms would otherwise grow without bound.
-const TIMELINE_CAP: usize = 200;
+/// What the detail pane shows of an alarm's history (newest first): a
+/// flapping alarm would otherwise grow without bound. The journal keeps all.
+const TIMELINE_CAP: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct AlarmBoard {

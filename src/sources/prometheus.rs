@@ -237,7 +237,11 @@ async fn run(cfg: PrometheusConfig, ep: Endpoint, client: reqwest::Client, tx: m
                         msgs.push(Msg::Live(LiveMsg::SourceError {
                             source: cfg.name.clone(),
                             class: format!("feed {}", feed.name),
-                            reason: format!("feed {}: {e}", feed.name),
+                            reason: crate::domain::alarm::short(
+                                &format!("feed {}: {e}", feed.name),
+                                500,
+                            )
+                            .into_owned(),
                         }));
                     }
                 }

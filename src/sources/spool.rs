@@ -850,7 +850,7 @@ pub fn spawn(
                     msgs.push(Msg::Live(LiveMsg::SourceError {
                         source: SOURCE.into(),
                         class: class.into(),
-                        reason,
+                        reason: short(&reason, 500).into_owned(),
                     }));
                 }
             }

@@ -334,9 +334,36 @@ struct Shared {
     errors: Mutex<HashMap<&'static str, Instant>>,
     /// Connections closed at once for being over `max_connections`.
     pub refused_connections: AtomicU64,
+    /// When a request last sent the header line itself.
+    health_at: Mutex<Option<Instant>>,
 }
 
 impl Shared {
+    /// The header line, at once (at most once a second; the forwarder
+    /// keeps it current otherwise): sent before anything the notification
+    /// causes, so the header never lags the alarms it brought.
+    async fn health_now(&self) {
+        let due = match self.health_at.lock() {
+            Ok(mut at) => {
+                let now = Instant::now();
+                let due = at.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+                if due {
+                    *at = Some(now);
+                }
+                due
+            }
+            Err(_) => false,
+        };
+        if !due {
+            return;
+        }
+        let health = match self.set.lock() {
+            Ok(set) => health_of(&set, self, Utc::now()),
+            Err(_) => return,
+        };
+        let _ = self.tx.send(Msg::SourceHealth(health)).await;
+    }
+
     fn error(&self, class: &'static str, reason: &str) {
         if let Ok(mut seen) = self.errors.lock() {
             let now = Instant::now();
@@ -395,6 +422,7 @@ pub async fn spawn(
         last: Mutex::new(None),
         errors: Mutex::new(HashMap::new()),
         refused_connections: AtomicU64::new(0),
+        health_at: Mutex::new(None),
     });
     let app = Router::new()
         .route("/", post(receive))
@@ -699,6 +727,7 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
     }
     if !s.hints.is_empty() {
         drop(turn);
+        s.health_now().await;
         for h in &s.hints {
             h.poll_now();
         }
@@ -709,6 +738,7 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
         Err(_) => return reply(StatusCode::INTERNAL_SERVER_ERROR, "state poisoned"),
     };
     drop(turn);
+    s.health_now().await;
     if applied.changed > 0 || applied.full > 0 {
         s.changed.notify_one();
     }
@@ -812,6 +842,23 @@ mod tests {
         set.apply(note(&[("zz", "resolved", "Z")]), now);
         let (_, resolved) = set.take_changes().unwrap();
         assert!(resolved.is_empty());
+    }
+
+    #[test]
+    fn alerts_over_the_bounds_are_refused_with_the_reason() {
+        let now: DateTime<Utc> = "2026-01-01T00:10:00Z".parse().unwrap();
+        let big = "v".repeat(crate::domain::alarm::bounds::LABEL_VALUE + 1);
+        let body = serde_json::json!({"version": "4", "groupKey": "g", "status": "firing",
+            "alerts": [{"status": "firing", "labels": {"alertname": "Big", "instance": big},
+                        "startsAt": "2026-01-01T00:00:00Z", "fingerprint": "big"},
+                       {"status": "firing", "labels": {"alertname": "Fine"},
+                        "startsAt": "2026-01-01T00:00:00Z", "fingerprint": "fine"}]});
+        let mut set = FiringSet::new(10);
+        let a = set.apply(parse(&serde_json::to_vec(&body).unwrap()).unwrap(), now);
+        assert_eq!((a.changed, a.too_large), (1, 1));
+        assert!(a.first_reason.unwrap().contains("label instance"));
+        let (firing, _) = set.take_changes().unwrap();
+        assert_eq!(firing[0].name, "Fine");
     }
 
     #[test]

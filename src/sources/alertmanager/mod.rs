@@ -441,7 +441,7 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
             Msg::Live(LiveMsg::SourceError {
                 source: h.source.clone(),
                 class: class.into(),
-                reason,
+                reason: crate::domain::alarm::short(&reason, 500).into_owned(),
             })
         }));
         for m in msgs {
