@@ -137,6 +137,7 @@ fn main() {
     let member = Member {
         name: "bench".into(),
         endpoint: Endpoint::parse(&url).expect("url"),
+        max_response_bytes: usize::MAX,
     };
     // Wait until the Alertmanager serves all of them.
     let start = Instant::now();

@@ -33,7 +33,7 @@ fn raised(i: usize, alarms: usize) -> NewEvent {
         ("severity", "major".to_string()),
     ];
     let obs = ObservedAlarm {
-        fingerprint: fp.clone(),
+        fingerprint: fp.clone().into(),
         source: "alertmanager:prod".into(),
         name: "HighRequestLatency".into(),
         severity: Severity::Major,

@@ -46,12 +46,12 @@ fn state(alarms: usize) -> State {
             ),
         );
         let obs = ObservedAlarm {
-            fingerprint: fp.clone(),
+            fingerprint: fp.clone().into(),
             source: "bench".into(),
-            name: format!("SyntheticAlarm{i:06}"),
+            name: format!("SyntheticAlarm{i:06}").into(),
             severity: sevs[(i % 5) as usize],
-            labels,
-            annotations,
+            labels: labels.into(),
+            annotations: annotations.into(),
             starts_at: now(),
             generator_url: None,
         };

@@ -63,9 +63,16 @@ struct Global {
 /// Live sources without a config file; any of them turns the demo off.
 #[derive(Args, Debug, Clone, Default)]
 struct QuickStart {
-    /// Poll this Alertmanager (repeatable; `user:pass@` in the URL is kept out of logs)
+    /// Poll this Alertmanager (repeatable). For basic auth put only the user
+    /// in the URL (`http://USER@host:9093`) and the password in
+    /// --alertmanager-password-file or $COCPIT_ALERTMANAGER_PASSWORD: a
+    /// password in the URL shows in `ps` and /proc/PID/cmdline
     #[arg(long = "alertmanager", value_name = "URL")]
     alertmanager: Vec<String>,
+    /// The basic-auth password for the --alertmanager URLs, from this file
+    /// (first line)
+    #[arg(long, value_name = "PATH")]
+    alertmanager_password_file: Option<PathBuf>,
     /// Draw `up` from this Prometheus and list its targets
     #[arg(long, value_name = "URL")]
     prometheus: Option<String>,
@@ -205,6 +212,17 @@ fn real_main() -> Result<ExitCode> {
         None => {
             let mut opts = console_options(&cli.global, &cfg, journal)?;
             opts.live = live_config(&cli.quick, &cfg)?;
+            if cli.quick.alertmanager.iter().any(|u| {
+                cocpit::sources::config::Endpoint::parse(u)
+                    .is_ok_and(|e| e.basic.is_some_and(|(_, p)| p.is_some()))
+            }) {
+                opts.warnings.push(
+                    "the --alertmanager password is visible to every user in ps and \
+                     /proc/PID/cmdline: use --alertmanager-password-file or \
+                     $COCPIT_ALERTMANAGER_PASSWORD"
+                        .into(),
+                );
+            }
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 bail!(
                     "the console needs a terminal (stdin and stdout); for scripts use \
@@ -310,19 +328,21 @@ fn live_config(q: &QuickStart, cfg: &Config) -> Result<LiveConfig> {
         webhook: cfg.webhook.clone(),
         spool: cfg.spool.clone(),
     };
+    // Kept out of the command line, where every user could read it.
+    let env_password = std::env::var("COCPIT_ALERTMANAGER_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     for (i, url) in q.alertmanager.iter().enumerate() {
-        live.alertmanagers.push(AlertmanagerConfig {
-            name: if q.alertmanager.len() == 1 {
-                "alertmanager".into()
-            } else {
-                format!("alertmanager-{}", i + 1)
-            },
-            url: url.clone(),
-            poll_interval: Dur(Duration::from_secs(2)),
-            // Several URLs on the command line are peers of one cluster.
-            cluster: (q.alertmanager.len() > 1).then(|| "alertmanager".into()),
-            ack_window: Dur(Duration::from_secs(3600)),
-        });
+        let name = if q.alertmanager.len() == 1 {
+            "alertmanager".into()
+        } else {
+            format!("alertmanager-{}", i + 1)
+        };
+        let mut am = AlertmanagerConfig::new(&name, &with_password(url, env_password.as_deref()));
+        // Several URLs on the command line are peers of one cluster.
+        am.cluster = (q.alertmanager.len() > 1).then(|| "alertmanager".into());
+        am.password_file = q.alertmanager_password_file.clone();
+        live.alertmanagers.push(am);
     }
     if let Some(url) = &q.prometheus {
         live.prometheus.push(PrometheusConfig {
@@ -346,6 +366,23 @@ fn live_config(q: &QuickStart, cfg: &Config) -> Result<LiveConfig> {
     live.validate()
         .map_err(|e| color_eyre::eyre::eyre!("live sources: {e}"))?;
     Ok(live)
+}
+
+/// `url` with `password` for its user, when it names a user without one.
+fn with_password(url: &str, password: Option<&str>) -> String {
+    let Some(password) = password else {
+        return url.to_string();
+    };
+    match reqwest::Url::parse(url.trim()) {
+        Ok(mut u) if !u.username().is_empty() && u.password().is_none() => {
+            if u.set_password(Some(password)).is_ok() {
+                u.to_string()
+            } else {
+                url.to_string()
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 fn parse_color_mode(s: &str) -> Result<ColorMode> {
@@ -437,5 +474,42 @@ fn journal_cmd(path: &std::path::Path, action: JournalCmd) -> Result<ExitCode> {
             tracing::info!("exported {n} events");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_password_joins_a_url_with_only_a_user() {
+        let with = |u: &str| with_password(u, Some("s3cret"));
+        let e = cocpit::sources::config::Endpoint::parse(&with("http://noc@am:9093")).unwrap();
+        assert_eq!(e.basic, Some(("noc".into(), Some("s3cret".into()))));
+        // A password already in the URL, or no user at all: left alone.
+        assert_eq!(with("http://noc:other@am:9093"), "http://noc:other@am:9093");
+        assert_eq!(with("http://am:9093"), "http://am:9093");
+        assert_eq!(
+            with_password("http://noc@am:9093", None),
+            "http://noc@am:9093"
+        );
+    }
+
+    #[test]
+    fn the_password_file_flag_reaches_every_command_line_alertmanager() {
+        let cli = Cli::try_parse_from([
+            "cocpit",
+            "--alertmanager",
+            "http://noc@a:9093",
+            "--alertmanager",
+            "http://noc@b:9093",
+            "--alertmanager-password-file",
+            "/run/secrets/am",
+        ])
+        .unwrap();
+        let live = live_config(&cli.quick, &Config::default());
+        // The file does not exist: the error names it (and no password).
+        let e = format!("{:#}", live.unwrap_err());
+        assert!(e.contains("password_file /run/secrets/am"), "{e}");
     }
 }

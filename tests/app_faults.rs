@@ -244,12 +244,12 @@ fn a_guard_alarm_recovers_the_fault() {
         labels.insert("alertname".to_string(), "PaymentsDown".to_string());
         labels.insert("service".to_string(), "payments".to_string());
         let alarm = ObservedAlarm {
-            fingerprint: cocpit::domain::fingerprint(&labels),
+            fingerprint: cocpit::domain::fingerprint(&labels).into(),
             source: "demo".into(),
             name: "PaymentsDown".into(),
             severity: Severity::Critical,
-            labels,
-            annotations: BTreeMap::new(),
+            labels: labels.into(),
+            annotations: Default::default(),
             starts_at: t(3),
             generator_url: None,
         };

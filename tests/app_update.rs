@@ -35,12 +35,12 @@ fn observed(name: &str, service: &str, sev: Severity) -> ObservedAlarm {
     let mut annotations = BTreeMap::new();
     annotations.insert("summary".to_string(), format!("{service} {name}"));
     ObservedAlarm {
-        fingerprint: cocpit::domain::fingerprint(&labels),
+        fingerprint: cocpit::domain::fingerprint(&labels).into(),
         source: "demo".into(),
         name: name.into(),
         severity: sev,
-        labels,
-        annotations,
+        labels: labels.into(),
+        annotations: annotations.into(),
         starts_at: t0(),
         generator_url: None,
     }

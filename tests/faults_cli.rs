@@ -387,11 +387,11 @@ fn the_watchdog_recovers_a_cli_fault_when_its_guard_alarm_fires() {
     labels.insert("alertname".to_string(), "PaymentsDown".to_string());
     labels.insert("service".to_string(), "payments".to_string());
     let alarm = ObservedAlarm {
-        fingerprint: cocpit::domain::fingerprint(&labels),
+        fingerprint: cocpit::domain::fingerprint(&labels).into(),
         source: "test".into(),
         name: "PaymentsDown".into(),
         severity: Severity::Critical,
-        labels,
+        labels: labels.into(),
         annotations: Default::default(),
         starts_at: chrono::Utc::now(),
         generator_url: None,

@@ -20,11 +20,8 @@ const OPERATOR: &str = "alice@jump1";
 
 fn am_config(am: &Alertmanager) -> AlertmanagerConfig {
     AlertmanagerConfig {
-        name: "am".into(),
-        url: am.url(),
         poll_interval: Dur(Duration::from_millis(250)),
-        cluster: None,
-        ack_window: Dur(Duration::from_secs(3600)),
+        ..AlertmanagerConfig::new("am", &am.url())
     }
 }
 
@@ -450,10 +447,9 @@ async fn malformed_webhooks_get_400_and_the_console_keeps_running() {
     let jpath = dir.path().join("j.db");
     let mut cfg = live(&am);
     cfg.webhook = Some(WebhookConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
         token: Some("s3cret-token".into()),
-        token_file: None,
         max_body_bytes: 64 * 1024,
+        ..WebhookConfig::on("127.0.0.1:0".parse().unwrap())
     });
     let mut h = Headless::start(&jpath, OPERATOR, cfg).await.unwrap();
     let url = format!("http://{}/alertmanager", h.sources.webhook_addr.unwrap());
@@ -514,7 +510,14 @@ async fn malformed_webhooks_get_400_and_the_console_keeps_running() {
         .into_iter()
         .filter(|(k, _, _)| k == "source.error")
         .collect();
-    assert_eq!(errors.len(), 2, "one per malformed body: {errors:?}");
+    // One row per kind of error (not per reason text): the two malformed
+    // bodies are one `malformed`, the oversized one a `too-large`.
+    assert_eq!(errors.len(), 2, "one per kind of error: {errors:?}");
+    let dump = format!("{errors:?}");
+    assert!(
+        dump.contains("malformed") && dump.contains("max_body_bytes"),
+        "{dump}"
+    );
     assert!(errors.iter().all(|(_, actor, _)| actor == "source:webhook"));
     // The token never reaches the journal.
     let dump = format!("{:?}", journal_kinds(&jpath));

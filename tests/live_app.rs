@@ -47,7 +47,7 @@ impl Console {
             source: "prod".into(),
             name: "DiskFull".into(),
             severity: Severity::Major,
-            labels,
+            labels: labels.into(),
             annotations: Default::default(),
             starts_at: t0(),
             generator_url: None,
@@ -459,11 +459,11 @@ fn group_by_service_lists_groups_worst_first_and_draws_group_rows() {
         labels.insert("alertname".to_string(), name.to_string());
         labels.insert("service".to_string(), service.to_string());
         let o = ObservedAlarm {
-            fingerprint: cocpit::domain::fingerprint(&labels),
+            fingerprint: cocpit::domain::fingerprint(&labels).into(),
             source: "prod".into(),
             name: name.into(),
             severity: sev,
-            labels,
+            labels: labels.into(),
             annotations: Default::default(),
             starts_at: t0(),
             generator_url: None,
@@ -601,17 +601,35 @@ fn an_alert_leaving_the_list_does_not_unack_while_its_silence_runs() {
 #[test]
 fn a_repeating_source_error_is_journaled_once_per_ten_minutes() {
     let mut c = Console::new(true);
-    let err = |reason: &str| {
+    let err = |class: &str, reason: &str| {
         Msg::Source(SourceMsg::SourceError {
             source: "prom".into(),
+            class: class.into(),
             reason: reason.into(),
         })
     };
-    assert_eq!(appended(&c.send(err("feed cpu: bad_data"))).len(), 1);
-    assert!(appended(&c.send(err("feed cpu: bad_data"))).is_empty());
-    assert_eq!(appended(&c.send(err("feed mem: bad_data"))).len(), 1);
+    assert_eq!(
+        appended(&c.send(err("feed cpu", "feed cpu: bad_data"))).len(),
+        1
+    );
+    assert!(appended(&c.send(err("feed cpu", "feed cpu: bad_data"))).is_empty());
+    assert_eq!(
+        appended(&c.send(err("feed mem", "feed mem: bad_data"))).len(),
+        1
+    );
+    // The reason text changes with every request (a column number, a
+    // length): the same class is still the same error.
+    for col in 1..100 {
+        let reason = format!("malformed webhook payload: expected value at line 1 column {col}");
+        let out = c.send(Msg::Source(SourceMsg::SourceError {
+            source: "webhook".into(),
+            class: "malformed".into(),
+            reason,
+        }));
+        assert_eq!(appended(&out).len(), usize::from(col == 1), "column {col}");
+    }
     let later = t0() + Duration::minutes(11);
-    let out = app::update(&mut c.state, err("feed cpu: bad_data"), later);
+    let out = app::update(&mut c.state, err("feed cpu", "feed cpu: bad_data"), later);
     assert_eq!(appended(&out).len(), 1);
     assert_eq!(appended(&out)[0].kind, "source.error");
 }

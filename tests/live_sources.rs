@@ -140,8 +140,8 @@ async fn spool_files_are_ingested_and_moved() {
     let spool = dir.path().join("spool");
     let cfg = LiveConfig {
         spool: Some(SpoolConfig {
-            dir: spool.clone(),
             rescan: Dur(Duration::from_secs(1)),
+            ..SpoolConfig::new(spool.clone())
         }),
         ..LiveConfig::default()
     };
@@ -280,22 +280,19 @@ async fn garbage_5xx_and_hangs_are_source_errors_with_reasons() {
     for mode in ["garbage", "503", "hang"] {
         cfg.alertmanagers
             .push(cocpit::sources::config::AlertmanagerConfig {
-                name: mode.into(),
-                url: misbehaving(mode).await,
                 poll_interval: Dur(Duration::from_millis(200)),
-                cluster: None,
-                ack_window: Dur(Duration::from_secs(3600)),
+                ..cocpit::sources::config::AlertmanagerConfig::new(mode, &misbehaving(mode).await)
             });
     }
     // Credentials in a URL must never reach the screen or the journal.
     let closed = support::servers::free_port();
     cfg.alertmanagers
         .push(cocpit::sources::config::AlertmanagerConfig {
-            name: "creds".into(),
-            url: format!("http://bob:s3cret-pw@127.0.0.1:{closed}"),
             poll_interval: Dur(Duration::from_millis(200)),
-            cluster: None,
-            ack_window: Dur(Duration::from_secs(3600)),
+            ..cocpit::sources::config::AlertmanagerConfig::new(
+                "creds",
+                &format!("http://bob:s3cret-pw@127.0.0.1:{closed}"),
+            )
         });
     let jpath = dir.path().join("j.db");
     let mut h = Headless::start(&jpath, "op", cfg).await.unwrap();

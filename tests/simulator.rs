@@ -84,7 +84,7 @@ fn transitions(ticks: &[SimTick]) -> BTreeMap<String, Vec<usize>> {
     let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut prev: BTreeSet<String> = BTreeSet::new();
     for (i, t) in ticks.iter().enumerate() {
-        let cur: BTreeSet<String> = t.firing.iter().map(|a| a.fingerprint.clone()).collect();
+        let cur: BTreeSet<String> = t.firing.iter().map(|a| a.fingerprint.to_string()).collect();
         for fp in cur.symmetric_difference(&prev) {
             out.entry(fp.clone()).or_default().push(i + 1);
         }
@@ -320,7 +320,10 @@ fn alarms_carry_the_documented_labels_and_annotations() {
         assert_eq!(alarm.labels["alertname"], alarm.name);
         assert_eq!(alarm.labels["severity"], alarm.severity.as_str());
         assert_eq!(alarm.labels["env"], "demo");
-        assert!(sim.services().contains(&alarm.labels["service"]));
+        assert!(
+            sim.services()
+                .contains(&alarm.labels["service"].to_string())
+        );
         assert!(alarm.labels.contains_key("team"));
         if alarm.severity != Severity::Info {
             assert!(alarm.labels.contains_key("metric"), "{alarm:?}");
@@ -347,13 +350,13 @@ fn firing_alarms_keep_their_start_and_rarely_change_content() {
     for t in &ticks {
         let mut cur = BTreeMap::new();
         for a in &t.firing {
-            if let Some(prev) = last.get(&a.fingerprint) {
+            if let Some(prev) = last.get(a.fingerprint.as_str()) {
                 assert_eq!(prev.starts_at, a.starts_at, "{}", a.name);
                 if !prev.same_content(a) {
                     updates += 1;
                 }
             }
-            cur.insert(a.fingerprint.clone(), a.clone());
+            cur.insert(a.fingerprint.to_string(), a.clone());
         }
         last = cur;
     }
@@ -435,7 +438,7 @@ fn escalation_replaces_warning_with_a_distinct_critical_alarm() {
         t.firing
             .iter()
             .filter(|a| a.name == "PaymentsLatencyHigh")
-            .map(|a| (a.severity, a.fingerprint.clone()))
+            .map(|a| (a.severity, a.fingerprint.to_string()))
             .collect::<Vec<_>>()
     };
     assert!(
@@ -586,7 +589,7 @@ fn flapping_warning_raises_and_clears_cleanly() {
             .iter()
             .flat_map(|t| &t.firing)
             .filter(|a| a.name == "RedisMemoryHigh")
-            .map(|a| a.fingerprint.clone())
+            .map(|a| a.fingerprint.to_string())
             .collect();
         assert_eq!(fps.len(), 1);
         let fp = fps.into_iter().next().unwrap();
@@ -614,7 +617,7 @@ fn deployments_come_and_go_at_seeded_times() {
             .iter()
             .flat_map(|t| &t.firing)
             .find(|a| a.name == "DeploymentInProgress")
-            .map(|a| a.fingerprint.clone())
+            .map(|a| a.fingerprint.to_string())
             .unwrap();
         transitions(&ticks).remove(&fp).unwrap()
     };

@@ -27,6 +27,16 @@ pub enum Msg {
         source: String,
         firing: Vec<ObservedAlarm>,
     },
+    /// Changes to a source's firing set, from sources that hear of alarms
+    /// one notification at a time (webhook, spool): `firing` are new or
+    /// possibly changed alarms, `resolved` the `(fingerprint, why)` of those
+    /// that ended. Unlike a `Snapshot`, alarms not mentioned stay as they
+    /// are, so a restarted console never resolves what it was not told about.
+    Changes {
+        source: String,
+        firing: Vec<ObservedAlarm>,
+        resolved: Vec<(String, String)>,
+    },
     /// Something a source noticed that belongs in the journal as it is
     /// (e.g. a scripted demo incident starting).
     SourceNote(NewEvent),

@@ -72,19 +72,21 @@ pub fn on_notice(state: &mut State, notice: Notice) -> Vec<Effect> {
             if let (Some(reason), Some(since)) = (r.write_error.take(), r.failing_since.take()) {
                 r.disk_full = false;
                 r.probed_at = None;
-                // What the last failed batches said may be missing: diff
-                // the next snapshot against what the journal really has.
-                state.ingest = super::alarms::ingest::Ingest::from_board(&state.board);
                 state.say(Level::Info, "journal recording again");
-                // The gap is itself on record.
-                let ev = NewEvent::new(
+                // The gap is itself on record, then what the journal missed:
+                // the next snapshot is diffed against what it really has,
+                // and changes kept meanwhile are written now.
+                let mut events = vec![NewEvent::new(
                     state.now,
                     state.session.operator.clone(),
                     EventKind::JournalGap,
                     &state.session.operator,
                     payload(&JournalGap { since, reason }),
-                );
-                return vec![Effect::Append(vec![ev])];
+                )];
+                if state.ingest_leader {
+                    events.extend(super::alarms::ingest::catch_up(state));
+                }
+                return vec![Effect::Append(events)];
             }
         }
         Notice::ChainBroken { id, reason } => {

@@ -35,16 +35,18 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Committed { token, result } => on_committed(state, token, result),
         Msg::Fault(m) => faults::on_msg(state, m),
         Msg::Snapshot { source, firing } => alarms::ingest::on_snapshot(state, &source, firing),
+        Msg::Changes {
+            source,
+            firing,
+            resolved,
+        } => alarms::ingest::on_changes(state, &source, firing, resolved),
         Msg::SourceNote(ev) => alarms::ingest::on_note(state, ev),
         Msg::Metrics(snap) => {
             state.monitor.apply(snap);
             Vec::new()
         }
         Msg::SourceHealth(status) => sources::on_health(state, status),
-        Msg::IngestRole { leader } => {
-            alarms::ingest::on_role(state, leader);
-            Vec::new()
-        }
+        Msg::IngestRole { leader } => alarms::ingest::on_role(state, leader),
         Msg::Error(text) => {
             state.say(Level::Error, text);
             Vec::new()

@@ -2,7 +2,7 @@
 //! of alarms on screen. Replaying the journal from the start rebuilds it;
 //! applying the same event twice is a no-op, so tailing is idempotent.
 
-use super::alarm::{Ack, Alarm, AlarmState, ObservedAlarm, TimelineEntry};
+use super::alarm::{Ack, Alarm, AlarmState, ObservedAlarm, Text, TimelineEntry};
 use super::event::{
     AlarmAcked, AlarmResolved, Event, EventKind, NoteAdded, OwnerSet, SilenceChange, SilenceIntent,
 };
@@ -11,12 +11,16 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// Long-lived flapping alarms would otherwise grow without bound.
-const TIMELINE_CAP: usize = 200;
+/// What the detail pane shows of an alarm's history (newest first): a
+/// flapping alarm would otherwise grow without bound. The journal keeps all.
+const TIMELINE_CAP: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct AlarmBoard {
-    alarms: HashMap<String, Alarm>,
+    /// Boxed: the table (sized for growth) holds a key and a pointer, not
+    /// a few hundred bytes per slot. The key is interned, shared with the
+    /// ingest ledger, the sources and the Alarms view.
+    alarms: HashMap<Text, Box<Alarm>>,
     /// Highest journal id applied; older or repeated events are ignored.
     pub last_event_id: i64,
     /// Bumped whenever the set or an alarm changes, so views can cache.
@@ -51,11 +55,11 @@ impl AlarmBoard {
     }
 
     pub fn get(&self, fingerprint: &str) -> Option<&Alarm> {
-        self.alarms.get(fingerprint)
+        self.alarms.get(fingerprint).map(|a| &**a)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Alarm> {
-        self.alarms.values()
+        self.alarms.values().map(|a| &**a)
     }
 
     pub fn counts(&self) -> Counts {
@@ -102,14 +106,14 @@ impl AlarmBoard {
                     if let Some(id) = &p.silence_id {
                         text.push_str(&format!(" (silence {})", short_id(id)));
                     }
-                    a.ack = Some(Ack {
+                    a.ack = Some(Box::new(Ack {
                         by: ev.actor.clone(),
                         at: ev.ts,
                         event_id: ev.id,
                         comment: p.comment,
                         silence_id: p.silence_id,
                         until: p.until,
-                    });
+                    }));
                     text
                 })
             }
@@ -192,15 +196,15 @@ impl AlarmBoard {
         let entry = TimelineEntry {
             event_id: ev.id,
             ts: ev.ts,
-            actor: ev.actor.clone(),
-            kind: ev.kind.clone(),
-            text: if raised {
+            actor: Text::new(&ev.actor),
+            kind: Text::new(&ev.kind),
+            text: Text::new(&if raised {
                 format!("raised ({})", obs.severity)
             } else {
                 format!("updated ({})", obs.severity)
-            },
+            }),
         };
-        match self.alarms.get_mut(&obs.fingerprint) {
+        match self.alarms.get_mut(obs.fingerprint.as_str()) {
             Some(a) => {
                 if a.state == AlarmState::Resolved {
                     // A new occurrence: what operators did to the old one no longer holds.
@@ -219,7 +223,7 @@ impl AlarmBoard {
                 let fp = obs.fingerprint.clone();
                 self.alarms.insert(
                     fp,
-                    Alarm {
+                    Box::new(Alarm {
                         observed: obs,
                         state: AlarmState::Firing,
                         raised_at: ev.ts,
@@ -230,7 +234,7 @@ impl AlarmBoard {
                         notes: 0,
                         timeline: vec![entry],
                         last_event_id: ev.id,
-                    },
+                    }),
                 );
             }
         }
@@ -238,7 +242,7 @@ impl AlarmBoard {
     }
 
     fn with_alarm(&mut self, ev: &Event, f: impl FnOnce(&mut Alarm, &Event) -> String) -> bool {
-        let Some(a) = self.alarms.get_mut(&ev.subject) else {
+        let Some(a) = self.alarms.get_mut(ev.subject.as_str()) else {
             return false;
         };
         let text = f(a, ev);
@@ -248,9 +252,9 @@ impl AlarmBoard {
             TimelineEntry {
                 event_id: ev.id,
                 ts: ev.ts,
-                actor: ev.actor.clone(),
-                kind: ev.kind.clone(),
-                text,
+                actor: Text::new(&ev.actor),
+                kind: Text::new(&ev.kind),
+                text: Text::new(&text),
             },
         );
         true

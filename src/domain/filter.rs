@@ -119,7 +119,7 @@ impl Filter {
                 "source" => Some(a.observed.source.as_str()),
                 "owner" => a.owner.as_deref(),
                 "acked" => Some(if a.is_acked() { "yes" } else { "no" }),
-                _ => a.observed.labels.get(name).map(String::as_str),
+                _ => a.observed.labels.get(name).map(|v| v.as_str()),
             },
             |needle| {
                 contains_ci(a.name(), needle)

@@ -8,6 +8,7 @@ pub mod event;
 pub mod fault;
 pub mod filter;
 pub mod health;
+pub mod labels;
 pub mod metric;
 pub mod role;
 pub mod sanitize;

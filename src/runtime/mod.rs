@@ -154,7 +154,7 @@ async fn event_loop(
 /// Messages that cannot change what is on screen do not trigger a frame.
 fn changes_screen(state: &State, msg: &Msg) -> bool {
     match msg {
-        Msg::Snapshot { .. } | Msg::SourceNote(_) => false,
+        Msg::Snapshot { .. } | Msg::Changes { .. } | Msg::SourceNote(_) => false,
         Msg::Metrics(_) => state.view == app::View::Monitor,
         Msg::Source(m) => app::sources::changes_screen(state, m),
         Msg::SourceHealth(s) => app::sources::health_changes_screen(state, s),

@@ -25,8 +25,9 @@ pub struct SourceTasks {
 }
 
 impl SourceTasks {
-    /// Start every configured source. `board` seeds the spool's firing set
-    /// (its files are gone once ingested, the journal remembers them).
+    /// Start every configured source. `board` seeds the spool's and the
+    /// webhook's firing sets (what they were told before a restart is in
+    /// the journal, not in the sender).
     pub async fn start(
         cfg: &LiveConfig,
         board: &AlarmBoard,
@@ -54,7 +55,7 @@ impl SourceTasks {
         }
         if let Some(w) = &cfg.webhook {
             let hints: Vec<AmHandle> = out.am.values().cloned().collect();
-            let (addr, task) = webhook::spawn(w, hints, tx.clone())
+            let (addr, task) = webhook::spawn(w, hints, board, tx.clone())
                 .await
                 .wrap_err_with(|| format!("webhook receiver on {}", w.listen))?;
             out.webhook_addr = Some(addr);

@@ -47,6 +47,21 @@ fn ten_minutes() -> Dur {
 fn one_hour() -> Dur {
     Dur(Duration::from_secs(3600))
 }
+fn one_day() -> Dur {
+    Dur(Duration::from_secs(24 * 3600))
+}
+fn five_seconds() -> Dur {
+    Dur(Duration::from_secs(5))
+}
+fn ten_seconds() -> Dur {
+    Dur(Duration::from_secs(10))
+}
+fn default_max_response() -> usize {
+    32 << 20
+}
+fn default_max_alarms() -> usize {
+    100_000
+}
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -66,9 +81,51 @@ pub struct AlertmanagerConfig {
     /// alarm still fires).
     #[serde(default = "one_hour")]
     pub ack_window: Dur,
+    /// A bigger answer (alerts, silences, status) is refused: the member is
+    /// down with the reason, its alarms stay (stale). 32 MiB by default,
+    /// about 80,000 alerts.
+    #[serde(default = "default_max_response")]
+    pub max_response_bytes: usize,
+    /// The basic-auth password, read from this file (first line) rather
+    /// than written in `url`, where it would show in `ps` and
+    /// `/proc/PID/cmdline` when given on the command line. The user name
+    /// stays in the URL (`http://USER@host:9093`).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
 }
 
 impl AlertmanagerConfig {
+    /// A member with every optional setting at its default.
+    pub fn new(name: &str, url: &str) -> AlertmanagerConfig {
+        AlertmanagerConfig {
+            name: name.to_string(),
+            url: url.to_string(),
+            poll_interval: two_seconds(),
+            cluster: None,
+            ack_window: one_hour(),
+            max_response_bytes: default_max_response(),
+            password_file: None,
+        }
+    }
+
+    /// The endpoint with its credentials: the URL's, with the password
+    /// from `password_file` when there is one.
+    pub fn endpoint(&self) -> Result<Endpoint, String> {
+        let mut e = Endpoint::parse(&self.url)?;
+        if let Some(p) = &self.password_file {
+            let pass = read_secret(p).map_err(|e| format!("password_file {}: {e}", p.display()))?;
+            match &mut e.basic {
+                Some((_, slot)) => *slot = Some(pass),
+                None => {
+                    return Err(
+                        "password_file needs a user name in the URL (http://USER@host:9093)".into(),
+                    );
+                }
+            }
+        }
+        Ok(e)
+    }
+
     /// The source name its alarms carry: the cluster, else its own name.
     pub fn source(&self) -> &str {
         self.cluster.as_deref().unwrap_or(&self.name)
@@ -102,11 +159,27 @@ pub struct FeedConfig {
     pub crit: Option<f64>,
 }
 
+/// The first line of a secret file, trimmed; an empty one is an error.
+pub fn read_secret(p: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(p).map_err(|e| e.to_string())?;
+    let line = text.lines().next().unwrap_or("").trim().to_string();
+    if line.is_empty() {
+        return Err("empty".into());
+    }
+    Ok(line)
+}
+
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9095))
 }
 fn default_max_body() -> usize {
     1 << 20
+}
+fn default_max_connections() -> usize {
+    256
+}
+fn default_max_concurrent() -> usize {
+    8
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -123,6 +196,30 @@ pub struct WebhookConfig {
     pub token_file: Option<PathBuf>,
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Connections open at once; one more is closed at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Requests read and applied at once; the others wait for a turn (at
+    /// most `body_timeout`) and then get 503 with `Retry-After`.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: usize,
+    /// A connection that has not sent a complete request head in this long
+    /// (half-open, slow, or idle between requests) is closed.
+    #[serde(default = "five_seconds")]
+    pub header_timeout: Dur,
+    /// A body not received in full in this long gets 408.
+    #[serde(default = "ten_seconds")]
+    pub body_timeout: Dur,
+    /// Most alarms firing at once from the webhook; alerts over it are
+    /// refused (507, `source.error`, the source shows down while it refuses).
+    #[serde(default = "default_max_alarms")]
+    pub max_alarms: usize,
+    /// Without Alertmanager sources: an alarm the sender has not mentioned
+    /// for this long is resolved. Alertmanager re-sends firing alerts every
+    /// `repeat_interval` (4h by default), so keep this above yours; `0`
+    /// keeps alarms until the sender resolves them.
+    #[serde(default = "one_day")]
+    pub expire_after: Dur,
 }
 
 impl WebhookConfig {
@@ -132,6 +229,12 @@ impl WebhookConfig {
             token: None,
             token_file: None,
             max_body_bytes: default_max_body(),
+            max_connections: default_max_connections(),
+            max_concurrent: default_max_concurrent(),
+            header_timeout: five_seconds(),
+            body_timeout: ten_seconds(),
+            max_alarms: default_max_alarms(),
+            expire_after: one_day(),
         }
     }
 
@@ -155,10 +258,28 @@ pub struct SpoolConfig {
     pub dir: PathBuf,
     #[serde(default = "five_seconds")]
     pub rescan: Dur,
+    /// A bigger file is not read: it moves to `failed/` with the reason.
+    #[serde(default = "default_max_file")]
+    pub max_file_bytes: u64,
+    /// Most alarms firing at once from the spool; entries over it are
+    /// refused (the file moves to `failed/`).
+    #[serde(default = "default_max_alarms")]
+    pub max_alarms: usize,
 }
 
-fn five_seconds() -> Dur {
-    Dur(Duration::from_secs(5))
+fn default_max_file() -> u64 {
+    8 << 20
+}
+
+impl SpoolConfig {
+    pub fn new(dir: PathBuf) -> SpoolConfig {
+        SpoolConfig {
+            dir,
+            rescan: five_seconds(),
+            max_file_bytes: default_max_file(),
+            max_alarms: default_max_alarms(),
+        }
+    }
 }
 
 /// Every live source of one console.
@@ -196,7 +317,8 @@ impl LiveConfig {
             }
         }
         for a in &self.alertmanagers {
-            Endpoint::parse(&a.url).map_err(|e| format!("alertmanager {:?}: {e}", a.name))?;
+            a.endpoint()
+                .map_err(|e| format!("alertmanager {:?}: {e}", a.name))?;
         }
         for p in &self.prometheus {
             Endpoint::parse(&p.url).map_err(|e| format!("prometheus {:?}: {e}", p.name))?;
@@ -279,14 +401,36 @@ mod tests {
     }
 
     #[test]
-    fn names_are_unique() {
-        let am = |n: &str| AlertmanagerConfig {
-            name: n.into(),
-            url: "http://127.0.0.1:1".into(),
-            poll_interval: two_seconds(),
-            cluster: None,
-            ack_window: one_hour(),
+    fn the_password_comes_from_its_file_not_the_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("am.pass");
+        std::fs::write(&f, "s3cret-from-file\nignored\n").unwrap();
+        let mut am = AlertmanagerConfig::new("a", "http://noc@127.0.0.1:9093");
+        am.password_file = Some(f.clone());
+        let e = am.endpoint().unwrap();
+        assert_eq!(
+            e.basic,
+            Some(("noc".into(), Some("s3cret-from-file".into())))
+        );
+        assert!(!format!("{e:?}").contains("s3cret"));
+        // A password needs a user to go with it.
+        am.url = "http://127.0.0.1:9093".into();
+        assert!(am.endpoint().unwrap_err().contains("user name"));
+        // A missing or empty file is an error at start, not a silent 401 later.
+        am.url = "http://noc@127.0.0.1:9093".into();
+        std::fs::write(&f, "\n").unwrap();
+        assert!(am.endpoint().unwrap_err().contains("empty"));
+        am.password_file = Some(dir.path().join("missing"));
+        let c = LiveConfig {
+            alertmanagers: vec![am],
+            ..LiveConfig::default()
         };
+        assert!(c.validate().unwrap_err().contains("password_file"));
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let am = |n: &str| AlertmanagerConfig::new(n, "http://127.0.0.1:1");
         let mut c = LiveConfig {
             alertmanagers: vec![am("a"), am("b")],
             ..LiveConfig::default()

@@ -82,6 +82,45 @@ impl HealthTracker {
     }
 }
 
+/// Start of the reason [`read_capped`] gives for an answer over its cap
+/// (its error class is `too-large`).
+pub const TOO_LARGE: &str = "answer over";
+
+/// Read a response body, refusing it as soon as it is known to be over
+/// `max` bytes (from `Content-Length`, or while streaming): a huge answer
+/// is never held in memory.
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    let too_big = |n: String| format!("{TOO_LARGE} {} ({n} bytes; max_response_bytes)", mib(max));
+    if let Some(len) = resp.content_length()
+        && len > max as u64
+    {
+        return Err(too_big(len.to_string()));
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(max as u64) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| http_error(&e, timeout))? {
+        if body.len() + chunk.len() > max {
+            return Err(too_big(format!("more than {max}")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `32 MiB`, `512 KiB`, `100 bytes`.
+pub fn mib(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// A reqwest error as a short reason an operator can act on (never the
 /// URL's credentials: endpoints are stored without them).
 pub fn http_error(e: &reqwest::Error, timeout: Duration) -> String {

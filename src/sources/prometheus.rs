@@ -18,6 +18,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// A bigger answer (a feed matching far too many series) is refused.
+pub const MAX_RESPONSE_BYTES: usize = 32 << 20;
 
 /// The API envelope: `{status, data, errorType?, error?}`.
 #[derive(Debug, Deserialize)]
@@ -183,12 +185,12 @@ async fn get(
     }
     let resp = rb.send().await.map_err(|e| http_error(&e, TIMEOUT))?;
     let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| http_error(&e, TIMEOUT))?;
+    let body = crate::sources::health::read_capped(resp, MAX_RESPONSE_BYTES, TIMEOUT).await?;
     // Prometheus answers 4xx/5xx with the JSON envelope; keep its message.
     if !status.is_success() && !body.starts_with(b"{") {
         return Err(format!("HTTP {}", status.as_u16()));
     }
-    Ok(body.to_vec())
+    Ok(body)
 }
 
 async fn run(cfg: PrometheusConfig, ep: Endpoint, client: reqwest::Client, tx: mpsc::Sender<Msg>) {
@@ -234,7 +236,12 @@ async fn run(cfg: PrometheusConfig, ep: Endpoint, client: reqwest::Client, tx: m
                         // A bad query is the feed's problem, not the server's.
                         msgs.push(Msg::Source(SourceMsg::SourceError {
                             source: cfg.name.clone(),
-                            reason: format!("feed {}: {e}", feed.name),
+                            class: format!("feed {}", feed.name),
+                            reason: crate::domain::alarm::short(
+                                &format!("feed {}: {e}", feed.name),
+                                500,
+                            )
+                            .into_owned(),
                         }));
                     }
                 }

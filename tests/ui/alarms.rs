@@ -76,12 +76,12 @@ fn hundred_thousand_alarms_render_the_right_window() {
     for i in 0..100_000i64 {
         let fp = format!("{i:016x}");
         let obs = ObservedAlarm {
-            fingerprint: fp.clone(),
+            fingerprint: fp.clone().into(),
             source: "bulk".into(),
-            name: format!("Synthetic{i:06}"),
+            name: format!("Synthetic{i:06}").into(),
             severity: sevs[(i % 5) as usize],
             labels: labels(&[("service", &format!("svc-{}", i % 97))]),
-            annotations: BTreeMap::new(),
+            annotations: Default::default(),
             starts_at: now(),
             generator_url: None,
         };

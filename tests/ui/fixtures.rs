@@ -33,7 +33,7 @@ pub fn session(readonly: bool) -> Session {
     }
 }
 
-pub fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+pub fn labels(pairs: &[(&str, &str)]) -> cocpit::domain::alarm::Labels {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -78,7 +78,7 @@ impl Journal {
         generator_url: Option<&str>,
     ) {
         let mut l = labels(labels_);
-        l.insert("alertname".into(), name.into());
+        l.insert("alertname", name);
         let obs = ObservedAlarm {
             fingerprint: fp.into(),
             source: "alertmanager:prod".into(),
@@ -87,7 +87,7 @@ impl Journal {
             labels: l,
             annotations: labels(annotations),
             starts_at: now() - Duration::seconds(ago_secs),
-            generator_url: generator_url.map(str::to_string),
+            generator_url: generator_url.map(Into::into),
         };
         self.push(
             ago_secs,

@@ -80,8 +80,8 @@ pub struct AlarmsView {
     pub group_sizes: std::collections::HashMap<String, usize>,
     pub show_resolved: bool,
     pub detail: bool,
-    /// Fingerprints in display order.
-    pub visible: Vec<String>,
+    /// Fingerprints in display order (shared with the board's).
+    pub visible: Vec<crate::domain::alarm::Text>,
     /// Board generation `visible` was computed from; `None` forces a refresh.
     computed_for: Option<u64>,
 }
@@ -127,7 +127,10 @@ impl AlarmsView {
                     .then_with(|| compare(self.sort, a, b))
             });
         }
-        self.visible = rows.iter().map(|a| a.fingerprint().to_string()).collect();
+        self.visible = rows
+            .iter()
+            .map(|a| a.observed.fingerprint.clone())
+            .collect();
         self.computed_for = Some(board.generation);
         if let Some(fp) = keep
             && let Some(i) = self.visible.iter().position(|v| *v == fp)
@@ -138,7 +141,7 @@ impl AlarmsView {
     }
 
     pub fn selected_fingerprint(&self) -> Option<&str> {
-        self.visible.get(self.list.selected).map(String::as_str)
+        self.visible.get(self.list.selected).map(|fp| fp.as_str())
     }
 
     /// Move the selection by `delta` rows, scrolling a window of `page` rows.

@@ -27,7 +27,7 @@ pub struct Sources {
     /// Prometheus targets by source.
     pub targets: BTreeMap<String, Vec<Target>>,
     pub show_targets: bool,
-    /// Source errors journaled recently, by (source, reason).
+    /// Source errors journaled recently, by (source, error class).
     errors: HashMap<(String, String), DateTime<Utc>>,
 }
 
@@ -43,7 +43,11 @@ pub fn on_msg(state: &mut State, msg: SourceMsg) -> Vec<Effect> {
         // The router hands these to the silences room (polls) and to the
         // flow their token belongs to (answers).
         SourceMsg::AmState(_) | SourceMsg::AmDone { .. } => Vec::new(),
-        SourceMsg::SourceError { source, reason } => on_error(state, source, reason),
+        SourceMsg::SourceError {
+            source,
+            class,
+            reason,
+        } => on_error(state, source, class, reason),
         SourceMsg::Stale { source, stale } => {
             if stale {
                 state.sources.stale.insert(source);
@@ -63,7 +67,7 @@ pub fn on_msg(state: &mut State, msg: SourceMsg) -> Vec<Effect> {
     }
 }
 
-fn on_error(state: &mut State, source: String, reason: String) -> Vec<Effect> {
+fn on_error(state: &mut State, source: String, class: String, reason: String) -> Vec<Effect> {
     if !state.ingest_leader {
         return Vec::new();
     }
@@ -71,7 +75,7 @@ fn on_error(state: &mut State, source: String, reason: String) -> Vec<Effect> {
     // every poll: journal it once per REPEAT_ERROR.
     let now = state.now;
     let errors = &mut state.sources.errors;
-    let key = (source.clone(), reason.clone());
+    let key = (source.clone(), class);
     if errors.get(&key).is_some_and(|at| now - *at < REPEAT_ERROR) {
         return Vec::new();
     }

@@ -19,8 +19,15 @@ pub enum SourceMsg {
         token: u64,
         result: Result<String, String>,
     },
-    /// Something a source rejected or failed on (journaled as `source.error`).
-    SourceError { source: String, reason: String },
+    /// Something a source rejected or failed on (journaled as `source.error`,
+    /// once per ten minutes for each source and error `class`: a short
+    /// stable name such as `malformed` or `too-large`, not the reason text,
+    /// which may change with every request).
+    SourceError {
+        source: String,
+        class: String,
+        reason: String,
+    },
     /// Alarms of `source` are stale (every endpoint behind it is down).
     Stale { source: String, stale: bool },
     /// Prometheus `/api/v1/targets`.

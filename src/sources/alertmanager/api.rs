@@ -3,7 +3,7 @@
 //! what cocpit needs (labels, fingerprint, times) and lenient about the
 //! rest, so a newer Alertmanager adding fields does not break the console.
 
-use crate::domain::alarm::Labels;
+use crate::domain::alarm::{Labels, Text};
 use crate::domain::silence::{Silence, SilenceSpec, SilenceState};
 use crate::domain::{ObservedAlarm, Severity};
 use chrono::{DateTime, Utc};
@@ -68,21 +68,21 @@ pub fn observed_from_labels(
 ) -> ObservedAlarm {
     let name = labels
         .get("alertname")
-        .cloned()
+        .map(|n| n.to_string())
         .unwrap_or_else(|| "(no alertname)".to_string());
     let severity = labels
         .get("severity")
         .map(|s| Severity::parse(s))
         .unwrap_or(Severity::Warning);
     ObservedAlarm {
-        fingerprint: fingerprint.unwrap_or_else(|| crate::domain::fingerprint(&labels)),
+        fingerprint: Text::new(&fingerprint.unwrap_or_else(|| crate::domain::fingerprint(&labels))),
         source: source.to_string(),
-        name,
+        name: name.into(),
         severity,
         labels,
         annotations,
         starts_at,
-        generator_url,
+        generator_url: generator_url.map(Text::from),
     }
 }
 
@@ -168,8 +168,8 @@ impl From<&SilenceSpec> for PostableSilence {
                 .matchers
                 .iter()
                 .map(|(k, v)| Matcher {
-                    name: k.clone(),
-                    value: v.clone(),
+                    name: k.to_string(),
+                    value: v.to_string(),
                     is_regex: false,
                     is_equal: true,
                 })
@@ -301,8 +301,8 @@ mod tests {
     #[test]
     fn silence_post_matches_the_recorded_request() {
         let mut labels = Labels::new();
-        labels.insert("alertname".into(), "BaselineAlwaysFiringCritical".into());
-        labels.insert("instance".into(), "payments-01".into());
+        labels.insert("alertname", "BaselineAlwaysFiringCritical");
+        labels.insert("instance", "payments-01");
         let spec = SilenceSpec {
             id: None,
             matchers: labels,

@@ -20,8 +20,9 @@ pub mod api;
 use crate::app::sources::{AmRequest, AmState, ClusterInfo, SourceMsg};
 use crate::app::{Msg, SourceStatus};
 use crate::domain::ObservedAlarm;
+use crate::domain::alarm::Text;
 use crate::sources::config::{AlertmanagerConfig, Endpoint};
-use crate::sources::health::{Backoff, HealthTracker, http_error};
+use crate::sources::health::{Backoff, HealthTracker, TOO_LARGE, http_error, read_capped};
 use api::{GettableAlert, GettableSilence, PostableSilence, SilenceCreated, Status};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -58,6 +59,8 @@ pub fn client() -> Result<reqwest::Client, String> {
 pub struct Member {
     pub name: String,
     pub endpoint: Endpoint,
+    /// A bigger answer is refused unread (`max_response_bytes`).
+    pub max_response_bytes: usize,
 }
 
 impl Member {
@@ -81,10 +84,7 @@ impl Member {
             .await
             .map_err(|e| http_error(&e, REQUEST_TIMEOUT))?;
         let status = resp.status();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| http_error(&e, REQUEST_TIMEOUT))?;
+        let body = read_capped(resp, self.max_response_bytes, REQUEST_TIMEOUT).await?;
         if !status.is_success() {
             let text: String = String::from_utf8_lossy(&body[..body.len().min(200)])
                 .chars()
@@ -92,12 +92,18 @@ impl Member {
                 .collect();
             return Err(format!("HTTP {}: {}", status.as_u16(), text.trim()));
         }
-        Ok(body.to_vec())
+        Ok(body)
     }
 
     pub async fn get(&self, client: &reqwest::Client, path: &str) -> Result<Vec<u8>, String> {
         let rb = self.request(client, reqwest::Method::GET, path)?;
-        self.send(rb).await
+        self.send(rb).await.map_err(|e| {
+            if e.starts_with(TOO_LARGE) {
+                format!("{path}: {e}")
+            } else {
+                e
+            }
+        })
     }
 
     pub async fn alerts(&self, client: &reqwest::Client) -> Result<Vec<GettableAlert>, String> {
@@ -175,7 +181,7 @@ pub async fn poll_member(
 /// there). `present` = every fingerprint listed, firing or not.
 pub fn carry_over_restart(
     firing: &mut Vec<ObservedAlarm>,
-    previous: &HashMap<String, ObservedAlarm>,
+    previous: &HashMap<Text, ObservedAlarm>,
     present: &std::collections::HashSet<String>,
     uptimes: &[Option<DateTime<Utc>>],
     now: DateTime<Utc>,
@@ -188,7 +194,7 @@ pub fn carry_over_restart(
         return;
     }
     for (fp, obs) in previous {
-        if !present.contains(fp) {
+        if !present.contains(fp.as_str()) {
             firing.push(obs.clone());
         }
     }
@@ -202,6 +208,18 @@ pub fn merge(
     polls: &[&MemberPoll],
     now: DateTime<Utc>,
 ) -> (Vec<ObservedAlarm>, AmState) {
+    let (firing, state, _) = merge_checked(source, polls, now);
+    (firing, state)
+}
+
+/// [`merge`], also returning why alerts over the bounds were left out
+/// ([`ObservedAlarm::bounded`]).
+pub fn merge_checked(
+    source: &str,
+    polls: &[&MemberPoll],
+    now: DateTime<Utc>,
+) -> (Vec<ObservedAlarm>, AmState, Vec<String>) {
+    let mut refused = Vec::new();
     let mut firing: HashMap<&str, ObservedAlarm> = HashMap::new();
     let mut silenced_by: HashMap<String, Vec<String>> = HashMap::new();
     let mut silences = HashMap::new();
@@ -215,9 +233,15 @@ pub fn merge(
                     }
                 }
             }
-            firing
-                .entry(a.fingerprint.as_str())
-                .or_insert_with(|| a.to_observed(source));
+            if firing.contains_key(a.fingerprint.as_str()) {
+                continue;
+            }
+            match a.to_observed(source).bounded() {
+                Ok(o) => {
+                    firing.insert(a.fingerprint.as_str(), o);
+                }
+                Err(e) => refused.push(e),
+            }
         }
         for s in &p.silences {
             silences
@@ -233,7 +257,7 @@ pub fn merge(
         silenced_by,
         cluster: ClusterInfo::default(),
     };
-    (firing, state)
+    (firing, state, refused)
 }
 
 /// The core's way to the cluster: silence requests and "poll now".
@@ -295,7 +319,8 @@ pub fn spawn(
         .map(|c| {
             Ok(Member {
                 name: c.name.clone(),
-                endpoint: Endpoint::parse(&c.url).map_err(|e| format!("{}: {e}", c.name))?,
+                endpoint: c.endpoint().map_err(|e| format!("{}: {e}", c.name))?,
+                max_response_bytes: c.max_response_bytes,
             })
         })
         .collect::<Result<_, String>>()?;
@@ -324,7 +349,7 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
     let mut restarted: Vec<bool> = vec![false; h.members.len()];
     let mut cycle: u32 = 0;
     let mut was_stale = false;
-    let mut previous: HashMap<String, ObservedAlarm> = HashMap::new();
+    let mut previous: HashMap<Text, ObservedAlarm> = HashMap::new();
     loop {
         cycle = cycle.wrapping_add(1);
         // The status every time: its `uptime` is how a restart (which empties
@@ -336,6 +361,7 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
         let mut ok = Vec::new();
         let mut uptimes = Vec::new();
         let mut health: Vec<SourceStatus> = Vec::new();
+        let mut errors: Vec<(&str, String)> = Vec::new();
         for (i, r) in polls.iter().enumerate() {
             match r {
                 Ok(p) => {
@@ -359,6 +385,9 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
                 }
                 Err(e) => {
                     tracing::warn!("alertmanager {}: {e}", h.members[i].name);
+                    if e.contains(TOO_LARGE) {
+                        errors.push(("too-large", format!("{}: {e}", h.members[i].name)));
+                    }
                     health.push(trackers[i].failed(e));
                 }
             }
@@ -366,7 +395,13 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
         let stale = ok.is_empty();
         let mut msgs = Vec::new();
         if !stale {
-            let (mut firing, mut am) = merge(&h.source, &ok, now);
+            let (mut firing, mut am, refused) = merge_checked(&h.source, &ok, now);
+            if let Some(first) = refused.first() {
+                errors.push((
+                    "alert-too-large",
+                    format!("{} alerts left out: {first}", refused.len()),
+                ));
+            }
             let present: std::collections::HashSet<String> = ok
                 .iter()
                 .flat_map(|p| p.alerts.iter().map(|a| a.fingerprint.clone()))
@@ -402,6 +437,13 @@ async fn run(h: AmHandle, interval: Duration, tx: mpsc::Sender<Msg>) {
             was_stale = stale;
         }
         msgs.extend(health.into_iter().map(Msg::SourceHealth));
+        msgs.extend(errors.into_iter().map(|(class, reason)| {
+            Msg::Source(SourceMsg::SourceError {
+                source: h.source.clone(),
+                class: class.into(),
+                reason: crate::domain::alarm::short(&reason, 500).into_owned(),
+            })
+        }));
         for m in msgs {
             if tx.send(m).await.is_err() {
                 return;
@@ -457,7 +499,7 @@ mod tests {
             )],
             now,
         );
-        let previous: HashMap<String, ObservedAlarm> = prev
+        let previous: HashMap<Text, ObservedAlarm> = prev
             .into_iter()
             .map(|o| (o.fingerprint.clone(), o))
             .collect();

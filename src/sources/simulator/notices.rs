@@ -6,6 +6,7 @@ use super::SOURCE_NAME;
 use super::noise::{NOTICE_STREAM_BASE, between, rng};
 use super::rules::render;
 use super::scenario::{Notice, Scenario};
+use crate::domain::alarm::Text;
 use crate::domain::{ObservedAlarm, alarm::Labels, fingerprint};
 use chrono::{DateTime, Utc};
 use rand_chacha::ChaCha8Rng;
@@ -79,21 +80,21 @@ fn build(sc: &Scenario, notice: &Notice, n: u64, now: DateTime<Utc>) -> Observed
         ("n", n.as_str()),
     ];
     let mut labels = Labels::new();
-    labels.insert("alertname".into(), notice.name.clone());
-    labels.insert("service".into(), svc.name.clone());
-    labels.insert("severity".into(), notice.severity.as_str().into());
-    labels.insert("env".into(), "demo".into());
-    labels.insert("team".into(), svc.team.clone());
+    labels.insert("alertname", notice.name.clone());
+    labels.insert("service", svc.name.clone());
+    labels.insert("severity", notice.severity.as_str());
+    labels.insert("env", "demo");
+    labels.insert("team", svc.team.clone());
     let mut annotations = Labels::new();
-    annotations.insert("summary".into(), render(&notice.summary, &vars));
+    annotations.insert("summary", render(&notice.summary, &vars));
     if !notice.description.is_empty() {
-        annotations.insert("description".into(), render(&notice.description, &vars));
+        annotations.insert("description", render(&notice.description, &vars));
     }
-    annotations.insert("runbook_url".into(), render(&notice.runbook_url, &vars));
+    annotations.insert("runbook_url", render(&notice.runbook_url, &vars));
     ObservedAlarm {
-        fingerprint: fingerprint(&labels),
+        fingerprint: fingerprint(&labels).into(),
         source: SOURCE_NAME.into(),
-        name: notice.name.clone(),
+        name: Text::new(&notice.name),
         severity: notice.severity,
         labels,
         annotations,

@@ -14,6 +14,7 @@
 
 use super::SOURCE_NAME;
 use super::scenario::{Level, Metric, Rule, Scenario};
+use crate::domain::alarm::Text;
 use crate::domain::{ObservedAlarm, alarm::Labels, fingerprint};
 use chrono::{DateTime, Utc};
 
@@ -178,20 +179,20 @@ fn build(
         ("severity", severity.as_str()),
     ];
     let mut labels = Labels::new();
-    labels.insert("alertname".into(), rule.name.clone());
-    labels.insert("service".into(), svc.name.clone());
-    labels.insert("severity".into(), severity.as_str().into());
-    labels.insert("metric".into(), rule.metric.key().into());
-    labels.insert("env".into(), "demo".into());
-    labels.insert("team".into(), svc.team.clone());
+    labels.insert("alertname", rule.name.clone());
+    labels.insert("service", svc.name.clone());
+    labels.insert("severity", severity.as_str());
+    labels.insert("metric", rule.metric.key());
+    labels.insert("env", "demo");
+    labels.insert("team", svc.team.clone());
     let mut annotations = Labels::new();
-    annotations.insert("summary".into(), render(&rule.summary, &vars));
-    annotations.insert("description".into(), render(&rule.description, &vars));
-    annotations.insert("runbook_url".into(), render(&rule.runbook_url, &vars));
+    annotations.insert("summary", render(&rule.summary, &vars));
+    annotations.insert("description", render(&rule.description, &vars));
+    annotations.insert("runbook_url", render(&rule.runbook_url, &vars));
     ObservedAlarm {
-        fingerprint: fingerprint(&labels),
+        fingerprint: fingerprint(&labels).into(),
         source: SOURCE_NAME.into(),
-        name: rule.name.clone(),
+        name: Text::new(&rule.name),
         severity,
         labels,
         annotations,
