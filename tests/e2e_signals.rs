@@ -61,7 +61,21 @@ struct Sleeper(Child);
 
 impl Sleeper {
     fn new() -> Sleeper {
-        Sleeper(Command::new("sleep").arg("600").spawn().unwrap())
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new("sleep");
+        cmd.arg("600");
+        // Tests run side by side: a terminal another test opened this very
+        // moment (before its descriptors were marked close-on-exec) must not
+        // be held open by this long-lived child, or that test's hang-up
+        // never happens.
+        // SAFETY: close_range(2) in the child before exec; no allocation.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::close_range(3, u32::MAX, 0);
+                Ok(())
+            });
+        }
+        Sleeper(cmd.spawn().unwrap())
     }
     fn pid(&self) -> u32 {
         self.0.id()
@@ -129,7 +143,7 @@ fn a_dropped_ssh_session_ends_the_console_cleanly_and_recovers_its_faults() {
 
     let dropped = Instant::now();
     c.hang_up();
-    let code = c.exit_code(Duration::from_secs(30));
+    let code = c.exit_code(Duration::from_secs(60));
     if code != Some(0) {
         // What went wrong is in the console's log, not on a terminal.
         let logs = home.path().join("state/cocpit");

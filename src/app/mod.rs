@@ -143,6 +143,8 @@ pub struct Init {
     /// Alertmanager clusters (source name, ack window): acks on their
     /// alarms are silences.
     pub alertmanagers: Vec<(String, chrono::Duration)>,
+    /// Consoles online on the journal (its `operator.joined` rows).
+    pub online: std::collections::BTreeMap<String, presence::Presence>,
     /// Problems found before start that the operator should see.
     pub warnings: Vec<String>,
     pub now: DateTime<Utc>,
@@ -161,6 +163,7 @@ impl Init {
             faults: FaultsConfig::default(),
             fault_owner: None,
             alertmanagers: Vec::new(),
+            online: Default::default(),
             warnings: Vec::new(),
             now,
         }
@@ -245,7 +248,7 @@ impl State {
             log: LogView::default(),
             faults,
             ingest_leader: false,
-            operators: presence::Operators::default(),
+            operators: presence::Operators::with(init.online),
             recording: recording::Recording::default(),
             flows: Flows::default(),
             status: None,

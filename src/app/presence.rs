@@ -9,6 +9,7 @@
 use super::{Effect, State};
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::fault::{Owner, OwnerKind};
+use crate::domain::projection::apply_presence;
 use crate::domain::{Event, EventKind, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -16,15 +17,7 @@ use std::collections::BTreeMap;
 /// How often the consoles on this host are checked.
 pub const CHECK_EVERY: Duration = Duration::seconds(5);
 
-/// A console on this journal.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Presence {
-    pub since: DateTime<Utc>,
-    /// The console's process, for the liveness check (pid 0: unknown).
-    pub host: String,
-    pub pid: u32,
-    pub start: u64,
-}
+pub use crate::domain::projection::Presence;
 
 #[derive(Debug, Clone, Default)]
 pub struct Operators {
@@ -33,6 +26,13 @@ pub struct Operators {
 }
 
 impl Operators {
+    pub fn with(online: BTreeMap<String, Presence>) -> Operators {
+        Operators {
+            online,
+            checked_at: None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.online.len()
     }
@@ -66,25 +66,7 @@ pub struct Liveness {
 
 pub fn on_events(state: &mut State, events: &[Event]) {
     for ev in events {
-        match ev.kind() {
-            Some(EventKind::OperatorJoined) => {
-                let p: OperatorSession =
-                    serde_json::from_value(ev.payload.clone()).unwrap_or_default();
-                state.operators.online.insert(
-                    ev.subject.clone(),
-                    Presence {
-                        since: ev.ts,
-                        host: p.host,
-                        pid: p.pid,
-                        start: p.start,
-                    },
-                );
-            }
-            Some(EventKind::OperatorLeft) => {
-                state.operators.online.remove(&ev.subject);
-            }
-            _ => {}
-        }
+        apply_presence(&mut state.operators.online, ev);
     }
 }
 

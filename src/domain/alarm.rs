@@ -220,7 +220,7 @@ pub struct Ack {
 }
 
 /// One line of an alarm's own timeline, straight from a journal event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 /// Its strings are shared ([`Text`]): every alarm's "raised (critical)" by
 /// `source:webhook` is one allocation.
 pub struct TimelineEntry {
@@ -233,7 +233,7 @@ pub struct TimelineEntry {
 
 /// An alarm as the board knows it: the latest observation plus everything
 /// operators did to it, all derived from journal events.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     pub observed: ObservedAlarm,
     pub state: AlarmState,

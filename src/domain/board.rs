@@ -8,14 +8,14 @@ use super::event::{
 };
 use super::severity::Severity;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// What the detail pane shows of an alarm's history (newest first): a
 /// flapping alarm would otherwise grow without bound. The journal keeps all.
 const TIMELINE_CAP: usize = 64;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AlarmBoard {
     /// Boxed: the table (sized for growth) holds a key and a pointer, not
     /// a few hundred bytes per slot. The key is interned, shared with the

@@ -7,9 +7,11 @@
 
 mod append;
 pub mod chain;
+mod checkpoint;
 mod error;
 mod export;
 mod read;
+mod replay;
 mod scan;
 pub mod schema;
 mod signal;
@@ -17,7 +19,9 @@ mod tail;
 mod verify;
 mod writer;
 
+pub use checkpoint::Checkpoint;
 pub use error::JournalError;
+pub use replay::Replay;
 pub use scan::{RawRow, Scan};
 pub use signal::CommitSignal;
 pub use tail::{POLL_INTERVAL, TAIL_BATCH, Tailer};

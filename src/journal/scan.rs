@@ -95,6 +95,18 @@ pub struct RawRow<'r> {
 }
 
 impl RawRow<'_> {
+    /// The stored text the row's hash is computed over.
+    pub fn text(&self) -> super::chain::RowText<'_> {
+        super::chain::RowText {
+            id: self.id,
+            ts: &self.ts,
+            actor: &self.actor,
+            kind: &self.kind,
+            subject: &self.subject,
+            payload: &self.payload,
+        }
+    }
+
     /// The row as an event. Lenient: a damaged row still reads (verify is
     /// what flags it), with the epoch for a timestamp it cannot parse.
     pub fn event(&self, journal: &std::path::Path) -> Event {

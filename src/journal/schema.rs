@@ -38,6 +38,16 @@ pub const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         at TEXT NOT NULL
     );",
+    // 3: projection checkpoints, so a start replays only the rows after the
+    // latest one. Not part of the chain: each is tied to the id and hash of
+    // the last row it includes, and ignored unless that row still has it.
+    "CREATE TABLE checkpoints (
+        event_id   INTEGER PRIMARY KEY,
+        event_hash TEXT NOT NULL,
+        format     INTEGER NOT NULL,
+        written_at TEXT NOT NULL,
+        data       TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this binary writes.

@@ -2,7 +2,7 @@
 //! text, every link to the previous row checked, ids checked for gaps.
 //! Streams the table, so a journal of any size verifies in constant memory.
 
-use super::chain::{GENESIS_HASH, RowText, row_hash};
+use super::chain::{GENESIS_HASH, row_hash};
 use super::{Journal, JournalError, Scan};
 use std::fmt;
 
@@ -97,15 +97,7 @@ impl Journal {
         let mut expected_id = 1;
         self.scan(&Scan::all(), |row| {
             let id = row.id;
-            let text = RowText {
-                id,
-                ts: &row.ts,
-                actor: &row.actor,
-                kind: &row.kind,
-                subject: &row.subject,
-                payload: &row.payload,
-            };
-            let computed = row_hash(&row.prev_hash, &text);
+            let computed = row_hash(&row.prev_hash, &row.text());
             let fault = if computed != row.hash {
                 Some(BreakReason::HashMismatch {
                     stored: row.hash.to_string(),

@@ -13,10 +13,11 @@ use crate::app::{self, Init, Msg, RunMode, Session, State};
 use crate::domain::event::{OperatorSession, payload};
 use crate::domain::fault::limits::FaultsConfig;
 use crate::domain::fault::recovery;
-use crate::domain::{AlarmBoard, EventKind, NewEvent, Role};
+use crate::domain::projection::Projection;
+use crate::domain::{EventKind, NewEvent, Role};
 use crate::faults::console::ConsoleFaults;
 use crate::faults::proc;
-use crate::journal::{Journal, Tailer, WriteHealth, Writer};
+use crate::journal::{Journal, Replay, Tailer, WriteHealth, Writer};
 use crate::sources::config::LiveConfig;
 use crate::sources::demo;
 use crate::theme::{ColorMode, Theme};
@@ -105,8 +106,23 @@ pub struct Booted {
     presence: bool,
 }
 
+/// Rows replayed between two progress reports.
+const PROGRESS_EVERY: u64 = 20_000;
+/// A start that replayed this many rows past the last checkpoint writes a
+/// new one (in the background); a clean exit writes one past [`EXIT_CHECKPOINT`].
+const BOOT_CHECKPOINT: u64 = 100_000;
+const EXIT_CHECKPOINT: i64 = 10_000;
+
+/// How far a start has got: rows replayed, rows to replay.
+pub type Progress = tokio::sync::watch::Sender<(u64, u64)>;
+
 impl Booted {
     pub async fn start(opts: &Options) -> Result<Booted> {
+        Booted::start_with(opts, None).await
+    }
+
+    /// [`Booted::start`], reporting the replay's progress on `progress`.
+    pub async fn start_with(opts: &Options, progress: Option<Progress>) -> Result<Booted> {
         // A read-only console reads only: no file is created or changed,
         // it never leads, and it journals nothing (not even its presence).
         if opts.readonly && !opts.journal.exists() {
@@ -122,15 +138,47 @@ impl Booted {
             Journal::open(&opts.journal)
         }
         .wrap_err_with(|| format!("opening journal {}", opts.journal.display()))?;
-        // One pass over the journal builds every projection.
-        let mut board = AlarmBoard::new();
-        let mut ledger = crate::domain::fault::FaultLedger::new();
-        journal
-            .for_each(|ev| {
-                board.apply(ev);
-                ledger.apply(ev);
-            })
-            .wrap_err("rebuilding the alarm board and fault ledger from the journal")?;
+        // One pass over the journal after its latest checkpoint builds every
+        // projection and checks the chain of those rows; off the runtime's
+        // threads, a million rows take seconds.
+        let head = journal.last_id()?;
+        let (journal, replay) = tokio::task::spawn_blocking(move || {
+            let from = journal
+                .latest_checkpoint()
+                .ok()
+                .flatten()
+                .map_or(0, |(cp, _)| cp.event_id);
+            let total = (head - from).max(0) as u64;
+            if let Some(p) = &progress {
+                p.send_replace((0, total));
+            }
+            let replay = journal.replay(PROGRESS_EVERY, |n| {
+                if let Some(p) = &progress {
+                    p.send_replace((n, total));
+                }
+            });
+            (journal, replay)
+        })
+        .await
+        .wrap_err("rebuilding the projections")?;
+        let replay =
+            replay.wrap_err("rebuilding the alarm board and fault ledger from the journal")?;
+        let Replay {
+            projection,
+            replayed,
+            last_hash,
+            broken,
+            ..
+        } = replay;
+        if replayed >= BOOT_CHECKPOINT && !opts.readonly {
+            save_checkpoint(&opts.journal, projection.clone(), last_hash.clone());
+        }
+        let Projection {
+            board,
+            ledger,
+            online,
+            ..
+        } = projection;
         let last_id = board.last_event_id;
         let recent = journal.read_after((last_id - LOG_PRIME).max(0), LOG_PRIME as usize)?;
         let writer = if opts.readonly {
@@ -202,6 +250,7 @@ impl Booted {
             faults: opts.faults.clone(),
             fault_owner: faults.as_ref().map(|f| f.me().clone()),
             alertmanagers: source_tasks::alertmanagers(&opts.live),
+            online,
             warnings: opts.warnings.clone(),
             now: Utc::now(),
         });
@@ -249,7 +298,14 @@ impl Booted {
                 tx.clone(),
             )));
         }
-        background.push(check_chain(&opts.journal, tx.clone()));
+        let chain = match broken {
+            None => Notice::ChainIntact { last_id },
+            Some(b) => Notice::ChainBroken {
+                id: b.id,
+                reason: b.reason.to_string(),
+            },
+        };
+        let _ = tx.send(Msg::Recording(chain)).await;
         if !orphans.is_empty() {
             let _ = tx
                 .send(Msg::Fault(app::faults::FaultMsg::Orphans(orphans)))
@@ -292,6 +348,7 @@ impl Booted {
     /// Leave: recover this console's own live faults (when `recover`), stop
     /// the sources, journal `operator.left`, and flush the journal.
     pub async fn shutdown(mut self, recover: bool) {
+        self.checkpoint_on_exit().await;
         if recover && let Some(faults) = &self.faults {
             // Normal exit recovers this console's faults (the watchdog covers a crash).
             let (recovered, failures) = faults.finish(&self.state.faults.ledger).await;
@@ -317,6 +374,45 @@ impl Booted {
             effects::commit_now(w, vec![left]).await;
         }
         self.close();
+    }
+
+    /// Leave a checkpoint of what this console rebuilt when it is well past
+    /// the last one, so the next start replays little.
+    async fn checkpoint_on_exit(&self) {
+        if self.writer.is_none() {
+            return;
+        }
+        let s = &self.state;
+        let last = s.board.last_event_id.max(s.faults.ledger.last_event_id);
+        let path = std::path::PathBuf::from(&s.session.journal_path);
+        let projection = Projection {
+            board: s.board.clone(),
+            ledger: s.faults.ledger.clone(),
+            online: s.operators.online.clone(),
+            last_event_id: last,
+        };
+        let done = tokio::task::spawn_blocking(move || -> Result<(), String> {
+            let j = Journal::open(&path).map_err(|e| e.to_string())?;
+            let since = j
+                .latest_checkpoint()
+                .map_err(|e| e.to_string())?
+                .map_or(0, |(cp, _)| cp.event_id);
+            if last - since < EXIT_CHECKPOINT {
+                return Ok(());
+            }
+            let hash = j
+                .hash_of(last)
+                .map_err(|e| e.to_string())?
+                .ok_or("the last row is gone")?;
+            j.write_checkpoint(&projection, &hash)
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("no checkpoint on exit: {e}"),
+            Err(e) => tracing::warn!("no checkpoint on exit: {e}"),
+        }
     }
 
     /// Stop everything without journaling anything more: what is queued is
@@ -356,37 +452,17 @@ async fn forward_write_health(
     }
 }
 
-/// Check the hash chain in the background, on a read-only connection of
-/// its own: a tampered journal is on screen within seconds of the start,
-/// and the first frame never waits for it.
-fn check_chain(journal: &std::path::Path, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
+/// Write a checkpoint on a blocking thread of its own, on a connection of
+/// its own: the start that replayed the rows does not wait for it.
+fn save_checkpoint(journal: &std::path::Path, projection: Projection, hash: String) {
     let path = journal.to_path_buf();
-    tokio::spawn(async move {
-        let checked = tokio::task::spawn_blocking(move || {
-            Journal::open_readonly(&path).and_then(|j| j.verify())
-        })
-        .await;
-        let notice = match checked {
-            Ok(Ok(report)) => match report.first_broken {
-                None => Notice::ChainIntact {
-                    last_id: report.last_id,
-                },
-                Some(b) => Notice::ChainBroken {
-                    id: b.id,
-                    reason: b.reason.to_string(),
-                },
-            },
-            Ok(Err(e)) => {
-                tracing::warn!("journal chain check could not run: {e}");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!("journal chain check stopped: {e}");
-                return;
-            }
-        };
-        let _ = tx.send(Msg::Recording(notice)).await;
-    })
+    tokio::task::spawn_blocking(move || {
+        let written = Journal::open(&path).and_then(|j| j.write_checkpoint(&projection, &hash));
+        match written {
+            Ok(()) => tracing::info!(id = projection.last_event_id, "checkpoint written"),
+            Err(e) => tracing::warn!("checkpoint not written: {e}"),
+        }
+    });
 }
 
 fn operator_event(state: &State, kind: EventKind) -> NewEvent {

@@ -29,51 +29,169 @@ use tokio::time::{Instant, MissedTickBehavior};
 const FRAME: Duration = Duration::from_millis(33);
 
 pub async fn run(opts: Options) -> Result<()> {
-    let mut booted = Booted::start(&opts).await?;
+    let mut term = match terminal::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            terminal::restore();
+            return Err(e).wrap_err("opening the terminal");
+        }
+    };
+    // Signals from the first moment: a raw terminal must never be left by
+    // a SIGTERM that arrives while the journal is still being replayed.
+    let (sig_tx, mut sig_rx) = mpsc::channel::<Msg>(4);
+    let signals = tokio::spawn(signal_loop(sig_tx));
+
+    let mut booted = match starting(&mut term, &opts, &mut sig_rx).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            leave_terminal(term);
+            signals.abort();
+            return Ok(());
+        }
+        Err(e) => {
+            leave_terminal(term);
+            signals.abort();
+            return Err(e);
+        }
+    };
+    let forward = {
+        let tx = booted.tx.clone();
+        tokio::spawn(async move {
+            while let Some(m) = sig_rx.recv().await {
+                if tx.send(m).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
     let leader_task = booted
         .lock
         .take()
         .map(|lock| tokio::spawn(leader_loop(lock, booted.tx.clone())));
-    let signals = tokio::spawn(signal_loop(booted.tx.clone()));
 
     // Whatever happens to the terminal, the cleanup below still runs: the
     // journal gets `operator.left` and everything queued is written.
-    let result = match terminal::enter().wrap_err("opening the terminal") {
-        Ok(mut term) => {
-            let size = term.size().unwrap_or_default();
-            let resize = Msg::Resize {
-                width: size.width,
-                height: size.height,
-            };
-            app::update(&mut booted.state, resize, Utc::now());
-            let b = &mut booted;
-            let executors = Executors {
-                writer: b.writer.as_ref(),
-                sources: &b.sources,
-                faults: b.faults.as_ref(),
-            };
-            let r = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
-            // A hung-up terminal is not written to again.
-            if terminal::alive() {
-                terminal::restore();
-            } else {
-                tracing::info!("the terminal is gone (hang-up); leaving without restoring it");
-                terminal::detach();
-            }
-            drop(term);
-            r
-        }
-        Err(e) => {
-            terminal::restore();
-            Err(e)
-        }
+    let size = term.size().unwrap_or_default();
+    let resize = Msg::Resize {
+        width: size.width,
+        height: size.height,
     };
+    app::update(&mut booted.state, resize, Utc::now());
+    let b = &mut booted;
+    let executors = Executors {
+        writer: b.writer.as_ref(),
+        sources: &b.sources,
+        faults: b.faults.as_ref(),
+    };
+    let result = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
+    leave_terminal(term);
     if let Some(t) = leader_task {
         t.abort();
     }
     signals.abort();
+    forward.abort();
     booted.shutdown(true).await;
     result
+}
+
+/// Give the terminal back, or, when it is gone (a hang-up), never write to
+/// it again.
+fn leave_terminal(term: terminal::Term) {
+    if terminal::alive() {
+        terminal::restore();
+    } else {
+        tracing::info!("the terminal is gone (hang-up); leaving without restoring it");
+        terminal::detach();
+    }
+    drop(term);
+}
+
+/// The console while its journal is replayed: the first frame at once,
+/// then "catching up … N of M journal rows" until the boot is done. `q`,
+/// Ctrl-C or a signal leave without waiting (`None`).
+async fn starting(
+    term: &mut terminal::Term,
+    opts: &Options,
+    signals: &mut mpsc::Receiver<Msg>,
+) -> Result<Option<Booted>> {
+    let (progress_tx, mut progress) = tokio::sync::watch::channel((0u64, 0u64));
+    let boot_opts = opts.clone();
+    let mut boot =
+        tokio::spawn(async move { Booted::start_with(&boot_opts, Some(progress_tx)).await });
+    let mut state = placeholder(opts);
+    let size = term.size().unwrap_or_default();
+    state.size = (size.width, size.height);
+    let mut input = EventStream::new();
+    loop {
+        let (done, total) = *progress.borrow_and_update();
+        if total > 0 {
+            state.status = Some(app::Status {
+                text: format!("catching up … {done} of {total} journal rows"),
+                level: app::Level::Info,
+                until: Utc::now() + chrono::Duration::days(1),
+            });
+        }
+        if terminal::draw(term, |f| crate::ui::render(f, &state)).is_err() {
+            boot.abort();
+            return Ok(None);
+        }
+        tokio::select! {
+            booted = &mut boot => {
+                return match booted {
+                    Ok(b) => b.map(Some),
+                    Err(e) => Err(color_eyre::eyre::eyre!("starting: {e}")),
+                };
+            }
+            changed = progress.changed() => {
+                if changed.is_err() {
+                    // The boot finished or failed; its result comes next.
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
+                    let ctrl_c = k.code == crossterm::event::KeyCode::Char('c')
+                        && k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL);
+                    if k.code == crossterm::event::KeyCode::Char('q') || ctrl_c {
+                        boot.abort();
+                        return Ok(None);
+                    }
+                }
+                Some(Ok(TermEvent::Resize(w, h))) => state.size = (w, h),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    boot.abort();
+                    return Ok(None);
+                }
+            },
+            Some(_) = signals.recv() => {
+                boot.abort();
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// What is on screen before the journal is replayed: the console's frame,
+/// an empty board.
+fn placeholder(opts: &Options) -> State {
+    let session = app::Session {
+        operator: opts.operator.clone(),
+        mode: if opts.live.is_live() {
+            app::RunMode::Live
+        } else {
+            app::RunMode::Demo
+        },
+        readonly: opts.readonly,
+        role: opts.role,
+        journal_path: opts.journal.display().to_string(),
+    };
+    State::from_init(app::Init {
+        themes: opts.themes.clone(),
+        theme: opts.theme.clone(),
+        color_mode: opts.color_mode,
+        ..app::Init::new(session, crate::domain::AlarmBoard::new(), Utc::now())
+    })
 }
 
 async fn event_loop(

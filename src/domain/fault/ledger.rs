@@ -62,14 +62,14 @@ impl FaultState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fault {
     pub id: String,
     pub spec: FaultSpec,
@@ -121,7 +121,7 @@ pub struct FaultCounts {
     pub orphaned: usize,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FaultLedger {
     faults: HashMap<String, Fault>,
     /// Ids in the order they were intended.
