@@ -155,6 +155,9 @@ fn a_dropped_ssh_session_ends_the_console_cleanly_and_recovers_its_faults() {
     wait_until("the process resumed", Duration::from_secs(5), || {
         sleeper.state() != 'T'
     });
+    wait_until("the recovery on record", Duration::from_secs(10), || {
+        !events_of(&journal, "fault.recovered").is_empty()
+    });
     assert!(
         dropped.elapsed() < Duration::from_secs(15),
         "recovered on the way out, not at the deadline"
@@ -256,9 +259,13 @@ fn a_console_killed_outright_is_noticed_and_its_faults_recovered_at_once() {
             .any(|e| e.subject == "alice" && e.payload["reason"] == "process gone"),
         "{left:?}"
     );
+    // The process resumes before its recovery is journaled.
+    wait_until("the recovery on record", Duration::from_secs(10), || {
+        !events_of(&journal, "fault.recovered").is_empty()
+    });
     assert_eq!(events_of(&journal, "fault.orphaned").len(), 1);
     let recovered = events_of(&journal, "fault.recovered");
-    assert_eq!(recovered.len(), 1);
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
     assert_eq!(recovered[0].payload["trigger"], "orphan");
     b.send("q");
     assert_eq!(b.exit_code(Duration::from_secs(10)), Some(0));
