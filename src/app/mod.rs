@@ -19,7 +19,7 @@ pub mod list;
 pub mod log;
 pub mod monitor;
 pub mod msg;
-mod prompt;
+pub mod prompt;
 pub mod silences;
 pub mod sources;
 mod update;
@@ -93,11 +93,15 @@ pub enum Mode {
         previous: String,
         error: Option<String>,
     },
-    /// `:`: typing a command; `choice` indexes the completion list.
+    /// `:`: typing a command; `choice` indexes the completion list (the
+    /// highlighted entry, which Enter runs). While Tab cycles through the
+    /// completions, `stem` is what was typed before the first Tab: the list
+    /// stays the one for it.
     Command {
         input: LineInput,
         choice: usize,
         error: Option<String>,
+        stem: Option<String>,
     },
     /// `n`: the alarms room's note editor.
     Note(Box<alarms::NoteEditor>),

@@ -15,6 +15,9 @@ fn current_filter_text(state: &State) -> String {
     }
 }
 
+/// How a refused filter's error starts in the status bar.
+const FILTER_ERROR: &str = "filter ";
+
 /// `/`: the Log view filters the log, every other view the alarms.
 pub fn open_filter(state: &mut State) {
     if state.view == View::Monitor {
@@ -33,7 +36,29 @@ pub fn open_command(state: &mut State) {
         input: LineInput::default(),
         choice: 0,
         error: None,
+        stem: None,
     }
+}
+
+/// The palette's completion list and its highlighted entry (what the UI
+/// draws and what Enter runs), or `None` outside the palette.
+pub fn completions(state: &State) -> Option<(Vec<String>, usize)> {
+    let Mode::Command {
+        input,
+        choice,
+        stem,
+        ..
+    } = &state.mode
+    else {
+        return None;
+    };
+    let cands = command::candidates(stem.as_deref().unwrap_or(&input.text), &state.theme_names());
+    let choice = if cands.is_empty() {
+        0
+    } else {
+        choice % cands.len()
+    };
+    Some((cands, choice))
 }
 
 /// Apply the filter as it is typed (k9s habit); a half-typed invalid
@@ -71,6 +96,14 @@ pub fn on_filter_key(state: &mut State, key: KeyEvent) {
         KeyCode::Esc => {
             let prev = std::mem::take(previous);
             state.mode = Mode::Normal;
+            // The refused filter's error goes with it.
+            if state
+                .status
+                .as_ref()
+                .is_some_and(|s| s.level == Level::Error && s.text.starts_with(FILTER_ERROR))
+            {
+                state.status = None;
+            }
             if let Ok(f) = Filter::parse(&prev) {
                 set_filter(state, f);
             }
@@ -78,7 +111,7 @@ pub fn on_filter_key(state: &mut State, key: KeyEvent) {
         }
         KeyCode::Enter => {
             if let Some(e) = error.clone() {
-                state.say(Level::Error, format!("filter {e}"));
+                state.say(Level::Error, format!("{FILTER_ERROR}{e}"));
                 return;
             }
             state.mode = Mode::Normal;
@@ -94,35 +127,70 @@ pub fn on_filter_key(state: &mut State, key: KeyEvent) {
 }
 
 pub fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let (cands, highlighted) = completions(state).unwrap_or_default();
     let themes = state.theme_names();
     let Mode::Command {
         input,
         choice,
         error,
+        stem,
     } = &mut state.mode
     else {
         return Vec::new();
     };
-    let cands = command::candidates(&input.text, &themes);
+    let n = cands.len();
+    let pick = |input: &mut LineInput, i: usize| {
+        if let Some(c) = cands.get(i) {
+            *input = LineInput::with(c);
+        }
+    };
     match key.code {
         KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Tab | KeyCode::Down => {
-            if let Some(c) = cands.get(*choice % cands.len().max(1)) {
-                if key.code == KeyCode::Tab {
-                    *input = LineInput::with(c);
-                    *choice = 0;
-                } else {
-                    *choice = (*choice + 1) % cands.len();
+        // Tab cycles through the completions (S-Tab backwards); the first
+        // Tab takes the highlighted one. A lone completion is taken for
+        // good, so the next Tab completes its argument.
+        KeyCode::Tab | KeyCode::BackTab if n > 0 => {
+            *error = None;
+            if n == 1 {
+                pick(input, 0);
+                *stem = None;
+                *choice = 0;
+            } else {
+                let next = match (stem.is_some(), key.code) {
+                    (false, _) => highlighted,
+                    (true, KeyCode::BackTab) => (highlighted + n - 1) % n,
+                    (true, _) => (highlighted + 1) % n,
+                };
+                if stem.is_none() {
+                    *stem = Some(input.text.clone());
                 }
+                *choice = next;
+                pick(input, next);
             }
         }
-        KeyCode::Up => {
-            *choice = choice
-                .checked_sub(1)
-                .unwrap_or(cands.len().saturating_sub(1))
+        KeyCode::Down | KeyCode::Up if n > 0 => {
+            *choice = if key.code == KeyCode::Down {
+                (highlighted + 1) % n
+            } else {
+                (highlighted + n - 1) % n
+            };
+            if stem.is_some() {
+                pick(input, *choice);
+            }
         }
         KeyCode::Enter => {
-            let line = input.text.clone();
+            // The highlighted completion is what runs; one that still
+            // needs its argument (`theme `) is taken into the line instead.
+            let line = match cands.get(highlighted) {
+                Some(c) if c.ends_with(' ') => {
+                    *input = LineInput::with(c);
+                    *stem = None;
+                    *choice = 0;
+                    return Vec::new();
+                }
+                Some(c) => c.clone(),
+                None => input.text.clone(),
+            };
             match command::parse(&line, &themes) {
                 Ok(cmd) => {
                     state.mode = Mode::Normal;
@@ -135,6 +203,7 @@ pub fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             if edit_line(input, key) {
                 *choice = 0;
                 *error = None;
+                *stem = None;
             }
         }
     }

@@ -135,7 +135,10 @@ fn on_paste(state: &mut State, text: &str) {
             input.insert_str(text);
             prompt::live_filter(state);
         }
-        Mode::Command { input, .. } => input.insert_str(text),
+        Mode::Command { input, stem, .. } => {
+            input.insert_str(text);
+            *stem = None;
+        }
         Mode::Note(ed) => ed.form.on_paste(text),
         Mode::Silence(ed) => ed.form.on_paste(text),
         Mode::Faults(popup) => {

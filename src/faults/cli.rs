@@ -294,8 +294,15 @@ pub fn list(journal_path: &Path, json: bool, all: bool) -> Result<i32, String> {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(0);
     }
-    println!(
-        "{:<9} {:<17} {:<10} {:<28} {:>8}  WHAT",
+    print!("{}", list_text(&faults, &history, now));
+    Ok(0)
+}
+
+/// The text `faults list` prints: live faults under a header, or a line
+/// saying there are none; then the recent history under its own header.
+fn list_text(live: &[&Fault], history: &[&Fault], now: DateTime<Utc>) -> String {
+    let header = format!(
+        "{:<9} {:<17} {:<10} {:<28} {:>8}  WHAT\n",
         "ID", "STATE", "PROVIDER", "TARGET", "LEFT"
     );
     let row = |f: &Fault| {
@@ -306,26 +313,29 @@ pub fn list(journal_path: &Path, json: bool, all: bool) -> Result<i32, String> {
             .cloned()
             .or_else(|| f.record.as_ref().map(|r| r.summary.clone()))
             .unwrap_or_else(|| f.spec.action.clone());
-        println!(
-            "{:<9} {:<17} {:<10} {:<28} {:>8}  {}",
+        format!(
+            "{:<9} {:<17} {:<10} {:<28} {:>8}  {}\n",
             inert(&f.id),
             state_label(f),
             inert(&f.spec.provider),
             inert(&f.spec.target),
             left(f, now),
             inert(&what)
-        );
+        )
     };
-    for f in &faults {
-        row(f);
+    let mut out = String::new();
+    if live.is_empty() {
+        out.push_str("no live faults\n");
+    } else {
+        out.push_str(&header);
+        live.iter().for_each(|f| out.push_str(&row(f)));
     }
     if !history.is_empty() {
-        println!("-- history (newest first)");
-        for f in &history {
-            row(f);
-        }
+        out.push_str("-- history (newest first)\n");
+        out.push_str(&header);
+        history.iter().for_each(|f| out.push_str(&row(f)));
     }
-    Ok(0)
+    out
 }
 
 /// Recover `ids` (or every live fault), a few attempts each.
@@ -511,5 +521,36 @@ mod tests {
         );
         let l = ledger(&j).unwrap();
         assert_eq!(l.get("f1").map(|f| f.state), Some(FaultState::Active));
+    }
+
+    #[test]
+    fn list_says_when_nothing_is_live_and_shows_the_history() {
+        use crate::domain::fault::ledger::tests::ev;
+        use crate::domain::fault::payloads::Recovered;
+        let recovered = ev(
+            3,
+            5,
+            EventKind::FaultRecovered,
+            "f1",
+            payload(&Recovered {
+                trigger: Trigger::Operator,
+                detail: "resumed".into(),
+            }),
+        );
+        let mut l = FaultLedger::new();
+        for ev in [intended(1, 0, "f1", "c"), active(2, 0, "f1"), recovered] {
+            l.apply(&ev);
+        }
+        let history: Vec<&Fault> = l.all().collect();
+        let text = list_text(&[], &history, Utc::now());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "no live faults", "{text}");
+        assert!(lines[1].starts_with("-- history"), "{text}");
+        assert!(lines[2].starts_with("ID "), "{text}");
+        assert!(
+            lines[3].starts_with("f1 ") && lines[3].contains("recovered"),
+            "{text}"
+        );
+        assert_eq!(list_text(&[], &[], Utc::now()), "no live faults\n");
     }
 }

@@ -46,7 +46,7 @@ fn first_line<'a>(state: &State, st: &Styles, w: usize, one_line: bool) -> Line<
     let name = || {
         vec![Span::styled(
             " cocpit ",
-            st.title().add_modifier(Modifier::BOLD),
+            st.on_bar(st.theme.accent).add_modifier(Modifier::BOLD),
         )]
     };
     let mut down = Vec::new();
@@ -113,14 +113,21 @@ fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
         if nonzero_only && n == 0 {
             continue;
         }
-        let style = if n == 0 { st.dim() } else { st.severity(sev) };
+        // Non-zero counts in the severity's colour (a chip when that colour
+        // does not read on the bar); zero counts are plain bar text.
+        let style = if n == 0 {
+            st.bar_text()
+        } else {
+            st.on_bar(st.theme_color(sev))
+                .add_modifier(st.severity(sev).add_modifier.intersection(Modifier::BOLD))
+        };
         out.push(Span::styled(format!("{} {n}", sev.short()), style));
         out.push(Span::raw(" "));
     }
     let unacked_style = if c.unacked > 0 {
-        st.warning().add_modifier(Modifier::BOLD)
+        st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD)
     } else {
-        st.dim()
+        st.bar_text()
     };
     out.push(Span::styled(
         format!("│ {} unacked ", c.unacked),
@@ -140,9 +147,9 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
             continue;
         }
         let style = if c.status == "ready" && c.members_up == c.members {
-            st.ok()
+            st.on_bar(st.theme.ok)
         } else {
-            st.warning()
+            st.on_bar(st.theme.warning)
         };
         let mut text = format!("{} cluster {}", cell(source, 16), c.status);
         if c.peers > 0 {
@@ -162,7 +169,7 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
         };
         out.push(Span::styled(
             format!("MTTA {} MTTR {}", fmt(s.mtta), fmt(s.mttr)),
-            st.dim(),
+            st.bar_text(),
         ));
         out.push(Span::raw(" │ "));
     }
@@ -177,7 +184,7 @@ fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
     if f.failing > 0 {
         out.push(Span::styled(
             format!(" ✗ {} RECOVERY FAILING ", f.failing),
-            st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            st.chip(st.theme.error),
         ));
         out.push(Span::raw(" "));
     }
@@ -188,7 +195,7 @@ fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
                 f.live - f.failing,
                 if f.live - f.failing == 1 { "" } else { "s" }
             ),
-            st.warning().add_modifier(Modifier::BOLD),
+            st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD),
         ));
         out.push(Span::raw("│ "));
     }
@@ -204,7 +211,10 @@ fn sources_down<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
         .filter(|s| !s.up)
         .flat_map(|s| {
             [
-                Span::styled(format!("✗ {} down", cell(&s.name, 16)), st.error()),
+                Span::styled(
+                    format!("✗ {} down", cell(&s.name, 16)),
+                    st.chip(st.theme.error),
+                ),
                 Span::raw(" │ "),
             ]
         })
@@ -230,7 +240,7 @@ fn sources_line<'a>(state: &State, st: &Styles, w: usize, summary: bool) -> (Lin
 
     let mut left = vec![Span::styled(" sources: ", st.header_bar())];
     if state.sources.health.is_empty() {
-        left.push(Span::styled("none reporting yet", st.dim()));
+        left.push(Span::styled("none reporting yet", st.bar_text()));
     }
     let mut ordered: Vec<_> = state.sources.health.iter().collect();
     ordered.sort_by_key(|s| s.up);
@@ -241,23 +251,26 @@ fn sources_line<'a>(state: &State, st: &Styles, w: usize, summary: bool) -> (Lin
             item.push(Span::raw("  "));
         }
         if s.up {
-            item.push(Span::styled(format!("{name} ● up"), st.ok()));
+            item.push(Span::styled(format!("{name} ● up"), st.on_bar(st.theme.ok)));
             if let Some(ms) = s.latency_ms {
-                item.push(Span::styled(format!(" {ms}ms"), st.dim()));
+                item.push(Span::styled(format!(" {ms}ms"), st.bar_text()));
             }
         } else {
-            item.push(Span::styled(format!("{name} ✗ DOWN"), st.error()));
+            item.push(Span::styled(
+                format!("{name} ✗ DOWN"),
+                st.chip(st.theme.error),
+            ));
             let stale = match s.last_ok {
                 Some(t) => format!(" stale {}", age(t, state.now)),
                 None => " never up".to_string(),
             };
-            item.push(Span::styled(stale, st.warning()));
+            item.push(Span::styled(stale, st.on_bar(st.theme.warning)));
         }
         // Room for "  +N more" unless this is the last source.
         let reserve = if i + 1 < ordered.len() { 10 } else { 0 };
         if spans_width(&left) + spans_width(&item) + reserve > budget {
             let more = ordered.len() - i;
-            left.push(Span::styled(format!("  +{more} more"), st.dim()));
+            left.push(Span::styled(format!("  +{more} more"), st.bar_text()));
             cut = true;
             break;
         }

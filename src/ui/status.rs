@@ -23,12 +23,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let left = left_part(state, st, w);
     let rest = w.saturating_sub(spans_width(&left) + width(SEP));
     let mut spans = left;
-    spans.push(Span::styled(SEP, st.border()));
+    spans.push(Span::styled(SEP, st.bar_text()));
 
     let journal = inert(&state.session.journal_path).into_owned();
     let (middle, middle_style, is_message) = match &state.status {
-        Some(s) => (inert(&s.text).into_owned(), st.level(s.level), true),
-        None => (key_hint(), st.dim(), false),
+        Some(s) => (inert(&s.text).into_owned(), st.bar_level(s.level), true),
+        None => (key_hint(), st.bar_text(), false),
     };
     // A message outranks the journal path; the path outranks the hint.
     let journal_w = if is_message {
@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         spans.push(Span::raw(" ".repeat(gap)));
         spans.push(Span::styled(
             truncate_left(&journal, journal_w).into_owned(),
-            st.dim(),
+            st.bar_text(),
         ));
     }
     frame.render_widget(
@@ -68,21 +68,21 @@ fn left_part<'a>(state: &State, st: &Styles, w: usize) -> Vec<Span<'a>> {
         (true, _) => st
             .warning()
             .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        (false, RunMode::Live) => st.error(),
-        (false, RunMode::Demo) => st.title(),
+        (false, RunMode::Live) => st.chip(st.theme.error),
+        (false, RunMode::Demo) => st.on_bar(st.theme.accent).add_modifier(Modifier::BOLD),
     };
     let mode = Span::styled(format!(" {} ", s.mode_label()), mode_style);
-    let operator = Span::styled(cell(&s.operator, 32), st.text());
+    let operator = Span::styled(cell(&s.operator, 32), st.bar_text());
     let role = Span::styled(
         if state.ingest_leader {
             "leader"
         } else {
             "follower"
         },
-        st.dim(),
+        st.bar_text(),
     );
-    let time = Span::styled(format!("{} UTC", clock(state.now)), st.text());
-    let sep = || Span::styled(SEP, st.border());
+    let time = Span::styled(format!("{} UTC", clock(state.now)), st.bar_text());
+    let sep = || Span::styled(SEP, st.bar_text());
     let variants: [Vec<Span<'a>>; 4] = [
         vec![
             mode.clone(),

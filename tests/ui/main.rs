@@ -19,6 +19,7 @@ macro_rules! snapshot {
 }
 
 mod alarms;
+mod contrast;
 mod faults;
 mod fixtures;
 mod log;

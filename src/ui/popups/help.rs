@@ -7,6 +7,7 @@ use crate::app::command::commands;
 use crate::app::keymap::{Action, Scope, help_for};
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
+use crate::ui::widgets::text::width;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -56,14 +57,22 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
         "Commands (type : then Tab to complete)",
         st.heading(),
     ));
-    for (name, arg, desc) in commands() {
-        let cmd = if arg.is_empty() {
-            format!(":{name}")
-        } else {
-            format!(":{name} {arg}")
-        };
+    let cmds: Vec<(String, &str)> = commands()
+        .into_iter()
+        .map(|(name, arg, desc)| {
+            let cmd = if arg.is_empty() {
+                format!(":{name}")
+            } else {
+                format!(":{name} {arg}")
+            };
+            (cmd, desc)
+        })
+        .collect();
+    // As wide as the longest command and two spaces: never run into the text.
+    let cmd_w = cmds.iter().map(|(c, _)| width(c)).max().unwrap_or(0) + 2;
+    for (cmd, desc) in cmds {
         out.push(Line::from(vec![
-            Span::styled(format!("  {cmd:<26}"), st.accent()),
+            Span::styled(format!("  {cmd:<cmd_w$}"), st.accent()),
             Span::styled(desc, st.text()),
         ]));
     }

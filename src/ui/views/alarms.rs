@@ -265,6 +265,11 @@ fn alarm_row<'a>(
                 body,
             ),
         };
+        let style = if is_selected {
+            st.on_selection(style)
+        } else {
+            style
+        };
         Line::styled(text, style)
     });
     let row = Row::new(cells);

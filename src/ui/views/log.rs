@@ -163,6 +163,11 @@ fn log_row<'a>(
         cells.push(Line::styled(cell(&line.subject, subject_w), st.text()));
     }
     cells.push(Line::styled(cell(&line.text, text_w), st.text()));
+    if is_selected {
+        for c in &mut cells {
+            c.style = st.on_selection(c.style);
+        }
+    }
     Row::new(cells)
 }
 

@@ -96,9 +96,14 @@ fn group_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .map(|(i, g)| {
             let is_selected = range.start + i == selected;
             let level = group_level(state, g);
+            let marker = if is_selected {
+                st.on_selection(st.threshold(level))
+            } else {
+                st.threshold(level)
+            };
             let line = Line::from(vec![
                 Span::raw(if is_selected { ">" } else { " " }),
-                Span::styled(level.marker(), st.threshold(level)),
+                Span::styled(level.marker(), marker),
                 Span::raw(" "),
                 Span::raw(cell(g, name_w)),
             ]);
