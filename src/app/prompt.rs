@@ -4,6 +4,7 @@
 use super::command::{self, Command};
 use super::input::{LineInput, edit_line};
 use super::keymap::{Action, View};
+use super::list::Sort;
 use super::{Effect, Level, Mode, State, alarms, log};
 use crate::domain::filter::Filter;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -52,7 +53,12 @@ pub fn completions(state: &State) -> Option<(Vec<String>, usize)> {
     else {
         return None;
     };
-    let cands = command::candidates(stem.as_deref().unwrap_or(&input.text), &state.theme_names());
+    let (columns, _) = super::update::columns(state.view);
+    let cands = command::candidates(
+        stem.as_deref().unwrap_or(&input.text),
+        &state.theme_names(),
+        columns,
+    );
     let choice = if cands.is_empty() {
         0
     } else {
@@ -210,6 +216,65 @@ pub fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// `\\`: search the current view; matches are highlighted, `]` / `[` jump.
+pub fn open_search(state: &mut State) {
+    let previous = super::update::list_mut(state).search.clone();
+    state.mode = Mode::Search {
+        input: LineInput::with(previous.as_deref().unwrap_or("")),
+        previous,
+    };
+}
+
+/// The search as typed: highlight and jump to the first match from the cursor.
+pub fn live_search(state: &mut State) {
+    let Mode::Search { input, .. } = &state.mode else {
+        return;
+    };
+    let q = input.text.trim().to_lowercase();
+    let from = super::update::list_mut(state).selected;
+    let found = (!q.is_empty())
+        .then(|| super::update::first_match(state, from, &q))
+        .flatten();
+    let page = state.page_rows();
+    let list = super::update::list_mut(state);
+    list.search = (!q.is_empty()).then_some(q);
+    if let Some(i) = found {
+        list.selected = i;
+        list.scroll_into_view(page);
+    }
+}
+
+pub fn on_search_key(state: &mut State, key: KeyEvent) {
+    let Mode::Search { input, previous } = &mut state.mode else {
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => {
+            let prev = previous.take();
+            state.mode = Mode::Normal;
+            super::update::list_mut(state).search = prev;
+        }
+        KeyCode::Enter => {
+            state.mode = Mode::Normal;
+            let q = super::update::list_mut(state).search.clone();
+            if let Some(q) = q {
+                let n = super::update::match_count(state, &q);
+                let text = match n {
+                    0 => format!("no match for {:?}", crate::domain::sanitize::inert(&q)),
+                    1 => "1 match (] next, [ previous, Esc clears)".to_string(),
+                    n => format!("{n} matches (] next, [ previous, Esc clears)"),
+                };
+                state.say(if n == 0 { Level::Warn } else { Level::Info }, text);
+            }
+        }
+        _ => {
+            if edit_line(input, key) {
+                live_search(state);
+            }
+        }
+    }
+}
+
 fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Goto(v) => state.view = v,
@@ -217,7 +282,18 @@ fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.select_theme(&name);
             state.say(Level::Info, format!("theme {name}"));
         }
-        Command::Sort(key) => alarms::set_sort(state, key),
+        Command::Sort(arg) => {
+            let (columns, _) = super::update::columns(state.view);
+            match Sort::parse(&arg, columns) {
+                Ok(sort) => {
+                    let list = super::update::list_mut(state);
+                    list.sort = Some(sort);
+                    list.reset();
+                    super::update::resorted(state);
+                }
+                Err(e) => state.say(Level::Warn, e),
+            }
+        }
         Command::Group(g) => alarms::set_group(state, g),
         Command::Resolved => return super::update::perform(state, Action::ToggleResolved),
         Command::Help => state.mode = Mode::Help { scroll: 0 },

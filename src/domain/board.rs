@@ -17,6 +17,9 @@ const TIMELINE_CAP: usize = 200;
 #[derive(Debug, Clone, Default)]
 pub struct AlarmBoard {
     alarms: HashMap<String, Alarm>,
+    /// [`identity`](super::alarm::identity) → the fingerprint last raised
+    /// with it: how an escalation finds the alarm it continues.
+    by_identity: HashMap<String, String>,
     /// Highest journal id applied; older or repeated events are ignored.
     pub last_event_id: i64,
     /// Bumped whenever the set or an alarm changes, so views can cache.
@@ -200,7 +203,30 @@ impl AlarmBoard {
                 format!("updated ({})", obs.severity)
             },
         };
-        match self.alarms.get_mut(&obs.fingerprint) {
+        let fp = obs.fingerprint.clone();
+        let identity = super::alarm::identity(&obs.source, &obs.labels);
+        let new_occurrence = self.alarms.get(&fp).is_none_or(|a| !a.is_firing());
+        // The same alert at another severity, still firing: this is an
+        // escalation (or a step down), and the new alarm takes over its
+        // row, its owner and its age.
+        let predecessor = new_occurrence
+            .then(|| self.by_identity.get(&identity))
+            .flatten()
+            .filter(|p| **p != fp)
+            .and_then(|p| self.alarms.get(p))
+            .filter(|p| p.is_firing() && p.severity() != obs.severity)
+            .map(|p| {
+                (
+                    p.fingerprint().to_string(),
+                    p.raised_at,
+                    p.owner.clone(),
+                    p.notes,
+                    p.timeline.clone(),
+                    p.severity(),
+                )
+            });
+        self.by_identity.insert(identity, fp.clone());
+        match self.alarms.get_mut(&fp) {
             Some(a) => {
                 if a.state == AlarmState::Resolved {
                     // A new occurrence: what operators did to the old one no longer holds.
@@ -209,6 +235,7 @@ impl AlarmBoard {
                     a.resolved_at = None;
                     a.ack = None;
                     a.owner = None;
+                    a.successor = None;
                 }
                 a.observed = obs;
                 a.updated_at = ev.ts;
@@ -216,9 +243,8 @@ impl AlarmBoard {
                 push_capped(&mut a.timeline, entry);
             }
             None => {
-                let fp = obs.fingerprint.clone();
                 self.alarms.insert(
-                    fp,
+                    fp.clone(),
                     Alarm {
                         observed: obs,
                         state: AlarmState::Firing,
@@ -230,11 +256,56 @@ impl AlarmBoard {
                         notes: 0,
                         timeline: vec![entry],
                         last_event_id: ev.id,
+                        successor: None,
                     },
                 );
             }
         }
+        if let Some((from, raised_at, owner, notes, timeline, from_sev)) = predecessor {
+            if let Some(a) = self.alarms.get_mut(&fp) {
+                let to_sev = a.severity();
+                let verb = if to_sev > from_sev {
+                    "escalated"
+                } else {
+                    "stepped down"
+                };
+                a.raised_at = raised_at;
+                a.owner = owner;
+                a.notes = notes;
+                let own = std::mem::replace(&mut a.timeline, timeline);
+                push_capped(
+                    &mut a.timeline,
+                    TimelineEntry {
+                        event_id: ev.id,
+                        ts: ev.ts,
+                        actor: ev.actor.clone(),
+                        kind: ev.kind.clone(),
+                        text: format!("{verb} from {from_sev} to {to_sev}"),
+                    },
+                );
+                for e in own {
+                    push_capped(&mut a.timeline, e);
+                }
+            }
+            if let Some(p) = self.alarms.get_mut(&from) {
+                p.successor = Some(fp);
+            }
+        }
         true
+    }
+
+    /// The alarm `fingerprint` continues as now: itself, or the alarm it
+    /// escalated into (and so on).
+    pub fn latest<'a>(&'a self, fingerprint: &'a str) -> &'a str {
+        let mut fp = fingerprint;
+        // Bounded: a chain longer than the severities is a loop.
+        for _ in 0..8 {
+            match self.alarms.get(fp).and_then(|a| a.successor.as_deref()) {
+                Some(next) if next != fp => fp = next,
+                _ => break,
+            }
+        }
+        fp
     }
 
     fn with_alarm(&mut self, ev: &Event, f: impl FnOnce(&mut Alarm, &Event) -> String) -> bool {
@@ -261,6 +332,8 @@ impl AlarmBoard {
         let n = self.alarms.len();
         self.alarms
             .retain(|_, a| a.is_firing() || a.resolved_at.is_none_or(|t| t >= before));
+        let alarms = &self.alarms;
+        self.by_identity.retain(|_, fp| alarms.contains_key(fp));
         let removed = n - self.alarms.len();
         if removed > 0 {
             self.generation += 1;
@@ -340,6 +413,72 @@ mod tests {
         let a = b.get("fp1").unwrap();
         assert!(a.is_firing() && a.ack.is_none());
         assert_eq!(a.timeline.len(), 4);
+    }
+
+    #[test]
+    fn an_escalation_keeps_the_row_owner_and_age() {
+        let mut b = AlarmBoard::new();
+        let level = |sev: Severity| {
+            let mut o = obs("x");
+            o.severity = sev;
+            o.labels.insert("alertname".into(), "HighLatency".into());
+            o.labels.insert("severity".into(), sev.as_str().into());
+            o.fingerprint = crate::domain::fingerprint(&o.labels);
+            o
+        };
+        let (warn, crit) = (level(Severity::Warning), level(Severity::Critical));
+        b.apply(&ev(
+            1,
+            EventKind::AlarmRaised,
+            &warn.fingerprint,
+            payload(&warn),
+        ));
+        b.apply(&ev(
+            2,
+            EventKind::AlarmOwnerSet,
+            &warn.fingerprint,
+            json!({"owner": "alice@h"}),
+        ));
+        b.apply(&ev(3, EventKind::AlarmAcked, &warn.fingerprint, json!({})));
+        // The critical level is raised, then the warning resolved (one snapshot).
+        b.apply(&ev(
+            10,
+            EventKind::AlarmRaised,
+            &crit.fingerprint,
+            payload(&crit),
+        ));
+        b.apply(&ev(
+            11,
+            EventKind::AlarmResolved,
+            &warn.fingerprint,
+            json!({}),
+        ));
+        let c = b.get(&crit.fingerprint).unwrap();
+        assert_eq!(c.owner.as_deref(), Some("alice@h"), "owner kept");
+        assert_eq!(
+            c.raised_at,
+            ev(1, EventKind::AlarmRaised, "", json!({})).ts,
+            "age from first raised"
+        );
+        assert!(c.ack.is_none(), "an escalation must be acked again");
+        assert!(
+            c.timeline
+                .iter()
+                .any(|e| e.text.contains("escalated from warning to critical"))
+        );
+        assert_eq!(b.latest(&warn.fingerprint), crit.fingerprint);
+        assert_eq!(b.latest(&crit.fingerprint), crit.fingerprint);
+        // A fresh alarm with another identity inherits nothing.
+        let mut other = level(Severity::Critical);
+        other.labels.insert("service".into(), "other".into());
+        other.fingerprint = crate::domain::fingerprint(&other.labels);
+        b.apply(&ev(
+            12,
+            EventKind::AlarmRaised,
+            &other.fingerprint,
+            payload(&other),
+        ));
+        assert!(b.get(&other.fingerprint).unwrap().owner.is_none());
     }
 
     #[test]

@@ -167,6 +167,11 @@ impl Booted {
             fault_owner: Some(setup.runner.me().clone()),
             alertmanagers: source_tasks::alertmanagers(&opts.live),
             warnings: opts.warnings.clone(),
+            // Fed from the options by the lead's boot work (issue 9): the
+            // source names, `bell` and `mouse` from config.toml.
+            sources: Vec::new(),
+            bell: true,
+            mouse: true,
             now: Utc::now(),
         });
         app::update(&mut state, Msg::Events(recent), Utc::now());

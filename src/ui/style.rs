@@ -96,6 +96,12 @@ impl Styles {
             .add_modifier(Modifier::BOLD)
     }
 
+    /// A search match in a table cell.
+    pub fn search_hit(&self) -> Style {
+        self.chip(self.theme.minor)
+            .add_modifier(Modifier::UNDERLINED)
+    }
+
     /// A meaningful colour (a severity, ok, a warning) on the header or
     /// status bar: as the text colour when it reads well on the bar, else
     /// as a chip. Any theme, a user's own included, stays readable.

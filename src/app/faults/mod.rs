@@ -109,10 +109,13 @@ impl Faults {
     }
 
     /// Rows of the Faults view: live faults (oldest first), then history
-    /// (newest first).
+    /// (newest first); or in the order of the sort chosen.
     pub fn rows(&self) -> Vec<&Fault> {
         let mut rows: Vec<&Fault> = self.ledger.live().collect();
         rows.extend(self.ledger.all().rev().filter(|f| !f.is_live()));
+        if let Some(sort) = self.list.sort {
+            List::order(sort, &mut rows, |col, a, b| compare(col, a, b));
+        }
         rows
     }
 
@@ -153,6 +156,40 @@ impl Faults {
                 })
         });
     }
+}
+
+/// Columns the Faults table sorts by (with none chosen: live first).
+pub const COLUMNS: &[&str] = &[
+    "id", "state", "provider", "target", "action", "when", "left", "owner",
+];
+
+/// Each column's natural order: A→Z, newest first, least time left first.
+fn compare(column: &str, a: &Fault, b: &Fault) -> std::cmp::Ordering {
+    let o = match column {
+        "state" => a.state.as_str().cmp(b.state.as_str()),
+        "provider" => a.spec.provider.cmp(&b.spec.provider),
+        "target" => a.spec.target.cmp(&b.spec.target),
+        "action" => a.spec.action.cmp(&b.spec.action),
+        "when" => b.intended_at.cmp(&a.intended_at),
+        "left" => b
+            .is_live()
+            .cmp(&a.is_live())
+            .then(a.deadline.cmp(&b.deadline)),
+        "owner" => a.owner.actor.cmp(&b.owner.actor),
+        _ => a.id.cmp(&b.id),
+    };
+    o.then_with(|| a.id.cmp(&b.id))
+}
+
+/// What the search looks at: what the row shows.
+pub fn search_matches(f: &Fault, needle: &str) -> bool {
+    use crate::domain::filter::contains_ci;
+    contains_ci(&f.id, needle)
+        || contains_ci(f.state.as_str(), needle)
+        || contains_ci(&f.spec.provider, needle)
+        || contains_ci(&f.spec.target, needle)
+        || contains_ci(&f.spec.action, needle)
+        || contains_ci(&f.owner.actor, needle)
 }
 
 fn recover_effect(state: &mut State, f: &Fault, trigger: Trigger) -> Option<Effect> {
@@ -354,8 +391,30 @@ pub fn recover_orphans(state: &mut State) -> Vec<Effect> {
     fx
 }
 
+/// `x` with faults marked: recover every marked live one.
+fn recover_marked(state: &mut State) -> Vec<Effect> {
+    let marked: Vec<Fault> = std::mem::take(&mut state.faults.list.marks)
+        .iter()
+        .filter_map(|id| state.faults.ledger.get(id))
+        .filter(|f| f.is_live())
+        .cloned()
+        .collect();
+    let mut fx = Vec::new();
+    for f in &marked {
+        fx.extend(recover_effect(state, f, Trigger::Operator));
+    }
+    state.say(
+        Level::Info,
+        format!("recovering {} marked faults", fx.len()),
+    );
+    fx
+}
+
 /// `x`: recover the selected fault now.
 pub fn recover_selected(state: &mut State) -> Vec<Effect> {
+    if !state.faults.list.marks.is_empty() {
+        return recover_marked(state);
+    }
     let Some(f) = state.faults.selected_fault().cloned() else {
         state.say(Level::Warn, "no fault selected");
         return Vec::new();

@@ -4,7 +4,7 @@
 
 use crate::app::State;
 use crate::app::command::commands;
-use crate::app::keymap::{Action, Scope, help_for};
+use crate::app::keymap::{Scope, help_for};
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
 use crate::ui::widgets::text::width;
@@ -21,7 +21,13 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     if readonly {
         out.push(Line::styled(
-            "Read-only console: actions that change alarms are not available.",
+            "Read-only console: actions that change alarms or faults are not available.",
+            st.warning(),
+        ));
+        out.push(Line::raw(""));
+    } else if !state.session.may_inject() {
+        out.push(Line::styled(
+            "Observer: you handle alarms and may recover faults; injecting is not available.",
             st.warning(),
         ));
         out.push(Line::raw(""));
@@ -35,11 +41,9 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
     ];
     for (title, scope) in sections {
         out.push(Line::styled(title, st.heading()));
-        // Observers never inject, so the help does not offer it.
-        let may_inject = state.session.may_inject();
-        for b in help_for(state.view, readonly)
-            .filter(|b| b.scope == scope && (may_inject || b.action != Action::InjectFault))
-        {
+        // Only what this console may do (read-only writes nothing,
+        // observers never inject).
+        for b in help_for(state.view, &state.session).filter(|b| b.scope == scope) {
             let keys = b
                 .keys
                 .iter()

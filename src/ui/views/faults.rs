@@ -5,12 +5,13 @@
 //! The inject form and the questions are popups (`ui::popups::inject`).
 
 use crate::app::State;
+use crate::app::layout;
 use crate::domain::fault::format_duration;
 use crate::domain::fault::ledger::{Fault, FaultState};
 use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::format::{age, clock};
-use crate::ui::widgets::text::{cell, truncate, who, width};
+use crate::ui::widgets::text::{cell, highlight, truncate, who, width};
 use crate::ui::widgets::window::window;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -56,25 +57,41 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let faults = &state.faults;
     let counts = faults.ledger.counts();
     let mut banner: Vec<Line> = Vec::new();
+    // Keys only for a console that may use them (read-only recovers nothing).
+    let may_recover = !state.session.readonly;
     if counts.failing > 0 {
+        let keys = if may_recover {
+            "; fix by hand, x retries now, D once handled"
+        } else {
+            "; fix by hand (this console is read-only)"
+        };
         banner.push(Line::styled(
             format!(
-                " ✗ {} fault(s) whose recovery keeps FAILING — retried with backoff; fix by hand, x retries now, D once handled ",
+                " ✗ {} fault(s) whose recovery keeps FAILING — retried with backoff{keys} ",
                 counts.failing
             ),
-            st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            st.chip(st.theme.error),
         ));
     }
     if !faults.orphans.is_empty() {
+        let keys = if may_recover {
+            "press R to recover them now"
+        } else {
+            "read-only: not recovering them"
+        };
         banner.push(Line::styled(
             format!(
-                " ⚠ {} fault(s) left by a console that is gone — press R to recover them now (the watchdog recovers them at their deadline) ",
+                " ⚠ {} fault(s) left by a console that is gone — {keys} (the watchdog recovers them at their deadline) ",
                 faults.orphans.len()
             ),
             st.warning().add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ));
     }
-    let detail_h = if area.height >= 20 { 8 } else { 0 };
+    let detail_h = if area.height >= layout::FAULT_DETAIL_FROM {
+        layout::FAULT_DETAIL_H
+    } else {
+        0
+    };
     let [banner_area, table_area, detail_area] = Layout::vertical([
         Constraint::Length(banner.len() as u16),
         Constraint::Min(3),
@@ -87,8 +104,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
 
     let rows = faults.rows();
     let live = counts.live;
+    let mut extra = String::new();
+    if let Some(sort) = faults.list.sort {
+        extra.push_str(&format!("  sort: {}", sort.label()));
+    }
+    if !faults.list.marks.is_empty() {
+        extra.push_str(&format!("  {} marked", faults.list.marks.len()));
+    }
+    if let Some(q) = &faults.list.search {
+        extra.push_str(&format!("  search: {}", cell(q, 20)));
+    }
     let title = format!(
-        " Faults: {live} live, {} in history{} ",
+        " Faults: {live} live, {} in history{extra}{} ",
         rows.len() - live,
         keys_hint(state)
     );
@@ -191,8 +218,20 @@ fn table(frame: &mut Frame, inner: Rect, rows: &[&Fault], state: &State, st: &St
                 st.text()
             };
             let base = if f.is_live() { st.text() } else { st.dim() };
+            let search = state
+                .faults
+                .list
+                .search
+                .as_deref()
+                .filter(|q| crate::app::faults::search_matches(f, q));
+            let marked = faults.list.is_marked(&f.id);
+            let id = if marked {
+                format!("{}*", inert(&f.id))
+            } else {
+                inert(&f.id).into_owned()
+            };
             let cells: [(String, Style); 9] = [
-                (inert(&f.id).into_owned(), base),
+                (id, base),
                 (f.state.as_str().to_string(), state_style(f, st)),
                 (f.spec.provider.clone(), base),
                 (f.spec.target.clone(), base),
@@ -213,7 +252,7 @@ fn table(frame: &mut Frame, inner: Rect, rows: &[&Fault], state: &State, st: &St
                         } else {
                             style
                         };
-                        Line::styled(cell(&text, *w as usize), style)
+                        highlight(cell(&text, *w as usize), search, style, st.search_hit())
                     });
             let row = Row::new(cells);
             if is_selected {

@@ -24,6 +24,19 @@ pub fn filter(frame: &mut Frame, area: Rect, input: &LineInput, error: Option<&s
     prompt_lines(frame, area, "/", input, "Enter keep · Esc undo", error, st);
 }
 
+/// `\\` search: the line, and what the keys do.
+pub fn search(frame: &mut Frame, area: Rect, input: &LineInput, _state: &State, st: &Styles) {
+    prompt_lines(
+        frame,
+        area,
+        "\\",
+        input,
+        "Enter keep · Esc clear · ] next · [ previous",
+        None,
+        st,
+    );
+}
+
 /// The `:` line and, above it, the completion list with `choice` marked.
 pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &Styles) {
     let Mode::Command { input, error, .. } = &state.mode else {
