@@ -104,6 +104,17 @@ pub struct HeaderLayout {
     pub compact: bool,
     /// Zero counts left out.
     pub nonzero_only: bool,
+    /// The new-critical flash is shown (it outranks the name and the
+    /// zero counts, not the tabs).
+    pub flash: bool,
+}
+
+/// ` ⚠ NEW CRITICAL NAME ` while the header flashes a new critical alarm.
+pub fn flash_text(state: &State) -> Option<String> {
+    state
+        .flash
+        .as_ref()
+        .map(|(name, _)| format!(" ⚠ NEW CRITICAL {} ", truncate(&inert(name), 40)))
 }
 
 pub const NAME: &str = " cocpit ";
@@ -120,27 +131,12 @@ pub fn tab_label(i: usize, v: View, current: View, compact: bool) -> String {
 /// The first variant that fits: everything, then without the name, then
 /// without zero counts, then compact tabs (drawn cut if nothing fits).
 pub fn header_layout(state: &State, w: u16, one_line: bool) -> HeaderLayout {
+    let flash_w = flash_text(state).map_or(0, |t| width(&t) + 1);
     let variants = [
-        HeaderLayout {
-            name: true,
-            compact: false,
-            nonzero_only: false,
-        },
-        HeaderLayout {
-            name: false,
-            compact: false,
-            nonzero_only: false,
-        },
-        HeaderLayout {
-            name: false,
-            compact: false,
-            nonzero_only: true,
-        },
-        HeaderLayout {
-            name: false,
-            compact: true,
-            nonzero_only: true,
-        },
+        (true, false, false),
+        (false, false, false),
+        (false, false, true),
+        (false, true, true),
     ];
     let fits = |l: &HeaderLayout| {
         let left = if l.name { width(NAME) } else { 0 }
@@ -149,12 +145,26 @@ pub fn header_layout(state: &State, w: u16, one_line: bool) -> HeaderLayout {
                 .enumerate()
                 .map(|(i, v)| width(&tab_label(i, *v, state.view, l.compact)))
                 .sum::<usize>();
-        left + 1 + parts_width(&header_right(state, l.nonzero_only, one_line)) <= w as usize
+        let flash = if l.flash { flash_w } else { 0 };
+        left + 1 + flash + parts_width(&header_right(state, l.nonzero_only, one_line)) <= w as usize
     };
-    variants
-        .into_iter()
-        .find(fits)
-        .unwrap_or(variants[variants.len() - 1])
+    let all = [flash_w > 0, false].into_iter().flat_map(|flash| {
+        variants
+            .into_iter()
+            .map(move |(name, compact, nonzero_only)| HeaderLayout {
+                name,
+                compact,
+                nonzero_only,
+                flash,
+            })
+    });
+    let last = HeaderLayout {
+        name: false,
+        compact: true,
+        nonzero_only: true,
+        flash: false,
+    };
+    all.into_iter().find(fits).unwrap_or(last)
 }
 
 /// The columns each tab takes on the first header line.

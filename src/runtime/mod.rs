@@ -17,7 +17,7 @@ use crate::app::{self, Msg, State};
 use boot::Booted;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
 use effects::Executors;
 use futures::StreamExt;
 use leader::LeaderLock;
@@ -38,7 +38,7 @@ pub async fn run(opts: Options) -> Result<()> {
 
     // Whatever happens to the terminal, the cleanup below still runs: the
     // journal gets `operator.left` and everything queued is written.
-    let result = match terminal::enter().wrap_err("opening the terminal") {
+    let result = match terminal::enter(booted.state.mouse).wrap_err("opening the terminal") {
         Ok(mut term) => {
             let size = term.size().unwrap_or_default();
             let resize = Msg::Resize {
@@ -81,12 +81,18 @@ async fn event_loop(
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
+    // Bells the core asked for that were rung (see `State::bells`).
+    let mut rung = state.bells;
 
     loop {
         if dirty && last_frame.elapsed() >= FRAME {
             terminal::draw(term, |f| crate::ui::render(f, state))?;
             last_frame = Instant::now();
             dirty = false;
+        }
+        if state.bells != rung {
+            terminal::bell(term)?;
+            rung = state.bells;
         }
         let frame_due = last_frame + FRAME;
         // A fault deadline or retry wakes the core on time, not at the next second.
@@ -147,6 +153,13 @@ fn term_msg(ev: TermEvent) -> Option<Msg> {
             width: w,
             height: h,
         }),
+        // Clicks and the wheel; motion and drags change nothing.
+        TermEvent::Mouse(m) => match m.kind {
+            MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                Some(Msg::Mouse(m))
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -53,7 +53,11 @@ fn first_line<'a>(state: &State, st: &Styles, w: usize, one_line: bool) -> Line<
         ));
     }
     left.extend(tabs(state, st, l.compact));
-    let mut right = flash(state, st, w.saturating_sub(spans_width(&left) + 1));
+    let mut right = if l.flash {
+        flash(state, st)
+    } else {
+        Vec::new()
+    };
     right.extend(
         layout::header_right(state, l.nonzero_only, one_line)
             .iter()
@@ -62,19 +66,13 @@ fn first_line<'a>(state: &State, st: &Styles, w: usize, one_line: bool) -> Line<
     spread(left, right, w)
 }
 
-/// `⚠ NEW CRITICAL PaymentsLatencyHigh`, blinking with the clock (on even
-/// seconds) while the flash lasts, if there is room for it.
-fn flash<'a>(state: &State, st: &Styles, room: usize) -> Vec<Span<'a>> {
-    let Some((name, _)) = &state.flash else {
+/// `⚠ NEW CRITICAL PaymentsLatencyHigh`, blinking with the clock (a chip
+/// on even seconds) while the flash lasts.
+fn flash<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
+    let Some(text) = layout::flash_text(state) else {
         return Vec::new();
     };
-    let counts = layout::parts_width(&layout::header_right(state, true, false));
-    let text = format!(" ⚠ NEW CRITICAL {} ", cell(name, 40));
-    if width(&text) + 1 + counts > room {
-        return Vec::new();
-    }
-    let on = state.now.timestamp() % 2 == 0;
-    let style = if on {
+    let style = if state.now.timestamp() % 2 == 0 {
         st.chip(st.theme.critical)
     } else {
         st.on_bar(st.theme.critical).add_modifier(Modifier::BOLD)
