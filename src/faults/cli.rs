@@ -189,6 +189,11 @@ pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Resu
         eprintln!("cocpit: refused: {e}");
         return Ok(1);
     }
+    // The target must exist before anything is journaled.
+    if let Err(e) = provider::validate(&args.spec) {
+        eprintln!("cocpit: refused: {}", inert(&e));
+        return Ok(1);
+    }
     if !args.yes && !confirm(&args.spec)? {
         eprintln!("cocpit: not confirmed; nothing injected");
         return Ok(1);
@@ -226,19 +231,26 @@ fn confirm(spec: &FaultSpec) -> Result<bool, String> {
         eprintln!("cocpit: confirm by typing the target's name at a terminal, or pass --yes");
         return Ok(false);
     }
-    eprint!(
-        "Inject {} for {}? Type {:?} to confirm: ",
-        inert(&spec.label()),
-        format_duration(spec.duration_secs),
-        spec.target_name()
-    );
+    eprintln!("Inject this fault?");
+    for (k, v) in crate::domain::fault::describe(spec) {
+        eprintln!("  {k:<9} {}", inert(&v));
+    }
+    eprint!("Type {:?} to confirm: ", spec.target_name());
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     stdin
         .lock()
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
-    Ok(line.trim() == spec.target_name())
+    let ok = line.trim() == spec.target_name();
+    if !ok {
+        eprintln!(
+            "cocpit: you typed {:?}, not {:?}",
+            inert(line.trim()),
+            spec.target_name()
+        );
+    }
+    Ok(ok)
 }
 
 fn state_label(f: &Fault) -> String {

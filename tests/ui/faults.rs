@@ -65,3 +65,48 @@ fn a_recovered_fault_is_not_in_place() {
     );
     assert!(!all.contains("in place: pause sleep"), "{all}");
 }
+
+#[test]
+fn snapshot_confirmation_shows_every_parameter() {
+    use cocpit::app::faults::{FaultEffect, FaultMsg};
+    let mut s = state_with(false, 80, 24);
+    with_faults(&mut s);
+    keys(&mut s, "4i");
+    // Enter through the fields to submit; the provider's check answers.
+    let mut fx = Vec::new();
+    for _ in 0..6 {
+        fx = update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            now(),
+        );
+    }
+    let token = match fx.as_slice() {
+        [cocpit::app::Effect::Fault(FaultEffect::Validate { token, .. })] => *token,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Fault(FaultMsg::Validated { token, error: None }),
+        now(),
+    );
+    keys(&mut s, "pay");
+    key(&mut s, KeyCode::Enter);
+    let t = draw(&s, 80, 24);
+    let all = text(t.backend().buffer());
+    for want in [
+        "provider sim",
+        "target sim:payments",
+        "action latency",
+        "params ms=1200",
+        "duration 2m",
+    ] {
+        let (k, v) = want.split_once(' ').unwrap();
+        assert!(
+            all.lines().any(|l| l.contains(k) && l.contains(v)),
+            "{want} missing:\n{all}"
+        );
+    }
+    assert!(all.contains("you typed \"pay\""), "{all}");
+    snapshot!("faults_confirm_80x24", t.backend());
+}

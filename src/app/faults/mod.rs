@@ -44,6 +44,8 @@ pub enum Step {
         spec: FaultSpec,
         deadline: DateTime<Utc>,
     },
+    /// The provider is checking the target (the form waits for it).
+    Check,
 }
 
 /// Work for the runtime.
@@ -65,6 +67,13 @@ pub enum FaultEffect {
         url: String,
         until: DateTime<Utc>,
     },
+    /// Check with the provider that the spec can be injected (the target
+    /// exists …) before anything is journaled; answered with
+    /// [`FaultMsg::Validated`].
+    Validate {
+        token: u64,
+        spec: FaultSpec,
+    },
 }
 
 /// What the runtime tells the core about faults.
@@ -76,6 +85,8 @@ pub enum FaultMsg {
     Orphans(Vec<String>),
     /// A probe guard fired.
     ProbeFailed { id: String, reason: String },
+    /// The provider's answer to [`FaultEffect::Validate`]: why not, if not.
+    Validated { token: u64, error: Option<String> },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -297,6 +308,10 @@ pub fn on_msg(state: &mut State, msg: FaultMsg) -> Vec<Effect> {
             fx
         }
         FaultMsg::Orphans(ids) => on_orphans(state, ids),
+        FaultMsg::Validated { token, error } => {
+            form::on_validated(state, token, error);
+            Vec::new()
+        }
         FaultMsg::ProbeFailed { id, reason } => {
             let Some(f) = state
                 .faults
@@ -472,6 +487,27 @@ pub fn panic_all(state: &mut State) -> Vec<Effect> {
     fx
 }
 
+/// What the core can tell about a `sim` target without asking anyone: the
+/// demo must be running here, and the service must be one it simulates.
+pub fn check_sim(state: &State, spec: &FaultSpec) -> Result<(), String> {
+    if spec.provider != "sim" {
+        return Ok(());
+    }
+    if state.session.mode != super::RunMode::Demo {
+        return Err("sim: faults in the demo environment, and this console is LIVE".into());
+    }
+    let service = spec.target_name();
+    let known = &state.monitor.groups;
+    if !known.is_empty() && !known.iter().any(|g| g == service) {
+        return Err(format!(
+            "sim: no service {:?} in the demo (have {})",
+            inert(service),
+            known.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Whether this console may inject; says why not when it may not.
 pub(super) fn allowed_to_inject(state: &mut State) -> bool {
     if state.session.readonly {
@@ -519,7 +555,10 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
 
 /// An intent is durable: now inject.
 pub fn on_committed(state: &mut State, step: Step, ok: bool) -> Vec<Effect> {
-    let Step::Intent { id, spec, deadline } = step;
+    let Step::Intent { id, spec, deadline } = step else {
+        // Only intents are committed.
+        return Vec::new();
+    };
     if !ok {
         state.faults.busy.remove(&id);
         return Vec::new();
