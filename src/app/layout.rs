@@ -35,6 +35,9 @@ pub enum Part {
     Failing(usize),
     /// `◆ N live faults`
     Live(usize),
+    /// `✗ N FAILING`, `◆ N live`: the same on a crowded header.
+    FailingShort(usize),
+    LiveShort(usize),
     /// `CRIT 2`
     Count(Severity, usize),
     /// `│ 4 unacked`
@@ -50,6 +53,8 @@ impl Part {
         match self {
             Part::Failing(n) => format!(" ✗ {n} RECOVERY FAILING "),
             Part::Live(n) => format!("◆ {n} live fault{} ", if *n == 1 { "" } else { "s" }),
+            Part::FailingShort(n) => format!(" ✗ {n} FAILING "),
+            Part::LiveShort(n) => format!("◆ {n} live "),
             Part::Count(sev, n) => format!("{} {n}", sev.short()),
             Part::Unacked(n) => format!("│ {n} unacked "),
             Part::Down(name) => format!("✗ {} down", truncate(&inert(name), 16)),
@@ -62,6 +67,11 @@ impl Part {
 /// the right of the first header line; zero counts are left out when
 /// `nonzero_only`.
 pub fn header_right(state: &State, nonzero_only: bool, one_line: bool) -> Vec<Part> {
+    header_parts(state, nonzero_only, one_line, false)
+}
+
+/// [`header_right`], with the fault badges short when `tight`.
+pub fn header_parts(state: &State, nonzero_only: bool, one_line: bool, tight: bool) -> Vec<Part> {
     let mut out = Vec::new();
     if one_line {
         for s in state.sources.health.iter().filter(|s| !s.up) {
@@ -71,11 +81,20 @@ pub fn header_right(state: &State, nonzero_only: bool, one_line: bool) -> Vec<Pa
     }
     let f = state.faults.ledger.counts();
     if f.failing > 0 {
-        out.push(Part::Failing(f.failing));
+        out.push(if tight {
+            Part::FailingShort(f.failing)
+        } else {
+            Part::Failing(f.failing)
+        });
         out.push(Part::Gap(" "));
     }
     if f.live > f.failing {
-        out.push(Part::Live(f.live - f.failing));
+        let n = f.live - f.failing;
+        out.push(if tight {
+            Part::LiveShort(n)
+        } else {
+            Part::Live(n)
+        });
         out.push(Part::Gap("│ "));
     }
     let c = &state.counts;
@@ -107,6 +126,8 @@ pub struct HeaderLayout {
     /// The new-critical flash is shown (it outranks the name and the
     /// zero counts, not the tabs).
     pub flash: bool,
+    /// Fault badges written short (the last resort before cutting).
+    pub tight: bool,
 }
 
 /// ` ⚠ NEW CRITICAL NAME ` while the header flashes a new critical alarm.
@@ -133,10 +154,11 @@ pub fn tab_label(i: usize, v: View, current: View, compact: bool) -> String {
 pub fn header_layout(state: &State, w: u16, one_line: bool) -> HeaderLayout {
     let flash_w = flash_text(state).map_or(0, |t| width(&t) + 1);
     let variants = [
-        (true, false, false),
-        (false, false, false),
-        (false, false, true),
-        (false, true, true),
+        (true, false, false, false),
+        (false, false, false, false),
+        (false, false, true, false),
+        (false, true, true, false),
+        (false, true, true, true),
     ];
     let fits = |l: &HeaderLayout| {
         let left = if l.name { width(NAME) } else { 0 }
@@ -146,16 +168,18 @@ pub fn header_layout(state: &State, w: u16, one_line: bool) -> HeaderLayout {
                 .map(|(i, v)| width(&tab_label(i, *v, state.view, l.compact)))
                 .sum::<usize>();
         let flash = if l.flash { flash_w } else { 0 };
-        left + 1 + flash + parts_width(&header_right(state, l.nonzero_only, one_line)) <= w as usize
+        let right = header_parts(state, l.nonzero_only, one_line, l.tight);
+        left + 1 + flash + parts_width(&right) <= w as usize
     };
     let all = [flash_w > 0, false].into_iter().flat_map(|flash| {
         variants
             .into_iter()
-            .map(move |(name, compact, nonzero_only)| HeaderLayout {
+            .map(move |(name, compact, nonzero_only, tight)| HeaderLayout {
                 name,
                 compact,
                 nonzero_only,
                 flash,
+                tight,
             })
     });
     let last = HeaderLayout {
@@ -163,6 +187,7 @@ pub fn header_layout(state: &State, w: u16, one_line: bool) -> HeaderLayout {
         compact: true,
         nonzero_only: true,
         flash: false,
+        tight: true,
     };
     all.into_iter().find(fits).unwrap_or(last)
 }

@@ -59,7 +59,7 @@ fn first_line<'a>(state: &State, st: &Styles, w: usize, one_line: bool) -> Line<
         Vec::new()
     };
     right.extend(
-        layout::header_right(state, l.nonzero_only, one_line)
+        layout::header_parts(state, l.nonzero_only, one_line, l.tight)
             .iter()
             .map(|p| part(p, st)),
     );
@@ -84,8 +84,10 @@ fn flash<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
 fn part<'a>(p: &layout::Part, st: &Styles) -> Span<'a> {
     use layout::Part;
     let style = match p {
-        Part::Failing(_) | Part::Down(_) => st.chip(st.theme.error),
-        Part::Live(_) => st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD),
+        Part::Failing(_) | Part::FailingShort(_) | Part::Down(_) => st.chip(st.theme.error),
+        Part::Live(_) | Part::LiveShort(_) => {
+            st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD)
+        }
         // Non-zero counts in the severity's colour (a chip when that colour
         // does not read on the bar); zero counts are plain bar text.
         Part::Count(_, 0) => st.bar_text(),

@@ -292,16 +292,19 @@ fn detail(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    let head = format!("{} ", inert(&f.id));
+    let rest = format!(
+        "  {}  {}  deadline {}  owner {}",
+        inert(&f.spec.label()),
+        cell(&params.join(" "), 40),
+        clock(f.deadline),
+        inert(&f.owner.label())
+    );
+    let rest_w = w.saturating_sub(width(&head) + width(f.state.as_str()));
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} ", cell(&f.id, 16)), st.title()),
+        Span::styled(head, st.title()),
         Span::styled(f.state.as_str(), state_style(f, st)),
-        Span::raw(format!(
-            "  {}  {}  deadline {}  owner {}",
-            inert(&f.spec.label()),
-            cell(&params.join(" "), 40),
-            clock(f.deadline),
-            inert(&f.owner.label())
-        )),
+        Span::raw(truncate(&rest, rest_w).into_owned()),
     ])];
     if let Some(r) = &f.record {
         // Only a live fault is in place.
