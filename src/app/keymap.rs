@@ -314,7 +314,7 @@ pub const KEYMAP: &[Binding] = &[
         Global,
         &[code(KeyCode::Esc)],
         Action::Back,
-        "back / clear filter / close",
+        "back / clear search, filter / close",
     ),
     bind(
         Global,

@@ -113,6 +113,8 @@ pub fn run(
                 readonly,
                 observer,
                 operator: operator.to_string(),
+                // Not known here yet: the caller would pass the scenario's.
+                sim_services: None,
             };
             inject(journal, cfg, args)?
         }
@@ -149,6 +151,8 @@ pub struct InjectArgs {
     /// Observers may recover faults but never inject them.
     pub observer: bool,
     pub operator: String,
+    /// The demo's services, when known: a `sim` target must be one of them.
+    pub sim_services: Option<Vec<String>>,
 }
 
 /// Inject and print the fault id once it is active. Exit code 0 when
@@ -192,6 +196,17 @@ pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Resu
     // The target must exist before anything is journaled.
     if let Err(e) = provider::validate(&args.spec) {
         eprintln!("cocpit: refused: {}", inert(&e));
+        return Ok(1);
+    }
+    if args.spec.provider == "sim"
+        && let Some(known) = &args.sim_services
+        && !known.iter().any(|s| s == args.spec.target_name())
+    {
+        eprintln!(
+            "cocpit: refused: sim: no service {:?} in the demo (have {})",
+            inert(args.spec.target_name()),
+            known.join(", ")
+        );
         return Ok(1);
     }
     if !args.yes && !confirm(&args.spec)? {
