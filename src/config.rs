@@ -21,6 +21,10 @@ pub struct Config {
     pub role: crate::domain::Role,
     #[serde(default)]
     pub color_mode: ColorMode,
+    /// Ring the terminal bell for a new critical alarm (default true).
+    pub bell: Option<bool>,
+    /// Mouse: click selects rows and tabs, the wheel scrolls (default true).
+    pub mouse: Option<bool>,
     #[serde(default)]
     pub demo: DemoConfig,
     /// Live sources (see `sources::config`); any of them turns the demo off.

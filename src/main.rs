@@ -313,6 +313,8 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         faults: cfg.faults.clone(),
         leadership: runtime::Leadership::Elect,
         presence: true,
+        bell: cfg.bell.unwrap_or(true),
+        mouse: cfg.mouse.unwrap_or(true),
     })
 }
 

@@ -100,7 +100,7 @@ impl Default for Theme {
             bg: Color::Reset,
             dim: Color::Rgb(0x80, 0x80, 0x80),
             accent: Color::Rgb(0x5f, 0xaf, 0xff),
-            border: Color::Rgb(0x5f, 0x5f, 0x5f),
+            border: Color::Rgb(0x6c, 0x6c, 0x6c),
             selection_fg: Color::Rgb(0xff, 0xff, 0xff),
             selection_bg: Color::Rgb(0x26, 0x4f, 0x78),
             header_fg: Color::Rgb(0xff, 0xff, 0xff),
@@ -457,6 +457,57 @@ pub fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
     }
 }
 
+/// The RGB a colour is drawn with (xterm's defaults for the 16 ANSI
+/// colours); `None` for `Reset`, the terminal's own colour.
+pub fn rgb(c: Color) -> Option<(u8, u8, u8)> {
+    match c {
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i) => Some(index_rgb(i)),
+        Color::Reset => None,
+        named => ANSI16
+            .iter()
+            .find(|(n, _)| *n == named)
+            .map(|(_, rgb)| *rgb),
+    }
+}
+
+/// WCAG relative luminance of an sRGB colour.
+pub fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+    let lin = |v: u8| {
+        let c = f64::from(v) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG contrast ratio of two colours, 1.0 to 21.0 (4.5 is the minimum for text).
+pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    let (hi, lo) = if la >= lb { (la, lb) } else { (lb, la) };
+    (hi + 0.05) / (lo + 0.05)
+}
+
+/// Black or white, whichever reads better on `bg` (text on a coloured chip).
+pub fn text_on(bg: Color) -> Color {
+    match rgb(bg) {
+        Some(c) if contrast(c, (0, 0, 0)) >= contrast(c, (255, 255, 255)) => match bg {
+            Color::Rgb(..) => Color::Rgb(0, 0, 0),
+            Color::Indexed(i) if i >= 16 => Color::Indexed(16),
+            _ => Color::Black,
+        },
+        Some(_) => match bg {
+            Color::Rgb(..) => Color::Rgb(255, 255, 255),
+            Color::Indexed(i) if i >= 16 => Color::Indexed(231),
+            _ => Color::White,
+        },
+        None => Color::Reset,
+    }
+}
+
 /// Nearest of the 16 ANSI colours.
 pub fn nearest_16(r: u8, g: u8, b: u8) -> Color {
     ANSI16
@@ -577,6 +628,21 @@ mod tests {
         }
         assert_eq!(nearest_16(250, 10, 10), Color::LightRed);
         assert_eq!(nearest_16(0, 0, 0), Color::Black);
+    }
+
+    #[test]
+    fn contrast_ratios() {
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 1e-9);
+        assert!((contrast((10, 20, 30), (10, 20, 30)) - 1.0).abs() < 1e-9);
+        assert_eq!(text_on(Color::Rgb(0xff, 0xff, 0x00)), Color::Rgb(0, 0, 0));
+        assert_eq!(
+            text_on(Color::Rgb(0x00, 0x00, 0x80)),
+            Color::Rgb(255, 255, 255)
+        );
+        assert_eq!(text_on(Color::LightYellow), Color::Black);
+        assert_eq!(text_on(Color::Indexed(18)), Color::Indexed(231));
+        assert_eq!(rgb(Color::Reset), None);
+        assert_eq!(rgb(Color::White), Some((255, 255, 255)));
     }
 
     #[test]

@@ -83,7 +83,24 @@ fn fill_form(s: &mut State, target: &str, action: &str, params: &str, duration: 
     // Guard and probe stay empty; Enter on the last field submits.
     key(s, KeyCode::Tab, 0);
     key(s, KeyCode::Tab, 0);
-    key(s, KeyCode::Enter, 0);
+    let fx = key(s, KeyCode::Enter, 0);
+    // The runtime's provider finds the target (see
+    // `a_target_that_does_not_exist_is_refused_before_anything_is_journaled`).
+    answer_check(s, fx, None);
+}
+
+/// Answer the provider's target check the form asked for, if it asked.
+fn answer_check(s: &mut State, fx: Vec<Effect>, error: Option<&str>) {
+    if let [Effect::Fault(FaultEffect::Validate { token, .. })] = fx.as_slice() {
+        app::update(
+            s,
+            Msg::Fault(FaultMsg::Validated {
+                token: *token,
+                error: error.map(str::to_string),
+            }),
+            t(0),
+        );
+    }
 }
 
 /// Deliver an intent commit; returns the Inject effect.
@@ -485,4 +502,108 @@ fn an_operator_dismisses_a_fault_undone_by_hand_after_a_question() {
     let rows = j.commit(events.clone());
     app::update(&mut s, Msg::Events(rows), t(2));
     assert_eq!(s.faults.ledger.counts().live, 0);
+}
+
+#[test]
+fn a_target_that_does_not_exist_is_refused_before_anything_is_journaled() {
+    let (mut s, _) = console(false, FaultsConfig::default());
+    key(&mut s, KeyCode::Char('4'), 0);
+    key(&mut s, KeyCode::Char('i'), 0);
+    key(&mut s, KeyCode::Up, 0);
+    key(&mut s, KeyCode::Right, 0);
+    key(&mut s, KeyCode::Tab, 0);
+    app::update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        t(0),
+    );
+    chars(&mut s, "pid:999999", 0);
+    // Submit: the first thing out is the provider's check, not an intent.
+    let fx = app::update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+        t(0),
+    );
+    let spec = match fx.as_slice() {
+        [Effect::Fault(FaultEffect::Validate { spec, .. })] => spec.clone(),
+        other => panic!("the target is checked first, got {other:?}"),
+    };
+    assert_eq!(spec.target, "pid:999999");
+    answer_check(&mut s, fx, Some("no process 999999"));
+    match &s.mode {
+        Mode::Faults(p) => match p.as_ref() {
+            app::faults::Popup::Form(f) => assert!(
+                f.form
+                    .error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("no process 999999"),
+                "{:?}",
+                f.form.error
+            ),
+            other => panic!("back to the form with the reason, got {other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    assert!(s.faults.ledger.all().next().is_none(), "nothing journaled");
+}
+
+#[test]
+fn a_sim_fault_needs_a_service_of_the_demo_and_the_demo() {
+    let (mut s, _) = console(false, FaultsConfig::default());
+    s.monitor.apply(cocpit::domain::MetricSnapshot {
+        catalog: vec![cocpit::domain::SeriesMeta {
+            id: "payments/cpu".into(),
+            group: "payments".into(),
+            kind: cocpit::domain::MetricKind::Cpu,
+            name: "cpu".into(),
+            unit: "%".into(),
+            warn: None,
+            crit: None,
+        }],
+        at: None,
+        samples: Vec::new(),
+    });
+    let spec = |target: &str| FaultSpec {
+        provider: "sim".into(),
+        target: target.into(),
+        action: "errors".into(),
+        params: BTreeMap::new(),
+        duration_secs: 30,
+        guard: None,
+        probe: None,
+    };
+    let e = app::faults::check_sim(&s, &spec("sim:nosuch")).unwrap_err();
+    assert!(e.contains("nosuch") && e.contains("payments"), "{e}");
+    assert_eq!(app::faults::check_sim(&s, &spec("sim:payments")), Ok(()));
+    s.session.mode = app::RunMode::Live;
+    assert!(app::faults::check_sim(&s, &spec("sim:payments")).is_err());
+}
+
+#[test]
+fn a_wrong_typed_confirmation_says_so_and_the_confirmation_shows_every_parameter() {
+    let (mut s, _) = console(false, FaultsConfig::default());
+    fill_form(&mut s, "pid:4242", "pause", "restart=true", "30s");
+    chars(&mut s, "4243", 0);
+    assert!(key(&mut s, KeyCode::Enter, 0).is_empty());
+    let Mode::Faults(p) = &s.mode else { panic!() };
+    let app::faults::Popup::Confirm { typed, spec, .. } = p.as_ref() else {
+        panic!("{p:?}")
+    };
+    let e = typed.error.as_deref().unwrap_or("");
+    assert!(e.contains("4243") && e.contains("4242"), "{e}");
+    let all: Vec<String> = cocpit::domain::fault::describe(spec)
+        .into_iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            "provider process",
+            "target pid:4242",
+            "action pause",
+            "params restart=true",
+            "duration 30s"
+        ]
+    );
 }

@@ -385,3 +385,74 @@ fn operators_joining_and_leaving_are_tracked() {
     app::update(&mut state, Msg::Events(left), t0());
     assert!(!state.operators.online.contains_key("bob@jump2"));
 }
+
+#[test]
+fn palette_enter_runs_the_highlighted_completion() {
+    let (mut state, _) = console(false);
+    // Down twice from the top of the list: alarms, monitor, log.
+    app::update(&mut state, key(':'), t0());
+    app::update(&mut state, code(KeyCode::Down), t0());
+    app::update(&mut state, code(KeyCode::Down), t0());
+    app::update(&mut state, code(KeyCode::Enter), t0());
+    assert!(matches!(state.mode, Mode::Normal), "{:?}", state.mode);
+    assert_eq!(state.view, View::Log);
+    // A completion that needs an argument is taken into the line instead.
+    app::update(&mut state, key(':'), t0());
+    typed(&mut state, "the");
+    app::update(&mut state, code(KeyCode::Enter), t0());
+    assert!(
+        matches!(&state.mode, Mode::Command { input, error: None, .. } if input.text == "theme "),
+        "{:?}",
+        state.mode
+    );
+}
+
+#[test]
+fn palette_tab_cycles_through_completions() {
+    let (mut state, _) = console(false);
+    app::update(&mut state, key(':'), t0());
+    let line = |s: &State| match &s.mode {
+        Mode::Command { input, .. } => input.text.clone(),
+        other => panic!("{other:?}"),
+    };
+    app::update(&mut state, code(KeyCode::Tab), t0());
+    assert_eq!(line(&state), "alarms");
+    app::update(&mut state, code(KeyCode::Tab), t0());
+    assert_eq!(line(&state), "monitor");
+    app::update(&mut state, code(KeyCode::Tab), t0());
+    assert_eq!(line(&state), "log");
+    app::update(&mut state, code(KeyCode::BackTab), t0());
+    assert_eq!(line(&state), "monitor");
+    app::update(&mut state, code(KeyCode::Enter), t0());
+    assert_eq!(state.view, View::Monitor);
+    // Typing ends the cycle: completions follow the new text.
+    app::update(&mut state, key(':'), t0());
+    typed(&mut state, "so");
+    app::update(&mut state, code(KeyCode::Tab), t0());
+    assert_eq!(line(&state), "sort ");
+    app::update(&mut state, code(KeyCode::Tab), t0());
+    assert!(line(&state).starts_with("sort "), "{}", line(&state));
+}
+
+#[test]
+fn a_bad_regex_is_one_line_at_its_column_and_esc_clears_it() {
+    let (mut state, _) = console(false);
+    app::update(&mut state, key('/'), t0());
+    typed(&mut state, "alertname=~\"(\"");
+    let Mode::Filter { error: Some(e), .. } = &state.mode else {
+        panic!("{:?}", state.mode);
+    };
+    assert!(!e.contains('\n'), "one line: {e:?}");
+    // `alertname=~"(` : the `(` is column 13.
+    assert!(e.starts_with("at column 13:"), "{e}");
+    app::update(&mut state, code(KeyCode::Enter), t0());
+    let status = state.status.clone().expect("the refusal is said");
+    assert!(!status.text.contains('\n'), "{:?}", status.text);
+    app::update(&mut state, code(KeyCode::Esc), t0());
+    assert!(matches!(state.mode, Mode::Normal));
+    assert!(
+        state.status.is_none(),
+        "the error stays after Esc: {:?}",
+        state.status
+    );
+}

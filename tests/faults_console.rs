@@ -202,7 +202,17 @@ fn quitting_recovers_this_consoles_faults_and_readonly_cannot_inject() {
         s.contains(" active ")
     });
     assert_eq!(target.state(), Some('T'));
+    // `q` asks first, naming what will be recovered (issue 9); `y` quits.
     c.send("q");
+    c.wait_for("the question", Duration::from_secs(5), |s| {
+        s.contains("will be recovered") && s.contains("process pause")
+    });
+    assert_eq!(
+        target.state(),
+        Some('T'),
+        "nothing recovered before the answer"
+    );
+    c.send("y");
     assert!(c.wait_exit(Duration::from_secs(20)), "clean exit");
     assert_ne!(target.state(), Some('T'), "resumed on exit");
     let f = &env.list()[0];

@@ -1,14 +1,14 @@
 //! The `:` command palette: parsing, completion candidates and the commands
 //! it knows. Views are reachable by name, like k9s's `:pods`.
 
-use super::alarms::SortKey;
 use super::keymap::View;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Goto(View),
     Theme(String),
-    Sort(SortKey),
+    /// `:sort [-]COLUMN`, checked against the current view's columns.
+    Sort(String),
     Group(super::alarms::GroupBy),
     Resolved,
     Help,
@@ -27,7 +27,11 @@ pub fn commands() -> Vec<(&'static str, &'static str, &'static str)> {
 
 const OTHERS: &[(&str, &str, &str)] = &[
     ("theme", "NAME", "switch colour theme"),
-    ("sort", "severity|age|name", "sort the alarm table"),
+    (
+        "sort",
+        "[-]COLUMN",
+        "sort the view by a column (-age: oldest first)",
+    ),
     ("group", "alertname|service|none", "group the alarm table"),
     ("resolved", "", "show / hide resolved alarms"),
     ("help", "", "key help"),
@@ -49,10 +53,8 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
             None => return Err(format!("unknown theme {t:?}; have {}", themes.join(", "))),
         },
         ("theme", None) => return Err(format!("usage: :theme NAME ({})", themes.join(", "))),
-        ("sort", Some("severity")) => Command::Sort(SortKey::Severity),
-        ("sort", Some("age")) => Command::Sort(SortKey::Age),
-        ("sort", Some("name")) => Command::Sort(SortKey::Name),
-        ("sort", _) => return Err("usage: :sort severity|age|name".into()),
+        ("sort", Some(col)) => Command::Sort(col.to_string()),
+        ("sort", None) => return Err("usage: :sort [-]COLUMN (S cycles, I reverses)".into()),
         ("group", Some("alertname")) => Command::Group(super::alarms::GroupBy::Alertname),
         ("group", Some("service")) => Command::Group(super::alarms::GroupBy::Service),
         ("group", Some("none")) => Command::Group(super::alarms::GroupBy::None),
@@ -71,17 +73,17 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
     Ok(cmd)
 }
 
-/// Full command lines that complete what was typed so far.
-pub fn candidates(line: &str, themes: &[String]) -> Vec<String> {
+/// Full command lines that complete what was typed so far; `columns` are
+/// the current view's (for `:sort`).
+pub fn candidates(line: &str, themes: &[String], columns: &[&str]) -> Vec<String> {
     let trimmed = line.trim_start();
     if let Some((cmd, arg)) = trimmed.split_once(' ') {
         let arg = arg.trim_start();
         let options: Vec<String> = match cmd {
             "theme" => themes.to_vec(),
-            "sort" => ["severity", "age", "name"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            // `-COLUMN` reverses: offer those once a `-` is typed.
+            "sort" if arg.starts_with('-') => columns.iter().map(|c| format!("-{c}")).collect(),
+            "sort" => columns.iter().map(|c| c.to_string()).collect(),
             "group" => ["alertname", "service", "none"]
                 .iter()
                 .map(|s| s.to_string())
@@ -137,8 +139,18 @@ mod tests {
 
     #[test]
     fn completes_commands_and_arguments() {
-        assert_eq!(candidates("mo", &themes()), vec!["monitor"]);
-        assert_eq!(candidates("theme l", &themes()), vec!["theme light"]);
-        assert_eq!(candidates("th", &themes()), vec!["theme "]);
+        assert_eq!(candidates("mo", &themes(), &[]), vec!["monitor"]);
+        assert_eq!(candidates("theme l", &themes(), &[]), vec!["theme light"]);
+        assert_eq!(candidates("th", &themes(), &[]), vec!["theme "]);
+        let cols = ["severity", "age"];
+        assert_eq!(candidates("sort a", &themes(), &cols), vec!["sort age"]);
+        assert_eq!(
+            candidates("sort -", &themes(), &cols),
+            vec!["sort -severity", "sort -age"]
+        );
+        assert_eq!(
+            parse("sort -age", &themes()),
+            Ok(Command::Sort("-age".into()))
+        );
     }
 }

@@ -90,6 +90,22 @@ pub enum Action {
     RecoverOrphans,
     DismissFault,
     Panic,
+    /// `Space`: mark the row (or the whole group) for a bulk action.
+    ToggleMark,
+    ReverseSort,
+    Search,
+    NextMatch,
+    PrevMatch,
+    ReleaseOwnership,
+    /// `Q`: quit without asking, even with faults to recover.
+    QuitNow,
+    DetailDown,
+    DetailUp,
+    /// Log: the whole event under the cursor.
+    OpenEvent,
+    /// Monitor: a wider / narrower time window.
+    WiderWindow,
+    NarrowerWindow,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -170,6 +186,9 @@ pub struct Binding {
     pub desc: &'static str,
     /// Changes alarms or the journal: refused and hidden in read-only mode.
     pub writes: bool,
+    /// One word for the status bar when this is one of the view's main
+    /// keys (k9s and htop show those at the bottom); empty: not shown.
+    pub hint: &'static str,
 }
 
 const fn bind(scope: Scope, keys: &'static [Key], action: Action, desc: &'static str) -> Binding {
@@ -179,6 +198,7 @@ const fn bind(scope: Scope, keys: &'static [Key], action: Action, desc: &'static
         action,
         desc,
         writes: false,
+        hint: "",
     }
 }
 const fn write(scope: Scope, keys: &'static [Key], action: Action, desc: &'static str) -> Binding {
@@ -188,6 +208,21 @@ const fn write(scope: Scope, keys: &'static [Key], action: Action, desc: &'stati
         action,
         desc,
         writes: true,
+        hint: "",
+    }
+}
+
+impl Binding {
+    /// The same binding, shown on the status bar as `KEY hint`.
+    const fn hint(self, hint: &'static str) -> Binding {
+        Binding { hint, ..self }
+    }
+
+    /// Whether a console with `session` may use this binding (read-only
+    /// consoles write nothing; observers never inject).
+    pub fn offered(&self, session: &super::Session) -> bool {
+        !(session.readonly && self.writes)
+            && (session.may_inject() || self.action != Action::InjectFault)
     }
 }
 
@@ -248,19 +283,64 @@ pub const KEYMAP: &[Binding] = &[
         "filter (text, label=value, label=~regex)",
     ),
     bind(Global, &[k(':')], Action::Command, "command palette"),
-    bind(Global, &[k('?')], Action::Help, "this help"),
+    bind(Global, &[k('?')], Action::Help, "this help").hint("help"),
+    bind(
+        Global,
+        &[k('\\')],
+        Action::Search,
+        "search: highlight matching rows (] next, [ previous)",
+    ),
+    bind(Global, &[k(']')], Action::NextMatch, "next search match"),
+    bind(
+        Global,
+        &[k('[')],
+        Action::PrevMatch,
+        "previous search match",
+    ),
+    bind(
+        Global,
+        &[k('S')],
+        Action::CycleSort,
+        "sort by the next column (:sort [-]COLUMN for any)",
+    ),
+    bind(Global, &[k('I')], Action::ReverseSort, "reverse the sort"),
+    bind(
+        Global,
+        &[k(' ')],
+        Action::ToggleMark,
+        "mark / unmark the row (a whole group when grouped)",
+    ),
     bind(
         Global,
         &[code(KeyCode::Esc)],
         Action::Back,
-        "back / clear filter / close",
+        "back / clear search, filter / close",
     ),
-    bind(Global, &[k('q'), ctrl('c')], Action::Quit, "quit"),
+    bind(
+        Global,
+        &[k('q'), ctrl('c')],
+        Action::Quit,
+        "quit (asks first when faults would be recovered)",
+    ),
+    bind(Global, &[k('Q')], Action::QuitNow, "quit without asking"),
     bind(
         In(View::Alarms),
         &[code(KeyCode::Enter)],
         Action::ToggleDetail,
         "show / hide detail pane",
+    )
+    .hint("detail"),
+    bind(
+        In(View::Alarms),
+        &[k('J')],
+        Action::DetailDown,
+        "scroll the detail pane down",
+    ),
+    bind(
+        In(View::Alarms),
+        &[k('K')],
+        Action::DetailUp,
+        "scroll the detail pane up",
     ),
     bind(
         In(View::Alarms),
@@ -268,35 +348,38 @@ pub const KEYMAP: &[Binding] = &[
         Action::ToggleResolved,
         "show / hide resolved alarms",
     ),
-    bind(
-        In(View::Alarms),
-        &[k('S')],
-        Action::CycleSort,
-        "sort: severity, age, name",
-    ),
     write(
         In(View::Alarms),
         &[k('a')],
         Action::Ack,
-        "acknowledge alarm",
-    ),
+        "acknowledge alarm (or every marked one)",
+    )
+    .hint("ack"),
     write(
         In(View::Alarms),
         &[k('u')],
         Action::Unack,
-        "remove acknowledgement",
+        "remove acknowledgement (or from every marked one)",
     ),
     write(
         In(View::Alarms),
         &[k('n')],
         Action::Note,
-        "add a note (Ctrl-S saves, Esc cancels)",
-    ),
+        "add a note, to every marked alarm too (Ctrl-S saves, Esc cancels)",
+    )
+    .hint("note"),
     write(
         In(View::Alarms),
         &[k('o')],
         Action::TakeOwnership,
-        "take ownership",
+        "take ownership (asks when someone else owns it)",
+    )
+    .hint("own"),
+    write(
+        In(View::Alarms),
+        &[k('O')],
+        Action::ReleaseOwnership,
+        "release ownership",
     ),
     write(
         In(View::Alarms),
@@ -315,25 +398,50 @@ pub const KEYMAP: &[Binding] = &[
         &[k('t')],
         Action::ToggleTargets,
         "show / hide sources and Prometheus targets",
-    ),
+    )
+    .hint("targets"),
+    bind(
+        In(View::Monitor),
+        &[k('+')],
+        Action::WiderWindow,
+        "charts: a wider time window",
+    )
+    .hint("wider"),
+    bind(
+        In(View::Monitor),
+        &[k('-')],
+        Action::NarrowerWindow,
+        "charts: a narrower time window",
+    )
+    .hint("narrower"),
+    bind(
+        In(View::Log),
+        &[code(KeyCode::Enter)],
+        Action::OpenEvent,
+        "open the whole event (payload, scrollable)",
+    )
+    .hint("open"),
     bind(
         In(View::Log),
         &[k('f')],
         Action::Follow,
         "follow the tail on / off",
-    ),
+    )
+    .hint("follow"),
     write(
         In(View::Faults),
         &[k('i')],
         Action::InjectFault,
         "inject a fault (form, then type the target's name)",
-    ),
+    )
+    .hint("inject"),
     write(
         In(View::Faults),
         &[k('x')],
         Action::RecoverFault,
-        "recover the selected fault now",
-    ),
+        "recover the selected fault now (or every marked one)",
+    )
+    .hint("recover"),
     write(
         In(View::Faults),
         &[k('R')],
@@ -354,6 +462,29 @@ pub const KEYMAP: &[Binding] = &[
     ),
 ];
 
+/// `KEY hint` items for the status bar: the view's main keys this
+/// console may use, then help.
+pub fn hints(view: View, session: &super::Session) -> Vec<String> {
+    let item = |b: &Binding| b.keys.first().map(|k| format!("{} {}", k.label(), b.hint));
+    // What changes things first (what the view is for), then the rest.
+    let main = |writes: bool| {
+        KEYMAP.iter().filter(move |b| {
+            b.scope == Scope::In(view)
+                && !b.hint.is_empty()
+                && b.writes == writes
+                && b.offered(session)
+        })
+    };
+    let mut out: Vec<String> = main(true).chain(main(false)).filter_map(item).collect();
+    out.extend(
+        KEYMAP
+            .iter()
+            .filter(|b| b.scope == Scope::Global && !b.hint.is_empty())
+            .filter_map(item),
+    );
+    out
+}
+
 /// The binding for a key in a view, honouring read-only mode.
 pub fn lookup(view: View, ev: &KeyEvent, readonly: bool) -> Option<&'static Binding> {
     let usable = |b: &&Binding| !(readonly && b.writes) && b.keys.iter().any(|key| key.matches(ev));
@@ -364,11 +495,12 @@ pub fn lookup(view: View, ev: &KeyEvent, readonly: bool) -> Option<&'static Bind
         .or_else(|| KEYMAP.iter().filter(|b| b.scope == Global).find(usable))
 }
 
-/// Bindings to list in the help for a view, in table order.
-pub fn help_for(view: View, readonly: bool) -> impl Iterator<Item = &'static Binding> {
+/// Bindings to list in the help for a view, in table order: only what a
+/// console with `session` may use.
+pub fn help_for(view: View, session: &super::Session) -> impl Iterator<Item = &'static Binding> {
     KEYMAP
         .iter()
-        .filter(move |b| (b.scope == Global || b.scope == In(view)) && !(readonly && b.writes))
+        .filter(move |b| (b.scope == Global || b.scope == In(view)) && b.offered(session))
 }
 
 #[cfg(test)]
@@ -377,6 +509,57 @@ mod tests {
 
     fn key(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn session(readonly: bool, role: crate::domain::Role) -> super::super::Session {
+        super::super::Session {
+            operator: "t".into(),
+            mode: super::super::RunMode::Demo,
+            readonly,
+            role,
+            journal_path: String::new(),
+        }
+    }
+
+    #[test]
+    fn no_key_collides_within_a_view() {
+        for view in View::ALL {
+            let mut seen: Vec<(KeyCode, KeyModifiers)> = Vec::new();
+            for b in KEYMAP.iter().filter(|b| b.scope == In(view)) {
+                for key in b.keys {
+                    assert!(
+                        !seen.contains(&(key.code, key.mods)),
+                        "{view:?}: {key:?} bound twice"
+                    );
+                    seen.push((key.code, key.mods));
+                }
+            }
+            for b in KEYMAP.iter().filter(|b| b.scope == Global) {
+                for key in b.keys {
+                    // A view may override a global key on purpose (Enter, Esc);
+                    // the search keys must reach every view.
+                    if matches!(
+                        b.action,
+                        Action::Search | Action::NextMatch | Action::PrevMatch
+                    ) {
+                        assert!(!seen.contains(&(key.code, key.mods)), "{view:?}: {key:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hints_offer_only_what_the_console_may_do() {
+        use crate::domain::Role;
+        let op = hints(View::Faults, &session(false, Role::Operator));
+        assert!(op.contains(&"i inject".to_string()), "{op:?}");
+        let obs = hints(View::Faults, &session(false, Role::Observer));
+        assert!(!obs.iter().any(|h| h.contains("inject")), "{obs:?}");
+        assert!(obs.contains(&"x recover".to_string()), "{obs:?}");
+        let ro = hints(View::Alarms, &session(true, Role::Operator));
+        assert!(!ro.iter().any(|h| h.contains("ack")), "{ro:?}");
+        assert_eq!(ro.last().map(String::as_str), Some("? help"));
     }
 
     #[test]
@@ -391,8 +574,12 @@ mod tests {
             lookup(View::Log, &key('j'), true).map(|b| b.action),
             Some(Action::Down)
         );
-        assert!(help_for(View::Alarms, true).all(|b| !b.writes));
-        assert!(help_for(View::Alarms, false).any(|b| b.action == Action::Ack));
+        let (ro, rw) = (
+            session(true, Default::default()),
+            session(false, Default::default()),
+        );
+        assert!(help_for(View::Alarms, &ro).all(|b| !b.writes));
+        assert!(help_for(View::Alarms, &rw).any(|b| b.action == Action::Ack));
     }
 
     #[test]

@@ -15,12 +15,14 @@ pub mod flow;
 pub mod form;
 pub mod input;
 pub mod keymap;
+pub mod layout;
 pub mod list;
 pub mod log;
 pub mod monitor;
+pub mod mouse;
 pub mod msg;
 pub mod presence;
-mod prompt;
+pub mod prompt;
 pub mod recording;
 pub mod silences;
 pub mod sources;
@@ -94,11 +96,15 @@ pub enum Mode {
         previous: String,
         error: Option<String>,
     },
-    /// `:`: typing a command; `choice` indexes the completion list.
+    /// `:`: typing a command; `choice` indexes the completion list (the
+    /// highlighted entry, which Enter runs). While Tab cycles through the
+    /// completions, `stem` is what was typed before the first Tab: the list
+    /// stays the one for it.
     Command {
         input: LineInput,
         choice: usize,
         error: Option<String>,
+        stem: Option<String>,
     },
     /// `n`: the alarms room's note editor.
     Note(Box<alarms::NoteEditor>),
@@ -109,6 +115,25 @@ pub enum Mode {
     },
     /// The faults room's inject form, typed confirmation, or a question.
     Faults(Box<faults::Popup>),
+    /// `\\`: typing a search; `previous` is restored on Esc.
+    Search {
+        input: LineInput,
+        previous: Option<String>,
+    },
+    /// `Enter` in the Log view: one event, whole.
+    Event(Box<log::EventView>),
+    /// A yes / no question before an action (take someone's alarm, quit
+    /// with faults to recover).
+    Ask(Box<Ask>),
+}
+
+/// What a yes / no question is about; `y` goes on with it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// Take alarms other operators own: `(fingerprint, name, owner)`.
+    TakeOwnership(Vec<(String, String, String)>),
+    /// Quit although this console's live faults will be recovered.
+    Quit { recover: Vec<String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +172,14 @@ pub struct Init {
     pub online: std::collections::BTreeMap<String, presence::Presence>,
     /// Problems found before start that the operator should see.
     pub warnings: Vec<String>,
+    /// Every source this console runs (`demo`, Alertmanager clusters,
+    /// Prometheus servers …): until each has answered once, an empty alarm
+    /// table says "waiting for sources", not "all clear".
+    pub sources: Vec<String>,
+    /// `bell = false` in the config: no terminal bell for a new critical alarm.
+    pub bell: bool,
+    /// `mouse = false` in the config: no mouse capture.
+    pub mouse: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -165,6 +198,9 @@ impl Init {
             alertmanagers: Vec::new(),
             online: Default::default(),
             warnings: Vec::new(),
+            sources: Vec::new(),
+            bell: true,
+            mouse: true,
             now,
         }
     }
@@ -204,6 +240,18 @@ pub struct State {
     /// Terminal size, for paging.
     pub size: (u16, u16),
     pub quit: bool,
+    /// Sources this console expects to hear from (see [`Init::sources`]).
+    pub expected_sources: Vec<String>,
+    /// Ring the terminal bell for a new critical alarm (`bell` option).
+    pub bell_enabled: bool,
+    /// Use the mouse (`mouse` option): the runtime captures it when set.
+    pub mouse: bool,
+    /// How many bells the core asked for so far: the runtime rings once
+    /// whenever this grew since its last frame (the core cannot write to
+    /// the terminal).
+    pub bells: u64,
+    /// A new critical alarm: the header flashes its name until then.
+    pub flash: Option<(String, DateTime<Utc>)>,
 }
 
 impl State {
@@ -257,6 +305,11 @@ impl State {
             color_mode: init.color_mode,
             size: (80, 24),
             quit: false,
+            expected_sources: init.sources,
+            bell_enabled: init.bell,
+            mouse: init.mouse,
+            bells: 0,
+            flash: None,
         };
         s.alarms.refresh(&s.board);
         let mut warnings = init.warnings;

@@ -3,11 +3,13 @@
 
 pub use crate::domain::health::SourceStatus;
 use crate::domain::{Event, MetricSnapshot, NewEvent, ObservedAlarm};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or the wheel (when the `mouse` option is on).
+    Mouse(MouseEvent),
     Paste(String),
     Resize {
         width: u16,

@@ -4,14 +4,19 @@
 
 use super::flow::Step;
 use super::keymap::{self, Action, View};
+use super::list::{List, Sort};
 use super::sources::SourceMsg;
 use super::{
-    Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, presence, prompt, recording,
-    silences, sources,
+    Ask, Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, mouse, presence, prompt,
+    recording, silences, sources,
 };
-use crate::domain::Event;
+use crate::domain::sanitize::inert;
+use crate::domain::{Event, EventKind, Severity};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
+
+/// How long the header flashes a new critical alarm.
+const FLASH: Duration = Duration::seconds(10);
 
 /// Resolved alarms older than this leave the board (the journal keeps them).
 const KEEP_RESOLVED: Duration = Duration::hours(24);
@@ -20,6 +25,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
     match msg {
         Msg::Key(key) => on_key(state, key),
+        Msg::Mouse(ev) => mouse::on_mouse(state, ev),
         Msg::Paste(text) => {
             on_paste(state, &text);
             Vec::new()
@@ -65,6 +71,13 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 
 fn on_tick(state: &mut State) -> Vec<Effect> {
     state.shift.refresh(&state.board, state.now);
+    if state
+        .flash
+        .as_ref()
+        .is_some_and(|(_, until)| *until <= state.now)
+    {
+        state.flash = None;
+    }
     if state.status.as_ref().is_some_and(|s| s.until <= state.now) {
         state.status = None;
     }
@@ -79,21 +92,86 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
 }
 
 /// Committed journal rows reach every projection, then the rooms that act
-/// on what changed.
+/// on what changed. A new critical alarm rings the bell and flashes the
+/// header; an alarm this operator owned taken by someone else is said.
 fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     let mut changed = false;
+    let mut new_critical: Option<String> = None;
+    let mut taken: Vec<String> = Vec::new();
     for ev in events {
-        changed |= state.board.apply(ev);
+        let fresh = ev.id > state.board.last_event_id;
+        let critical = fresh && is_new_critical(state, ev);
+        let was_mine = fresh && was_taken_from_me(state, ev);
+        let applied = state.board.apply(ev);
+        changed |= applied;
+        if applied && critical {
+            new_critical = state.board.get(&ev.subject).map(|a| a.name().to_string());
+        }
+        if applied
+            && was_mine
+            && let Some(a) = state.board.get(&ev.subject)
+        {
+            taken.push(format!(
+                "{} took {} from you",
+                inert(ev.actor.split('@').next().unwrap_or(&ev.actor)),
+                inert(a.name())
+            ));
+        }
         state.faults.ledger.apply(ev);
     }
     presence::on_events(state, events);
-    state.log.push(events);
+    state.log.push(events, &state.board, &state.faults.ledger);
     if changed {
         state.counts = state.board.counts();
+        let page = state.page_rows();
         state.alarms.refresh(&state.board);
+        state.alarms.list.scroll_into_view(page);
     }
     state.shift.refresh(&state.board, state.now);
+    if let Some(name) = new_critical {
+        if state.bell_enabled {
+            state.bells += 1;
+        }
+        state.flash = Some((inert(&name).into_owned(), state.now + FLASH));
+    }
+    if !taken.is_empty() {
+        state.say(Level::Warn, taken.join("; "));
+    }
     faults::after_events(state, events)
+}
+
+/// `ev` raises an alarm at critical that was not firing at critical.
+fn is_new_critical(state: &State, ev: &Event) -> bool {
+    let kind = ev.kind();
+    if kind != Some(EventKind::AlarmRaised) && kind != Some(EventKind::AlarmUpdated) {
+        return false;
+    }
+    let sev = ev
+        .payload
+        .get("severity")
+        .and_then(|v| v.as_str())
+        .map(Severity::parse);
+    sev == Some(Severity::Critical)
+        && !state
+            .board
+            .get(&ev.subject)
+            .is_some_and(|a| a.is_firing() && a.severity() == Severity::Critical)
+}
+
+/// `ev` gives an alarm this operator owns to someone else.
+fn was_taken_from_me(state: &State, ev: &Event) -> bool {
+    let me = state.session.operator.as_str();
+    ev.kind() == Some(EventKind::AlarmOwnerSet)
+        && ev.actor != me
+        && ev
+            .payload
+            .get("owner")
+            .and_then(|v| v.as_str())
+            .is_some_and(|o| !o.is_empty() && o != me)
+        && state
+            .board
+            .get(&ev.subject)
+            .is_some_and(|a| a.owner.as_deref() == Some(me))
 }
 
 /// The journal answered a commit: the flow it belongs to goes on.
@@ -133,7 +211,10 @@ fn on_paste(state: &mut State, text: &str) {
             input.insert_str(text);
             prompt::live_filter(state);
         }
-        Mode::Command { input, .. } => input.insert_str(text),
+        Mode::Command { input, stem, .. } => {
+            input.insert_str(text);
+            *stem = None;
+        }
         Mode::Note(ed) => ed.form.on_paste(text),
         Mode::Silence(ed) => ed.form.on_paste(text),
         Mode::Faults(popup) => {
@@ -141,7 +222,11 @@ fn on_paste(state: &mut State, text: &str) {
                 form.on_paste(text);
             }
         }
-        Mode::Normal | Mode::Help { .. } => {}
+        Mode::Search { input, .. } => {
+            input.insert_str(text);
+            prompt::live_search(state);
+        }
+        Mode::Normal | Mode::Help { .. } | Mode::Event(_) | Mode::Ask(_) => {}
     }
 }
 
@@ -160,7 +245,55 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Faults(_) => faults::form::on_key(state, key),
+        Mode::Search { .. } => {
+            prompt::on_search_key(state, key);
+            Vec::new()
+        }
+        Mode::Event(_) => {
+            log::on_event_key(state, key);
+            Vec::new()
+        }
+        Mode::Ask(_) => on_ask_key(state, key),
     }
+}
+
+/// `y` goes on with what was asked; anything else does not.
+fn on_ask_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Ask(ask) = std::mem::take(&mut state.mode) else {
+        return Vec::new();
+    };
+    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+    match *ask {
+        Ask::TakeOwnership(list) => {
+            let fps: Vec<String> = list.into_iter().map(|(fp, _, _)| fp).collect();
+            alarms::actions::on_take_answer(state, &fps, yes)
+        }
+        Ask::Quit { .. } if yes => quit(state),
+        Ask::Quit { .. } => {
+            state.say(Level::Info, "not quitting");
+            Vec::new()
+        }
+    }
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+/// `q`: quit, asking first when quitting recovers this console's faults.
+fn ask_quit(state: &mut State) -> Vec<Effect> {
+    let recover: Vec<String> = state
+        .faults
+        .exit_recoveries()
+        .iter()
+        .map(|f| format!("{} {}", f.id, f.spec.label()))
+        .collect();
+    if recover.is_empty() {
+        return quit(state);
+    }
+    state.mode = Mode::Ask(Box::new(Ask::Quit { recover }));
+    Vec::new()
 }
 
 fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -181,10 +314,8 @@ fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
     let page = state.page_rows() as isize;
     match action {
-        Action::Quit => {
-            state.quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return ask_quit(state),
+        Action::QuitNow => return quit(state),
         Action::NextView => {
             state.view = View::ALL[(state.view.index() + 1) % View::ALL.len()];
         }
@@ -200,17 +331,36 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Bottom => move_by(state, isize::MAX / 2),
         Action::Filter => prompt::open_filter(state),
         Action::Command => prompt::open_command(state),
+        Action::Search => prompt::open_search(state),
+        Action::NextMatch => find(state, true),
+        Action::PrevMatch => find(state, false),
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Back => back(state),
         Action::ToggleDetail => alarms::toggle_detail(state),
+        Action::DetailDown => alarms::scroll_detail(state, 1),
+        Action::DetailUp => alarms::scroll_detail(state, -1),
         Action::ToggleResolved => alarms::toggle_resolved(state),
-        Action::CycleSort => alarms::set_sort(state, state.alarms.sort.next()),
+        Action::CycleSort => {
+            let (cols, natural) = columns(state.view);
+            list_mut(state).cycle_sort(cols, natural);
+            resorted(state);
+        }
+        Action::ReverseSort => {
+            let (cols, natural) = columns(state.view);
+            list_mut(state).reverse_sort(cols, natural);
+            resorted(state);
+        }
+        Action::ToggleMark => toggle_mark(state),
         Action::ToggleTargets => sources::toggle_targets(state),
+        Action::WiderWindow => monitor::zoom(state, true),
+        Action::NarrowerWindow => monitor::zoom(state, false),
         Action::Follow => log::toggle_follow(state),
+        Action::OpenEvent => log::open_event(state),
         Action::Ack
         | Action::Unack
         | Action::Note
         | Action::TakeOwnership
+        | Action::ReleaseOwnership
         | Action::Silence
         | Action::AckWithNote
         | Action::InjectFault
@@ -222,6 +372,7 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Unack
         | Action::Note
         | Action::TakeOwnership
+        | Action::ReleaseOwnership
         | Action::Silence
         | Action::AckWithNote => return alarms::actions::on_action(state, action),
         Action::InjectFault
@@ -233,7 +384,166 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn move_by(state: &mut State, delta: isize) {
+/// The list of the current view.
+pub(crate) fn list_mut(state: &mut State) -> &mut List {
+    match state.view {
+        View::Alarms => &mut state.alarms.list,
+        View::Log => &mut state.log.list,
+        View::Faults => &mut state.faults.list,
+        View::Monitor => &mut state.monitor.list,
+    }
+}
+
+/// The columns a view sorts by, and its order when none was chosen.
+pub(crate) fn columns(view: View) -> (&'static [&'static str], Option<Sort>) {
+    match view {
+        View::Alarms => (alarms::COLUMNS, Some(alarms::NATURAL)),
+        View::Log => (log::COLUMNS, log::NATURAL),
+        View::Faults => (faults::COLUMNS, None),
+        View::Monitor => (&[], None),
+    }
+}
+
+/// After the sort changed: the view in its new order.
+pub(crate) fn resorted(state: &mut State) {
+    match state.view {
+        View::Alarms => alarms::resorted(state),
+        View::Log => {
+            state.log.refilter();
+            let label = state.log.list.sort.map_or("id".into(), Sort::label);
+            state.say(Level::Info, format!("sorted by {label}"));
+        }
+        View::Faults => {
+            let label = state
+                .faults
+                .list
+                .sort
+                .map_or("live first".into(), Sort::label);
+            state.say(Level::Info, format!("sorted by {label}"));
+        }
+        View::Monitor => state.say(Level::Info, "this view has nothing to sort"),
+    }
+}
+
+/// Rows of the current view and, for row `i`, its key (for marks) and
+/// whether it matches the search.
+fn rows(state: &State) -> usize {
+    match state.view {
+        View::Alarms => state.alarms.visible.len(),
+        View::Log => state.log.visible.len(),
+        View::Faults => state.faults.rows().len(),
+        View::Monitor => state.monitor.groups.len(),
+    }
+}
+
+fn row_matches(state: &State, i: usize, q: &str) -> bool {
+    match state.view {
+        View::Alarms => state
+            .alarms
+            .visible
+            .get(i)
+            .and_then(|fp| state.board.get(fp))
+            .is_some_and(|a| alarms::search_matches(a, q)),
+        View::Log => state
+            .log
+            .visible
+            .get(i)
+            .and_then(|&l| state.log.lines.get(l))
+            .is_some_and(|l| log::search_matches(l, q)),
+        View::Faults => state
+            .faults
+            .rows()
+            .get(i)
+            .is_some_and(|f| faults::search_matches(f, q)),
+        View::Monitor => state
+            .monitor
+            .groups
+            .get(i)
+            .is_some_and(|g| crate::domain::filter::contains_ci(g, q)),
+    }
+}
+
+/// The first match of `q` at or after row `from` (wrapping), if any.
+pub(crate) fn first_match(state: &State, from: usize, q: &str) -> Option<usize> {
+    let n = rows(state);
+    (0..n)
+        .map(|k| (from + k) % n.max(1))
+        .find(|&i| row_matches(state, i, q))
+}
+
+/// How many rows of the current view match `q`.
+pub(crate) fn match_count(state: &State, q: &str) -> usize {
+    (0..rows(state))
+        .filter(|&i| row_matches(state, i, q))
+        .count()
+}
+
+/// `]` / `[`: the next or previous match of the search.
+fn find(state: &mut State, forward: bool) {
+    let Some(q) = list_mut(state).search.clone() else {
+        state.say(Level::Info, "no search: \\ searches");
+        return;
+    };
+    let n = rows(state);
+    let hits: Vec<bool> = (0..n).map(|i| row_matches(state, i, &q)).collect();
+    let page = state.page_rows();
+    let found = list_mut(state).find(n, forward, page, |i| hits[i]);
+    match found {
+        Some(_) => after_move(state),
+        None => state.say(Level::Warn, format!("no match for {:?}", inert(&q))),
+    }
+}
+
+/// `Space`: mark the selected row (in `:group` mode, its whole group).
+fn toggle_mark(state: &mut State) {
+    let keys: Vec<String> = match state.view {
+        View::Alarms if state.alarms.group != alarms::GroupBy::None => {
+            state.alarms.selected_group(&state.board)
+        }
+        View::Alarms => state
+            .alarms
+            .selected_fingerprint()
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        View::Log => state
+            .log
+            .selected_line()
+            .map(|l| l.id.to_string())
+            .into_iter()
+            .collect(),
+        View::Faults => state
+            .faults
+            .selected_fault()
+            .map(|f| f.id.clone())
+            .into_iter()
+            .collect(),
+        View::Monitor => state
+            .monitor
+            .selected_group()
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+    };
+    if keys.is_empty() {
+        return;
+    }
+    let list = list_mut(state);
+    list.toggle_marks(keys.iter().map(String::as_str));
+    let n = list.marks.len();
+    // Marking moves on, like k9s: Space Space Space marks three rows.
+    if keys.len() == 1 {
+        move_by(state, 1);
+    }
+    let text = match n {
+        0 => "no rows marked".to_string(),
+        1 => "1 marked (Space again unmarks)".to_string(),
+        n => format!("{n} marked"),
+    };
+    state.say(Level::Info, text);
+}
+
+pub(crate) fn move_by(state: &mut State, delta: isize) {
     let page = state.page_rows();
     match state.view {
         View::Alarms => state.alarms.move_by(delta, page),
@@ -241,11 +551,23 @@ fn move_by(state: &mut State, delta: isize) {
         View::Faults => faults::move_by(state, delta),
         View::Monitor => monitor::move_by(state, delta),
     }
+    after_move(state);
 }
 
-/// `Esc`: the view's own back first (close a pane, clear a filter), then
-/// back to the Alarms view.
+/// The selection moved: what hangs on it starts over.
+fn after_move(state: &mut State) {
+    if state.view == View::Alarms {
+        state.alarms.detail_scroll = 0;
+    }
+}
+
+/// `Esc`: the view's own back first (close a pane, clear a search or a
+/// filter), then back to the Alarms view.
 fn back(state: &mut State) {
+    if list_mut(state).search.take().is_some() {
+        state.say(Level::Info, "search cleared");
+        return;
+    }
     let handled = match state.view {
         View::Alarms => alarms::back(state),
         View::Log => log::back(state),

@@ -171,6 +171,21 @@ pub fn short(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
+/// What stays the same when an alert changes severity: its source and its
+/// labels without `severity` (severity is a label, so each level is its own
+/// alert with its own fingerprint, in Alertmanager and in the demo).
+pub fn identity(source: &str, labels: &Labels) -> String {
+    let mut out = String::with_capacity(64);
+    out.push_str(source);
+    for (k, v) in labels.iter().filter(|(k, _)| k.as_str() != "severity") {
+        out.push('\u{1f}');
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
 fn service_of(labels: &Labels) -> &str {
     labels
         .get("service")
@@ -247,6 +262,9 @@ pub struct Alarm {
     pub notes: usize,
     pub timeline: Vec<TimelineEntry>,
     pub last_event_id: i64,
+    /// The alarm this one escalated (or de-escalated) into: the same alert
+    /// at another severity, which took over its row, owner and age.
+    pub successor: Option<Text>,
 }
 
 impl Alarm {

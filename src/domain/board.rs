@@ -15,12 +15,24 @@ use std::collections::HashMap;
 /// flapping alarm would otherwise grow without bound. The journal keeps all.
 const TIMELINE_CAP: usize = 64;
 
+/// The key of an alarm's identity in [`AlarmBoard::by_identity`]: FNV-1a,
+/// stable across builds because checkpoints store it.
+fn identity_key(identity: &str) -> u64 {
+    identity.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AlarmBoard {
     /// Boxed: the table (sized for growth) holds a key and a pointer, not
     /// a few hundred bytes per slot. The key is interned, shared with the
     /// ingest ledger, the sources and the Alarms view.
     alarms: HashMap<Text, Box<Alarm>>,
+    /// A hash of [`identity`](super::alarm::identity) → the fingerprint last
+    /// raised with it: how an escalation finds the alarm it continues. A
+    /// hash, not the identity string: this map is one entry per alarm.
+    by_identity: HashMap<u64, Text>,
     /// Highest journal id applied; older or repeated events are ignored.
     pub last_event_id: i64,
     /// Bumped whenever the set or an alarm changes, so views can cache.
@@ -204,7 +216,35 @@ impl AlarmBoard {
                 format!("updated ({})", obs.severity)
             }),
         };
-        match self.alarms.get_mut(obs.fingerprint.as_str()) {
+        let fp = obs.fingerprint.clone();
+        let identity = super::alarm::identity(&obs.source, &obs.labels);
+        let key = identity_key(&identity);
+        let new_occurrence = self.alarms.get(fp.as_str()).is_none_or(|a| !a.is_firing());
+        // The same alert at another severity, still firing: this is an
+        // escalation (or a step down), and the new alarm takes over its
+        // row, its owner and its age.
+        let predecessor = new_occurrence
+            .then(|| self.by_identity.get(&key))
+            .flatten()
+            .filter(|p| **p != fp)
+            .and_then(|p| self.alarms.get(p.as_str()))
+            .filter(|p| {
+                p.is_firing()
+                    && p.severity() != obs.severity
+                    && super::alarm::identity(&p.observed.source, &p.observed.labels) == identity
+            })
+            .map(|p| {
+                (
+                    p.fingerprint().to_string(),
+                    p.raised_at,
+                    p.owner.clone(),
+                    p.notes,
+                    p.timeline.clone(),
+                    p.severity(),
+                )
+            });
+        self.by_identity.insert(key, fp.clone());
+        match self.alarms.get_mut(fp.as_str()) {
             Some(a) => {
                 if a.state == AlarmState::Resolved {
                     // A new occurrence: what operators did to the old one no longer holds.
@@ -213,6 +253,7 @@ impl AlarmBoard {
                     a.resolved_at = None;
                     a.ack = None;
                     a.owner = None;
+                    a.successor = None;
                 }
                 a.observed = obs;
                 a.updated_at = ev.ts;
@@ -220,9 +261,8 @@ impl AlarmBoard {
                 push_capped(&mut a.timeline, entry);
             }
             None => {
-                let fp = obs.fingerprint.clone();
                 self.alarms.insert(
-                    fp,
+                    fp.clone(),
                     Box::new(Alarm {
                         observed: obs,
                         state: AlarmState::Firing,
@@ -234,11 +274,56 @@ impl AlarmBoard {
                         notes: 0,
                         timeline: vec![entry],
                         last_event_id: ev.id,
+                        successor: None,
                     }),
                 );
             }
         }
+        if let Some((from, raised_at, owner, notes, timeline, from_sev)) = predecessor {
+            if let Some(a) = self.alarms.get_mut(fp.as_str()) {
+                let to_sev = a.severity();
+                let verb = if to_sev > from_sev {
+                    "escalated"
+                } else {
+                    "stepped down"
+                };
+                a.raised_at = raised_at;
+                a.owner = owner;
+                a.notes = notes;
+                let own = std::mem::replace(&mut a.timeline, timeline);
+                push_capped(
+                    &mut a.timeline,
+                    TimelineEntry {
+                        event_id: ev.id,
+                        ts: ev.ts,
+                        actor: Text::new(&ev.actor),
+                        kind: Text::new(&ev.kind),
+                        text: Text::new(&format!("{verb} from {from_sev} to {to_sev}")),
+                    },
+                );
+                for e in own {
+                    push_capped(&mut a.timeline, e);
+                }
+            }
+            if let Some(p) = self.alarms.get_mut(from.as_str()) {
+                p.successor = Some(fp);
+            }
+        }
         true
+    }
+
+    /// The alarm `fingerprint` continues as now: itself, or the alarm it
+    /// escalated into (and so on).
+    pub fn latest<'a>(&'a self, fingerprint: &'a str) -> &'a str {
+        let mut fp = fingerprint;
+        // Bounded: a chain longer than the severities is a loop.
+        for _ in 0..8 {
+            match self.alarms.get(fp).and_then(|a| a.successor.as_deref()) {
+                Some(next) if next != fp => fp = next,
+                _ => break,
+            }
+        }
+        fp
     }
 
     fn with_alarm(&mut self, ev: &Event, f: impl FnOnce(&mut Alarm, &Event) -> String) -> bool {
@@ -265,6 +350,8 @@ impl AlarmBoard {
         let n = self.alarms.len();
         self.alarms
             .retain(|_, a| a.is_firing() || a.resolved_at.is_none_or(|t| t >= before));
+        let alarms = &self.alarms;
+        self.by_identity.retain(|_, fp| alarms.contains_key(fp));
         let removed = n - self.alarms.len();
         if removed > 0 {
             self.generation += 1;
@@ -344,6 +431,72 @@ mod tests {
         let a = b.get("fp1").unwrap();
         assert!(a.is_firing() && a.ack.is_none());
         assert_eq!(a.timeline.len(), 4);
+    }
+
+    #[test]
+    fn an_escalation_keeps_the_row_owner_and_age() {
+        let mut b = AlarmBoard::new();
+        let level = |sev: Severity| {
+            let mut o = obs("x");
+            o.severity = sev;
+            o.labels.insert("alertname", "HighLatency");
+            o.labels.insert("severity", sev.as_str());
+            o.fingerprint = crate::domain::fingerprint(&o.labels).into();
+            o
+        };
+        let (warn, crit) = (level(Severity::Warning), level(Severity::Critical));
+        b.apply(&ev(
+            1,
+            EventKind::AlarmRaised,
+            &warn.fingerprint,
+            payload(&warn),
+        ));
+        b.apply(&ev(
+            2,
+            EventKind::AlarmOwnerSet,
+            &warn.fingerprint,
+            json!({"owner": "alice@h"}),
+        ));
+        b.apply(&ev(3, EventKind::AlarmAcked, &warn.fingerprint, json!({})));
+        // The critical level is raised, then the warning resolved (one snapshot).
+        b.apply(&ev(
+            10,
+            EventKind::AlarmRaised,
+            &crit.fingerprint,
+            payload(&crit),
+        ));
+        b.apply(&ev(
+            11,
+            EventKind::AlarmResolved,
+            &warn.fingerprint,
+            json!({}),
+        ));
+        let c = b.get(&crit.fingerprint).unwrap();
+        assert_eq!(c.owner.as_deref(), Some("alice@h"), "owner kept");
+        assert_eq!(
+            c.raised_at,
+            ev(1, EventKind::AlarmRaised, "", json!({})).ts,
+            "age from first raised"
+        );
+        assert!(c.ack.is_none(), "an escalation must be acked again");
+        assert!(
+            c.timeline
+                .iter()
+                .any(|e| e.text.contains("escalated from warning to critical"))
+        );
+        assert_eq!(b.latest(&warn.fingerprint), crit.fingerprint);
+        assert_eq!(b.latest(&crit.fingerprint), crit.fingerprint);
+        // A fresh alarm with another identity inherits nothing.
+        let mut other = level(Severity::Critical);
+        other.labels.insert("service", "other");
+        other.fingerprint = crate::domain::fingerprint(&other.labels).into();
+        b.apply(&ev(
+            12,
+            EventKind::AlarmRaised,
+            &other.fingerprint,
+            payload(&other),
+        ));
+        assert!(b.get(&other.fingerprint).unwrap().owner.is_none());
     }
 
     #[test]

@@ -254,10 +254,13 @@ pub struct NoteAdded {
     pub text: String,
 }
 
-/// `alarm.owner_set`
+/// `alarm.owner_set` (an empty `owner` releases it)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OwnerSet {
     pub owner: String,
+    /// Who owned it before, when someone did: their console tells them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
 }
 
 /// `operator.joined` / `operator.left`

@@ -66,15 +66,20 @@ impl Filter {
         for (at, tok) in tokens(input)? {
             match split_matcher(&tok) {
                 Some((name, op, value)) => {
+                    // Where the value starts in the input (after a quote).
+                    let quoted = tok[name.len() + op.len()..].starts_with('"');
+                    let value_at = at + name.chars().count() + op.len() + usize::from(quoted);
                     let op = match op {
                         "=" => Op::Eq,
                         "!=" => Op::Ne,
                         "=~" | "!~" => {
-                            let re =
-                                Regex::new(&format!("^(?:{value})$")).map_err(|e| FilterError {
-                                    at,
-                                    message: format!("bad regex {value:?}: {e}"),
-                                })?;
+                            let re = Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                                let (offset, why) = regex_error(&e);
+                                FilterError {
+                                    at: value_at + offset.min(value.chars().count()),
+                                    message: format!("bad regex {value:?}: {why}"),
+                                }
+                            })?;
                             if op == "=~" {
                                 Op::Re(re)
                             } else {
@@ -129,6 +134,31 @@ impl Filter {
             },
         )
     }
+}
+
+/// One line out of a regex error, and where in the pattern it is.
+/// `regex` reports a syntax error on several lines (the pattern, a caret
+/// line, the reason); the filter shows one line, and the pattern it checks
+/// is wrapped as `^(?:…)$`, so the caret is four columns off.
+fn regex_error(e: &regex::Error) -> (usize, String) {
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let why = lines
+        .iter()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .or_else(|| lines.last().map(|l| l.trim()))
+        .unwrap_or("invalid")
+        .to_string();
+    let offset = match (lines.get(1), lines.get(2)) {
+        (Some(pattern), Some(carets)) if carets.trim_start().starts_with('^') => {
+            let indent = pattern.len() - pattern.trim_start().len();
+            let caret = carets.len() - carets.trim_start().len();
+            caret.saturating_sub(indent + "^(?:".len())
+        }
+        _ => 0,
+    };
+    (offset, why)
 }
 
 /// `needle` is already lower-case.
@@ -232,7 +262,15 @@ mod tests {
     #[test]
     fn errors_say_where() {
         let e = Filter::parse(r#"ok name=~"(" "#).unwrap_err();
-        assert_eq!(e.at, 3);
+        // The `(` itself, not the start of the token.
+        assert_eq!(e.at, 10, "{e}");
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+        assert_eq!(
+            e.to_string(),
+            r#"at column 11: bad regex "(": unclosed group"#
+        );
+        let e = Filter::parse(r#"alertname=~ab[c"#).unwrap_err();
+        assert_eq!(e.at, 13, "{e}");
         let e = Filter::parse(r#"x="open"#).unwrap_err();
         assert!(e.message.contains("unterminated"));
     }

@@ -16,6 +16,7 @@ pub mod sanitize;
 pub mod severity;
 pub mod silence;
 pub mod stats;
+pub mod text;
 
 pub use alarm::{Alarm, AlarmState, ObservedAlarm, fingerprint};
 pub use board::AlarmBoard;

@@ -113,6 +113,8 @@ pub fn run(
                 readonly,
                 observer,
                 operator: operator.to_string(),
+                // Not known here yet: the caller would pass the scenario's.
+                sim_services: None,
             };
             inject(journal, cfg, args)?
         }
@@ -149,6 +151,8 @@ pub struct InjectArgs {
     /// Observers may recover faults but never inject them.
     pub observer: bool,
     pub operator: String,
+    /// The demo's services, when known: a `sim` target must be one of them.
+    pub sim_services: Option<Vec<String>>,
 }
 
 /// Inject and print the fault id once it is active. Exit code 0 when
@@ -189,6 +193,22 @@ pub fn inject(journal_path: &Path, cfg: &FaultsConfig, args: InjectArgs) -> Resu
         eprintln!("cocpit: refused: {e}");
         return Ok(1);
     }
+    // The target must exist before anything is journaled.
+    if let Err(e) = provider::validate(&args.spec) {
+        eprintln!("cocpit: refused: {}", inert(&e));
+        return Ok(1);
+    }
+    if args.spec.provider == "sim"
+        && let Some(known) = &args.sim_services
+        && !known.iter().any(|s| s == args.spec.target_name())
+    {
+        eprintln!(
+            "cocpit: refused: sim: no service {:?} in the demo (have {})",
+            inert(args.spec.target_name()),
+            known.join(", ")
+        );
+        return Ok(1);
+    }
     if !args.yes && !confirm(&args.spec)? {
         eprintln!("cocpit: not confirmed; nothing injected");
         return Ok(1);
@@ -226,19 +246,26 @@ fn confirm(spec: &FaultSpec) -> Result<bool, String> {
         eprintln!("cocpit: confirm by typing the target's name at a terminal, or pass --yes");
         return Ok(false);
     }
-    eprint!(
-        "Inject {} for {}? Type {:?} to confirm: ",
-        inert(&spec.label()),
-        format_duration(spec.duration_secs),
-        spec.target_name()
-    );
+    eprintln!("Inject this fault?");
+    for (k, v) in crate::domain::fault::describe(spec) {
+        eprintln!("  {k:<9} {}", inert(&v));
+    }
+    eprint!("Type {:?} to confirm: ", spec.target_name());
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     stdin
         .lock()
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
-    Ok(line.trim() == spec.target_name())
+    let ok = line.trim() == spec.target_name();
+    if !ok {
+        eprintln!(
+            "cocpit: you typed {:?}, not {:?}",
+            inert(line.trim()),
+            spec.target_name()
+        );
+    }
+    Ok(ok)
 }
 
 fn state_label(f: &Fault) -> String {
@@ -294,8 +321,15 @@ pub fn list(journal_path: &Path, json: bool, all: bool) -> Result<i32, String> {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(0);
     }
-    println!(
-        "{:<9} {:<17} {:<10} {:<28} {:>8}  WHAT",
+    print!("{}", list_text(&faults, &history, now));
+    Ok(0)
+}
+
+/// The text `faults list` prints: live faults under a header, or a line
+/// saying there are none; then the recent history under its own header.
+fn list_text(live: &[&Fault], history: &[&Fault], now: DateTime<Utc>) -> String {
+    let header = format!(
+        "{:<9} {:<17} {:<10} {:<28} {:>8}  WHAT\n",
         "ID", "STATE", "PROVIDER", "TARGET", "LEFT"
     );
     let row = |f: &Fault| {
@@ -306,26 +340,29 @@ pub fn list(journal_path: &Path, json: bool, all: bool) -> Result<i32, String> {
             .cloned()
             .or_else(|| f.record.as_ref().map(|r| r.summary.clone()))
             .unwrap_or_else(|| f.spec.action.clone());
-        println!(
-            "{:<9} {:<17} {:<10} {:<28} {:>8}  {}",
+        format!(
+            "{:<9} {:<17} {:<10} {:<28} {:>8}  {}\n",
             inert(&f.id),
             state_label(f),
             inert(&f.spec.provider),
             inert(&f.spec.target),
             left(f, now),
             inert(&what)
-        );
+        )
     };
-    for f in &faults {
-        row(f);
+    let mut out = String::new();
+    if live.is_empty() {
+        out.push_str("no live faults\n");
+    } else {
+        out.push_str(&header);
+        live.iter().for_each(|f| out.push_str(&row(f)));
     }
     if !history.is_empty() {
-        println!("-- history (newest first)");
-        for f in &history {
-            row(f);
-        }
+        out.push_str("-- history (newest first)\n");
+        out.push_str(&header);
+        history.iter().for_each(|f| out.push_str(&row(f)));
     }
-    Ok(0)
+    out
 }
 
 /// Recover `ids` (or every live fault), a few attempts each.
@@ -511,5 +548,36 @@ mod tests {
         );
         let l = ledger(&j).unwrap();
         assert_eq!(l.get("f1").map(|f| f.state), Some(FaultState::Active));
+    }
+
+    #[test]
+    fn list_says_when_nothing_is_live_and_shows_the_history() {
+        use crate::domain::fault::ledger::tests::ev;
+        use crate::domain::fault::payloads::Recovered;
+        let recovered = ev(
+            3,
+            5,
+            EventKind::FaultRecovered,
+            "f1",
+            payload(&Recovered {
+                trigger: Trigger::Operator,
+                detail: "resumed".into(),
+            }),
+        );
+        let mut l = FaultLedger::new();
+        for ev in [intended(1, 0, "f1", "c"), active(2, 0, "f1"), recovered] {
+            l.apply(&ev);
+        }
+        let history: Vec<&Fault> = l.all().collect();
+        let text = list_text(&[], &history, Utc::now());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "no live faults", "{text}");
+        assert!(lines[1].starts_with("-- history"), "{text}");
+        assert!(lines[2].starts_with("ID "), "{text}");
+        assert!(
+            lines[3].starts_with("f1 ") && lines[3].contains("recovered"),
+            "{text}"
+        );
+        assert_eq!(list_text(&[], &[], Utc::now()), "no live faults\n");
     }
 }

@@ -88,6 +88,15 @@ impl ConsoleFaults {
             });
             return;
         }
+        if let FaultEffect::Validate { token, spec } = effect {
+            // Touches nothing: no journal, no watchdog; just the answer.
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let error = super::provider::validate(&spec).err();
+                let _ = tx.blocking_send(Msg::Fault(FaultMsg::Validated { token, error }));
+            });
+            return;
+        }
         let exec = self.exec.clone();
         let tx = tx.clone();
         let handle = tokio::task::spawn_blocking(move || {
@@ -99,8 +108,9 @@ impl ConsoleFaults {
                 FaultEffect::Recover { fault, trigger } => {
                     (fault.id.clone(), exec.recover(&fault, trigger).map(|_| ()))
                 }
-                // Handled above, never on a blocking thread.
+                // Handled above.
                 FaultEffect::Probe { id, .. } => (id, Ok(())),
+                FaultEffect::Validate { .. } => return,
             };
             if let Err(e) = &result {
                 tracing::warn!(fault = %id, "fault run failed: {e}");

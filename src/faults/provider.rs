@@ -51,6 +51,39 @@ pub trait Provider: Send + Sync {
     /// Ok carries a short detail for the log.
     fn recover(&self, record: &RecoveryRecord) -> Result<String, String>;
     fn check(&self, record: &RecoveryRecord) -> Health;
+
+    /// Whether the spec can be injected at all — the target exists (a
+    /// live process, a directory, a network namespace …) and the action
+    /// and parameters make sense — checked before the intent is journaled,
+    /// so a fault on a target that does not exist is refused with the
+    /// reason instead of reporting itself active. Touches nothing. By
+    /// default: what `prepare` checks (it touches nothing either).
+    fn validate(&self, spec: &FaultSpec) -> Result<(), String> {
+        self.prepare(spec, &Ctx::probe()).map(|_| ())
+    }
+}
+
+impl Ctx {
+    /// A context for [`Provider::validate`]: no fault id yet.
+    pub fn probe() -> Ctx {
+        Ctx {
+            id: "validate".into(),
+            deadline: Utc::now() + chrono::Duration::minutes(1),
+            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("cocpit")),
+        }
+    }
+}
+
+/// Validate `spec` with its provider (see [`Provider::validate`]).
+pub fn validate(spec: &FaultSpec) -> Result<(), String> {
+    match by_name(&spec.provider) {
+        Some(p) => p.validate(spec),
+        None => Err(format!(
+            "unknown provider {:?} (known: {})",
+            spec.provider,
+            names().join(", ")
+        )),
+    }
 }
 
 // Records and parameters are part of the pure fault model; providers use
@@ -90,6 +123,61 @@ pub fn names() -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn spec(provider: &str, target: &str, action: &str, params: &[(&str, &str)]) -> FaultSpec {
+        FaultSpec {
+            provider: provider.into(),
+            target: target.into(),
+            action: action.into(),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            duration_secs: 30,
+            guard: None,
+            probe: None,
+        }
+    }
+
+    #[test]
+    fn targets_that_do_not_exist_are_refused_with_the_reason() {
+        let e = validate(&spec("process", "pid:999999999", "pause", &[])).unwrap_err();
+        assert!(e.contains("999999999"), "{e}");
+        let e = validate(&spec("disk", "dir:/no/such/dir", "", &[("size", "1M")])).unwrap_err();
+        assert!(e.contains("not a directory"), "{e}");
+        let e = validate(&spec(
+            "network",
+            "netns:nosuchns",
+            "loss",
+            &[("dest", "10.0.0.1")],
+        ))
+        .unwrap_err();
+        assert!(e.contains("nosuchns"), "{e}");
+        let e = validate(&spec("cpu", "elsewhere", "", &[])).unwrap_err();
+        assert!(e.contains("local"), "{e}");
+        assert!(validate(&spec("sim", "sim:", "latency", &[])).is_err());
+        assert!(validate(&spec("nope", "x", "", &[])).is_err());
+        // What exists is accepted.
+        let me = format!("pid:{}", std::process::id());
+        let e = validate(&spec("process", &me, "pause", &[])).unwrap_err();
+        assert!(
+            e.contains("cocpit") || e.contains("own"),
+            "its own process is refused: {e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let target = format!("dir:{}", dir.path().display());
+        assert_eq!(
+            validate(&spec("disk", &target, "", &[("size", "1M")])),
+            Ok(())
+        );
+        assert_eq!(validate(&spec("cpu", "local", "", &[])), Ok(()));
+        assert_eq!(
+            validate(&spec("sim", "sim:payments", "latency", &[])),
+            Ok(())
+        );
+    }
+
     #[test]
     fn the_registry_is_the_catalog() {
         let built: Vec<&str> = super::registry().iter().map(|p| p.name()).collect();

@@ -174,12 +174,29 @@ fn no_space_left(path: &Path) -> bool {
     (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < 64 * 1024
 }
 
-impl std::error::Error for JournalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            JournalError::Io { source, .. } => Some(source.as_ref()),
-            JournalError::Sqlite { source, .. } => Some(source.as_ref()),
-            _ => None,
+// The cause is already part of the message (`journal P: op: cause`), so it
+// is not also returned as `source()`: an error report walks the chain and
+// would print the OS error twice (`… (os error 2): … (os error 2)`).
+impl std::error::Error for JournalError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_report_names_the_cause_once() {
+        let e = JournalError::io(
+            Path::new("/nope/j.db"),
+            "create directory",
+            io::Error::from_raw_os_error(2),
+        );
+        let mut report = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            report.push_str(&format!(": {c}"));
+            cause = c.source();
         }
+        assert_eq!(report.matches("os error 2").count(), 1, "{report}");
+        assert!(report.starts_with("journal /nope/j.db: create directory: "));
     }
 }

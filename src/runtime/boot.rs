@@ -62,6 +62,10 @@ pub struct Options {
     /// Journal `operator.joined` / `operator.left` (an operator's session;
     /// not a test harness).
     pub presence: bool,
+    /// Ring the terminal bell for a new critical alarm.
+    pub bell: bool,
+    /// Clicks select rows and tabs, the wheel scrolls.
+    pub mouse: bool,
 }
 
 impl Options {
@@ -83,6 +87,8 @@ impl Options {
             faults: FaultsConfig::default(),
             leadership: Leadership::Always,
             presence: false,
+            bell: false,
+            mouse: false,
         }
     }
 }
@@ -252,6 +258,9 @@ impl Booted {
             alertmanagers: source_tasks::alertmanagers(&opts.live),
             online,
             warnings: opts.warnings.clone(),
+            sources: source_tasks::names(&opts.live),
+            bell: opts.bell,
+            mouse: opts.mouse,
             now: Utc::now(),
         });
         app::update(&mut state, Msg::Events(recent), Utc::now());

@@ -17,7 +17,7 @@ use crate::app::{self, Msg, State};
 use boot::Booted;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
 use effects::Executors;
 use futures::StreamExt;
 use leader::LeaderLock;
@@ -29,7 +29,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 const FRAME: Duration = Duration::from_millis(33);
 
 pub async fn run(opts: Options) -> Result<()> {
-    let mut term = match terminal::enter() {
+    let mut term = match terminal::enter(opts.mouse) {
         Ok(t) => t,
         Err(e) => {
             terminal::restore();
@@ -41,7 +41,7 @@ pub async fn run(opts: Options) -> Result<()> {
     let (sig_tx, mut sig_rx) = mpsc::channel::<Msg>(4);
     let signals = tokio::spawn(signal_loop(sig_tx));
 
-    let mut booted = match starting(&mut term, &opts, &mut sig_rx).await {
+    let (mut booted, typed) = match starting(&mut term, &opts, &mut sig_rx).await {
         Ok(Some(b)) => b,
         Ok(None) => {
             leave_terminal(term);
@@ -83,6 +83,12 @@ pub async fn run(opts: Options) -> Result<()> {
         sources: &b.sources,
         faults: b.faults.as_ref(),
     };
+    // What was typed while catching up is not lost: it goes to the real console.
+    for msg in typed {
+        for effect in app::update(&mut b.state, msg, Utc::now()) {
+            effects::run(effect, &executors, &b.tx);
+        }
+    }
     let result = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
     leave_terminal(term);
     if let Some(t) = leader_task {
@@ -107,13 +113,15 @@ fn leave_terminal(term: terminal::Term) {
 }
 
 /// The console while its journal is replayed: the first frame at once,
-/// then "catching up … N of M journal rows" until the boot is done. `q`,
-/// Ctrl-C or a signal leave without waiting (`None`).
+/// then "catching up … N of M journal rows" until the boot is done, with
+/// the keys typed meanwhile kept for the real console. `q`, Ctrl-C or a
+/// signal leave without waiting (`None`).
 async fn starting(
     term: &mut terminal::Term,
     opts: &Options,
     signals: &mut mpsc::Receiver<Msg>,
-) -> Result<Option<Booted>> {
+) -> Result<Option<(Booted, Vec<Msg>)>> {
+    let mut typed = Vec::new();
     let (progress_tx, mut progress) = tokio::sync::watch::channel((0u64, 0u64));
     let boot_opts = opts.clone();
     let mut boot =
@@ -138,7 +146,7 @@ async fn starting(
         tokio::select! {
             booted = &mut boot => {
                 return match booted {
-                    Ok(b) => b.map(Some),
+                    Ok(b) => b.map(|b| Some((b, typed))),
                     Err(e) => Err(color_eyre::eyre::eyre!("starting: {e}")),
                 };
             }
@@ -156,8 +164,10 @@ async fn starting(
                         boot.abort();
                         return Ok(None);
                     }
+                    typed.push(Msg::Key(k));
                 }
                 Some(Ok(TermEvent::Resize(w, h))) => state.size = (w, h),
+                Some(Ok(TermEvent::Paste(p))) => typed.push(Msg::Paste(p)),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => {
                     boot.abort();
@@ -206,6 +216,8 @@ async fn event_loop(
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
+    // Bells the core asked for that were rung (see `State::bells`).
+    let mut rung = state.bells;
 
     // Input errors in a row: a terminal that keeps failing is gone.
     let mut input_errors = 0;
@@ -219,6 +231,11 @@ async fn event_loop(
             }
             last_frame = Instant::now();
             dirty = false;
+        }
+        if state.bells != rung {
+            // A terminal that cannot ring is found out by the next draw.
+            let _ = terminal::bell(term);
+            rung = state.bells;
         }
         let frame_due = last_frame + FRAME;
         // A fault deadline or retry wakes the core on time, not at the next second.
@@ -289,6 +306,13 @@ fn term_msg(ev: TermEvent) -> Option<Msg> {
             width: w,
             height: h,
         }),
+        // Clicks and the wheel; motion and drags change nothing.
+        TermEvent::Mouse(m) => match m.kind {
+            MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                Some(Msg::Mouse(m))
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -114,6 +114,23 @@ impl Drop for SourceTasks {
     }
 }
 
+/// Every name a source reports its health under: what the console waits
+/// to hear from before it may say "all clear".
+pub fn names(cfg: &LiveConfig) -> Vec<String> {
+    if !cfg.is_live() {
+        return vec![crate::sources::demo::SOURCE.to_string()];
+    }
+    let mut out: Vec<String> = cfg.alertmanagers.iter().map(|a| a.name.clone()).collect();
+    out.extend(cfg.prometheus.iter().map(|p| p.name.clone()));
+    if cfg.webhook.is_some() {
+        out.push(webhook::SOURCE.to_string());
+    }
+    if cfg.spool.is_some() {
+        out.push(spool::SOURCE.to_string());
+    }
+    out
+}
+
 /// Which sources are Alertmanager clusters (acks on their alarms are
 /// silences) and how long an ack silence lasts.
 pub fn alertmanagers(cfg: &LiveConfig) -> Vec<(String, chrono::Duration)> {

@@ -14,9 +14,20 @@ use std::io::{self, Stdout, Write};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
-pub fn enter() -> io::Result<Term> {
+/// Click and wheel reports only (X10/normal tracking, SGR coordinates):
+/// crossterm's `EnableMouseCapture` also asks for every motion, which over
+/// SSH is a stream of events nobody reads.
+const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1006h";
+const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1000l";
+
+pub fn enter(mouse: bool) -> io::Result<Term> {
     install_panic_hook();
     enable_raw_mode()?;
+    if mouse {
+        let mut out = io::stdout();
+        out.write_all(MOUSE_ON.as_bytes())?;
+        out.flush()?;
+    }
     // Clear with a plain escape: `Terminal::clear` asks the terminal for the
     // cursor position and waits for the answer, which a slow SSH link or a
     // terminal that never answers turns into a failed start.
@@ -66,6 +77,7 @@ pub fn detach() {
 /// Best effort: every step runs even if an earlier one fails.
 pub fn restore() {
     let mut out = io::stdout();
+    let _ = out.write_all(MOUSE_OFF.as_bytes());
     let _ = execute!(
         out,
         EndSynchronizedUpdate,
@@ -93,4 +105,11 @@ pub fn draw(term: &mut Term, f: impl FnOnce(&mut ratatui::Frame)) -> io::Result<
     let drawn = term.draw(f).map(|_| ());
     execute!(term.backend_mut(), EndSynchronizedUpdate)?;
     drawn
+}
+
+/// Ring the terminal bell (BEL); the core asks for it by counting bells.
+pub fn bell(term: &mut Term) -> io::Result<()> {
+    let out = term.backend_mut();
+    out.write_all(b"\x07")?;
+    out.flush()
 }

@@ -7,11 +7,11 @@
 use super::style::Styles;
 use super::widgets::format::age;
 use super::widgets::text::{cell, width};
+use crate::app::layout;
 use crate::app::{State, View};
-use crate::domain::Severity;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -40,34 +40,69 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     }
 }
 
-/// The first variant of (left, right) that fits in `w` columns; the last
-/// variant is drawn cut if nothing fits.
+/// Tabs and counts, laid out by [`layout::header_layout`] (the same
+/// arithmetic a mouse click on a tab is mapped with); while a new critical
+/// alarm flashes, its name leads the counts.
 fn first_line<'a>(state: &State, st: &Styles, w: usize, one_line: bool) -> Line<'a> {
-    let name = || {
-        vec![Span::styled(
-            " cocpit ",
-            st.title().add_modifier(Modifier::BOLD),
-        )]
-    };
-    let mut down = Vec::new();
-    if one_line {
-        down = sources_down(state, st);
+    let l = layout::header_layout(state, w as u16, one_line);
+    let mut left = Vec::new();
+    if l.name {
+        left.push(Span::styled(
+            layout::NAME,
+            st.on_bar(st.theme.accent).add_modifier(Modifier::BOLD),
+        ));
     }
-    let right = |nonzero: bool| {
-        let mut r = down.clone();
-        r.extend(counts(state, st, nonzero));
-        r
+    left.extend(tabs(state, st, l.compact));
+    let mut right = if l.flash {
+        flash(state, st)
+    } else {
+        Vec::new()
     };
-    let mut variants: Vec<(Vec<Span<'a>>, Vec<Span<'a>>)> = vec![
-        ([name(), tabs(state, st, false)].concat(), right(false)),
-        (tabs(state, st, false), right(false)),
-        (tabs(state, st, false), right(true)),
-        (tabs(state, st, true), right(true)),
-    ];
-    let fits = |(l, r): &(Vec<Span>, Vec<Span>)| spans_width(l) + 1 + spans_width(r) <= w;
-    let chosen = variants.iter().position(fits).unwrap_or(variants.len() - 1);
-    let (left, right) = variants.swap_remove(chosen);
+    right.extend(
+        layout::header_parts(state, l.nonzero_only, one_line, l.tight)
+            .iter()
+            .map(|p| part(p, st)),
+    );
     spread(left, right, w)
+}
+
+/// `⚠ NEW CRITICAL PaymentsLatencyHigh`, blinking with the clock (a chip
+/// on even seconds) while the flash lasts.
+fn flash<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
+    let Some(text) = layout::flash_text(state) else {
+        return Vec::new();
+    };
+    let style = if state.now.timestamp() % 2 == 0 {
+        st.chip(st.theme.critical)
+    } else {
+        st.on_bar(st.theme.critical).add_modifier(Modifier::BOLD)
+    };
+    vec![Span::styled(text, style), Span::raw(" ")]
+}
+
+/// One piece of the counts side, styled by what it is.
+fn part<'a>(p: &layout::Part, st: &Styles) -> Span<'a> {
+    use layout::Part;
+    let style = match p {
+        Part::NotRecording(_)
+        | Part::ChainBroken(_)
+        | Part::Failing(_)
+        | Part::FailingShort(_)
+        | Part::Down(_) => st.chip(st.theme.error),
+        Part::Live(_) | Part::LiveShort(_) => {
+            st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD)
+        }
+        // Non-zero counts in the severity's colour (a chip when that colour
+        // does not read on the bar); zero counts are plain bar text.
+        Part::Count(_, 0) => st.bar_text(),
+        Part::Count(sev, _) => st
+            .on_bar(st.theme_color(*sev))
+            .add_modifier(st.severity(*sev).add_modifier.intersection(Modifier::BOLD)),
+        Part::Unacked(0) => st.bar_text(),
+        Part::Unacked(_) => st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD),
+        Part::Gap(_) => Style::new(),
+    };
+    Span::styled(p.text(), style)
 }
 
 /// `left` then `right` pushed to the right edge.
@@ -85,49 +120,18 @@ pub(super) fn spans_width(spans: &[Span]) -> usize {
 /// ` 1 Alarms  2 Monitor  3 Log `, the current one highlighted; `compact`
 /// keeps only the numbers (and the current view's name).
 fn tabs<'a>(state: &State, st: &Styles, compact: bool) -> Vec<Span<'a>> {
-    let mut out = Vec::new();
-    for (i, v) in View::ALL.iter().enumerate() {
-        let current = *v == state.view;
-        let label = if compact && !current {
-            format!(" {} ", i + 1)
-        } else {
-            format!(" {} {} ", i + 1, v.title())
-        };
-        let style = if current {
-            st.tab_active()
-        } else {
-            st.header_bar()
-        };
-        out.push(Span::styled(label, style));
-    }
-    out
-}
-
-/// `CRIT 2 MAJ 1 MIN 0 WARN 1 INFO 0  3 unacked`; zero counts are dimmed,
-/// or left out when `nonzero_only`.
-fn counts<'a>(state: &State, st: &Styles, nonzero_only: bool) -> Vec<Span<'a>> {
-    let c = &state.counts;
-    let mut out = journal_badge(state, st);
-    out.extend(fault_badge(state, st));
-    for sev in Severity::ALL {
-        let n = c.of(sev);
-        if nonzero_only && n == 0 {
-            continue;
-        }
-        let style = if n == 0 { st.dim() } else { st.severity(sev) };
-        out.push(Span::styled(format!("{} {n}", sev.short()), style));
-        out.push(Span::raw(" "));
-    }
-    let unacked_style = if c.unacked > 0 {
-        st.warning().add_modifier(Modifier::BOLD)
-    } else {
-        st.dim()
-    };
-    out.push(Span::styled(
-        format!("│ {} unacked ", c.unacked),
-        unacked_style,
-    ));
-    out
+    View::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let style = if *v == state.view {
+                st.tab_active()
+            } else {
+                st.header_bar()
+            };
+            Span::styled(layout::tab_label(i, *v, state.view, compact), style)
+        })
+        .collect()
 }
 
 /// Alertmanager cluster state (`prod cluster ready 3 peers`; single
@@ -141,9 +145,9 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
             continue;
         }
         let style = if c.status == "ready" && c.members_up == c.members {
-            st.ok()
+            st.on_bar(st.theme.ok)
         } else {
-            st.warning()
+            st.on_bar(st.theme.warning)
         };
         let mut text = format!("{} cluster {}", cell(source, 16), c.status);
         if c.peers > 0 {
@@ -163,79 +167,11 @@ fn live_summary<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
         };
         out.push(Span::styled(
             format!("MTTA {} MTTR {}", fmt(s.mtta), fmt(s.mttr)),
-            st.dim(),
+            st.bar_text(),
         ));
         out.push(Span::raw(" │ "));
     }
     out
-}
-
-/// `✗ NOT RECORDING: disk full` and `✗ CHAIN BROKEN #N` (red, loud) while
-/// the journal cannot be written or was tampered with: what the screen shows
-/// is then not what the journal will prove.
-fn journal_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
-    let loud = st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED);
-    let mut out = Vec::new();
-    let r = &state.recording;
-    if r.write_error.is_some() {
-        let why = if r.disk_full {
-            "disk full"
-        } else {
-            "write failing"
-        };
-        out.push(Span::styled(format!(" ✗ NOT RECORDING: {why} "), loud));
-        out.push(Span::raw(" "));
-    }
-    if let Some((id, _)) = &r.chain_broken {
-        out.push(Span::styled(
-            format!(" ✗ JOURNAL CHAIN BROKEN AT #{id} "),
-            loud,
-        ));
-        out.push(Span::raw(" "));
-    }
-    out
-}
-
-/// `✗ 1 RECOVERY FAILING` (red, loud) and `◆ 2 live faults` while faults are
-/// live: an operator can always see that something is injected.
-fn fault_badge<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
-    let f = state.faults.ledger.counts();
-    let mut out = Vec::new();
-    if f.failing > 0 {
-        out.push(Span::styled(
-            format!(" ✗ {} RECOVERY FAILING ", f.failing),
-            st.error().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ));
-        out.push(Span::raw(" "));
-    }
-    if f.live > f.failing {
-        out.push(Span::styled(
-            format!(
-                "◆ {} live fault{} ",
-                f.live - f.failing,
-                if f.live - f.failing == 1 { "" } else { "s" }
-            ),
-            st.warning().add_modifier(Modifier::BOLD),
-        ));
-        out.push(Span::raw("│ "));
-    }
-    out
-}
-
-/// `✗ name down` for each source that is down (one-line header).
-fn sources_down<'a>(state: &State, st: &Styles) -> Vec<Span<'a>> {
-    state
-        .sources
-        .health
-        .iter()
-        .filter(|s| !s.up)
-        .flat_map(|s| {
-            [
-                Span::styled(format!("✗ {} down", cell(&s.name, 16)), st.error()),
-                Span::raw(" │ "),
-            ]
-        })
-        .collect()
 }
 
 /// `sources: demo ● up 12ms  prom ✗ DOWN stale 2m … │ 2 operators online`.
@@ -257,7 +193,7 @@ fn sources_line<'a>(state: &State, st: &Styles, w: usize, summary: bool) -> (Lin
 
     let mut left = vec![Span::styled(" sources: ", st.header_bar())];
     if state.sources.health.is_empty() {
-        left.push(Span::styled("none reporting yet", st.dim()));
+        left.push(Span::styled("none reporting yet", st.bar_text()));
     }
     let mut ordered: Vec<_> = state.sources.health.iter().collect();
     ordered.sort_by_key(|s| s.up);
@@ -268,23 +204,26 @@ fn sources_line<'a>(state: &State, st: &Styles, w: usize, summary: bool) -> (Lin
             item.push(Span::raw("  "));
         }
         if s.up {
-            item.push(Span::styled(format!("{name} ● up"), st.ok()));
+            item.push(Span::styled(format!("{name} ● up"), st.on_bar(st.theme.ok)));
             if let Some(ms) = s.latency_ms {
-                item.push(Span::styled(format!(" {ms}ms"), st.dim()));
+                item.push(Span::styled(format!(" {ms}ms"), st.bar_text()));
             }
         } else {
-            item.push(Span::styled(format!("{name} ✗ DOWN"), st.error()));
+            item.push(Span::styled(
+                format!("{name} ✗ DOWN"),
+                st.chip(st.theme.error),
+            ));
             let stale = match s.last_ok {
                 Some(t) => format!(" stale {}", age(t, state.now)),
                 None => " never up".to_string(),
             };
-            item.push(Span::styled(stale, st.warning()));
+            item.push(Span::styled(stale, st.on_bar(st.theme.warning)));
         }
         // Room for "  +N more" unless this is the last source.
         let reserve = if i + 1 < ordered.len() { 10 } else { 0 };
         if spans_width(&left) + spans_width(&item) + reserve > budget {
             let more = ordered.len() - i;
-            left.push(Span::styled(format!("  +{more} more"), st.dim()));
+            left.push(Span::styled(format!("  +{more} more"), st.bar_text()));
             cut = true;
             break;
         }

@@ -25,9 +25,6 @@ use style::Styles;
 pub const MIN_WIDTH: u16 = 20;
 pub const MIN_HEIGHT: u16 = 5;
 
-/// Below this height the header shrinks to one line to leave room for rows.
-const TWO_LINE_HEADER_FROM: u16 = 12;
-
 /// Draw the whole screen for `state`.
 pub fn render(frame: &mut Frame, state: &State) {
     let area = frame.area();
@@ -38,16 +35,13 @@ pub fn render(frame: &mut Frame, state: &State) {
     }
     frame.render_widget(Block::new().style(st.base()), area);
 
-    let header_h = if area.height >= TWO_LINE_HEADER_FROM {
-        2
-    } else {
-        1
-    };
-    // The filter prompt and command line take rows from the body rather
-    // than covering it, so live filtering shows its result.
+    let header_h = crate::app::layout::header_height(area.height);
+    // The filter, search and command prompts take rows from the body
+    // rather than covering it, so live filtering shows its result.
     let prompt_h = match &state.mode {
         Mode::Filter { error, .. } => 1 + u16::from(error.is_some()),
         Mode::Command { error, .. } => 1 + u16::from(error.is_some()),
+        Mode::Search { .. } => 1,
         _ => 0,
     };
     let [header, body, prompt, status] = Layout::vertical([
@@ -72,6 +66,9 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Silence(editor) => popups::silence::render(frame, area, editor, &st),
         Mode::Help { scroll } => popups::help::render(frame, body, state, *scroll, &st),
         Mode::Faults(popup) => popups::inject::render(frame, area, popup, state, &st),
+        Mode::Search { input, .. } => views::prompt::search(frame, prompt, input, state, &st),
+        Mode::Event(view) => popups::event::render(frame, body, view, &st),
+        Mode::Ask(ask) => popups::confirm::ask(frame, area, ask, &st),
     }
 }
 

@@ -210,6 +210,7 @@ pub fn journal() -> Vec<Event> {
         "a1b2c3d4e5f60718",
         payload(&OwnerSet {
             owner: "alice@jump1".into(),
+            previous: None,
         }),
     );
     j.push(

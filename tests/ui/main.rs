@@ -19,7 +19,9 @@ macro_rules! snapshot {
 }
 
 mod alarms;
+mod contrast;
 mod faults;
+mod first_hour;
 mod fixtures;
 mod log;
 mod monitor;

@@ -84,3 +84,30 @@ fn snapshot_note_editor() {
     assert!(text(t.backend().buffer()).contains("Esc again to discard"));
     snapshot!("note_discard_80x24", t.backend());
 }
+
+#[test]
+fn help_commands_never_run_into_their_description() {
+    let mut state = state_with(false, 120, 40);
+    keys(&mut state, "?");
+    for _ in 0..100 {
+        key(&mut state, KeyCode::Char('j'));
+    }
+    let all = text(draw(&state, 120, 40).backend().buffer());
+    let line = all
+        .lines()
+        .find(|l| l.contains(":group "))
+        .unwrap_or_else(|| panic!("no :group line in\n{all}"));
+    assert!(
+        line.contains(":group alertname|service|none  "),
+        "command and description run together: {line}"
+    );
+}
+
+#[test]
+fn one_completion_is_one_command() {
+    let mut state = state_with(false, 120, 40);
+    keys(&mut state, ":mon");
+    let all = text(draw(&state, 120, 40).backend().buffer());
+    assert!(all.contains(" 1 command "), "{all}");
+    assert!(!all.contains("1 commands"), "{all}");
+}

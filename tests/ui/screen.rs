@@ -164,3 +164,34 @@ fn light_theme_paints_its_background() {
     let t = draw(&state, 80, 24);
     assert_eq!(t.backend().buffer()[(60, 15)].bg, Color::White);
 }
+
+#[test]
+fn tabs_are_drawn_where_a_click_finds_them() {
+    use cocpit::app::{View, layout};
+    for (w, h) in [(120, 40), (80, 24), (60, 10), (200, 60)] {
+        for flash in [false, true] {
+            let mut state = state_with(false, w, h);
+            if flash {
+                state.flash = Some(("PaymentsHighLatency".into(), now() + Duration::seconds(5)));
+            }
+            for view in ["1", "2", "3", "4"] {
+                keys(&mut state, view);
+                let t = draw(&state, w, h);
+                let buf = t.backend().buffer();
+                for (i, (v, r)) in layout::tabs(&state, w).into_iter().enumerate() {
+                    let drawn: String = r
+                        .clone()
+                        .map(|x| buf[(x, 0)].symbol().to_string())
+                        .collect();
+                    assert_eq!(
+                        drawn,
+                        layout::tab_label(i, v, state.view, drawn.trim().len() <= 1),
+                        "{w}x{h} flash={flash} {v:?}: {:?}",
+                        text(buf).lines().next()
+                    );
+                    let _ = View::ALL;
+                }
+            }
+        }
+    }
+}

@@ -10,36 +10,22 @@ pub mod ingest;
 
 pub use actions::NoteEditor;
 
-use super::list::List;
+use super::list::{List, Sort};
 use super::{Level, State};
 use crate::domain::filter::Filter;
 use crate::domain::{Alarm, AlarmBoard};
 use std::cmp::Ordering;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortKey {
-    #[default]
-    Severity,
-    Age,
-    Name,
-}
+/// Columns the table sorts by (`S` cycles, `I` reverses, `:sort [-]NAME`).
+pub const COLUMNS: &[&str] = &[
+    "severity", "state", "age", "service", "name", "summary", "ack", "owner",
+];
 
-impl SortKey {
-    pub fn next(self) -> SortKey {
-        match self {
-            SortKey::Severity => SortKey::Age,
-            SortKey::Age => SortKey::Name,
-            SortKey::Name => SortKey::Severity,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Severity => "severity",
-            SortKey::Age => "age",
-            SortKey::Name => "name",
-        }
-    }
-}
+/// The order with no sort chosen: worst first.
+pub const NATURAL: Sort = Sort {
+    column: "severity",
+    reverse: false,
+};
 
 /// `:group`: alarms of one group are listed together, groups ordered by
 /// their worst firing severity, then name.
@@ -72,14 +58,16 @@ impl GroupBy {
 
 #[derive(Debug, Clone, Default)]
 pub struct AlarmsView {
-    /// Cursor, scroll and the `/` filter.
+    /// Cursor, scroll, the `/` filter, marks, sort and search.
     pub list: List,
-    pub sort: SortKey,
     pub group: GroupBy,
     /// Visible alarms per group key (when grouping), for the group column.
     pub group_sizes: std::collections::HashMap<String, usize>,
     pub show_resolved: bool,
     pub detail: bool,
+    /// Lines scrolled off the top of the detail pane (`J` / `K`); the UI
+    /// stops it at the last page.
+    pub detail_scroll: u16,
     /// Fingerprints in display order (shared with the board's).
     pub visible: Vec<crate::domain::alarm::Text>,
     /// Board generation `visible` was computed from; `None` forces a refresh.
@@ -91,22 +79,37 @@ impl AlarmsView {
         self.computed_for = None;
     }
 
+    /// The sort in force.
+    pub fn sort(&self) -> Sort {
+        self.list.sort_or(NATURAL)
+    }
+
     /// Recompute `visible` if the board changed, keeping the same alarm
-    /// selected when it is still visible.
+    /// selected when it is still visible (or the alarm it escalated into)
+    /// on the same screen line: rows arriving above it scroll the rest,
+    /// not the cursor.
     pub fn refresh(&mut self, board: &AlarmBoard) {
         if self.computed_for == Some(board.generation) {
             return;
         }
+        let was = self.list.selected;
         let keep = self.selected_fingerprint().map(str::to_string);
         let mut rows: Vec<&Alarm> = board
             .iter()
-            .filter(|a| (self.show_resolved || a.is_firing()) && self.list.filter.matches(a))
+            // A resolved alarm that escalated lives on in its successor's row.
+            .filter(|a| {
+                (a.is_firing() || (self.show_resolved && a.successor.is_none()))
+                    && self.list.filter.matches(a)
+            })
             .collect();
+        let sort = self.sort();
+        List::order(sort, &mut rows, |col, a, b| compare(col, a, b));
+        // Firing before resolved, whatever the sort (stable: keeps it).
+        rows.sort_by_key(|a| !a.is_firing());
         self.group_sizes.clear();
-        if self.group == GroupBy::None {
-            rows.sort_by(|a, b| compare(self.sort, a, b));
-        } else {
-            // Worst firing severity per group orders the groups.
+        if self.group != GroupBy::None {
+            // Worst firing severity per group orders the groups; the sort
+            // orders alarms inside a group (a stable sort keeps it).
             let mut worst: std::collections::HashMap<&str, crate::domain::Severity> =
                 std::collections::HashMap::new();
             for a in &rows {
@@ -120,11 +123,7 @@ impl AlarmsView {
             let g = self.group;
             rows.sort_by(|a, b| {
                 let (ka, kb) = (g.key(a).unwrap_or(""), g.key(b).unwrap_or(""));
-                worst
-                    .get(kb)
-                    .cmp(&worst.get(ka))
-                    .then(ka.cmp(kb))
-                    .then_with(|| compare(self.sort, a, b))
+                worst.get(kb).cmp(&worst.get(ka)).then(ka.cmp(kb))
             });
         }
         self.visible = rows
@@ -132,12 +131,41 @@ impl AlarmsView {
             .map(|a| a.observed.fingerprint.clone())
             .collect();
         self.computed_for = Some(board.generation);
-        if let Some(fp) = keep
+        self.list.retain_marks(|fp| board.get(fp).is_some());
+        // The selected alarm, or the one it escalated into.
+        let target = keep.map(|fp| board.latest(&fp).to_string());
+        if let Some(fp) = target
             && let Some(i) = self.visible.iter().position(|v| *v == fp)
         {
-            self.list.selected = i;
+            self.list.follow_row(was, i);
         }
         self.list.clamp(self.visible.len());
+    }
+
+    /// Fingerprints of the rows in the selected alarm's group (`:group`), or
+    /// just the selected alarm.
+    pub fn selected_group(&self, board: &AlarmBoard) -> Vec<String> {
+        let Some(fp) = self.selected_fingerprint() else {
+            return Vec::new();
+        };
+        let key = board.get(fp).and_then(|a| self.group.key(a));
+        match key {
+            Some(k) => self
+                .visible
+                .iter()
+                .filter(|v| board.get(v).and_then(|a| self.group.key(a)) == Some(k))
+                .map(|v| v.to_string())
+                .collect(),
+            None => vec![fp.to_string()],
+        }
+    }
+
+    /// Whether the alarm matches the `\` search.
+    pub fn search_hit(&self, a: &Alarm) -> bool {
+        self.list
+            .search
+            .as_deref()
+            .is_some_and(|q| search_matches(a, q))
     }
 
     pub fn selected_fingerprint(&self) -> Option<&str> {
@@ -159,6 +187,37 @@ impl AlarmsView {
 /// `Enter`: the detail pane.
 pub fn toggle_detail(state: &mut State) {
     state.alarms.detail = !state.alarms.detail;
+    state.alarms.detail_scroll = 0;
+}
+
+/// `J` / `K`: scroll the detail pane (opening it if it is closed).
+pub fn scroll_detail(state: &mut State, by: i32) {
+    if !state.alarms.detail {
+        state.alarms.detail = true;
+        state.alarms.detail_scroll = 0;
+        return;
+    }
+    // The pane's length is the UI's business (it wraps and stops at the
+    // last page); here a bound from what the pane lists keeps `K` from
+    // having to climb back from far past the end.
+    let bound = state
+        .selected_alarm()
+        .map_or(0, |al| {
+            20 + al.observed.labels.len()
+                + 2 * al.observed.annotations.len()
+                + al.timeline.len()
+                + state
+                    .silences
+                    .silences_for(&al.observed.source, al.fingerprint())
+                    .len()
+        })
+        .min(u16::MAX as usize) as u16;
+    let a = &mut state.alarms;
+    a.detail_scroll = if by >= 0 {
+        a.detail_scroll.saturating_add(by as u16).min(bound)
+    } else {
+        a.detail_scroll.saturating_sub(by.unsigned_abs() as u16)
+    };
 }
 
 /// `r`: show or hide resolved alarms.
@@ -173,11 +232,21 @@ pub fn toggle_resolved(state: &mut State) {
     state.say(Level::Info, format!("resolved alarms {shown}"));
 }
 
-/// `S` or `:sort`.
-pub fn set_sort(state: &mut State, key: SortKey) {
-    state.alarms.sort = key;
+/// After `S`, `I` or `:sort`: the table in the new order.
+pub fn resorted(state: &mut State) {
     state.alarms.recompute(&state.board);
-    state.say(Level::Info, format!("sorted by {}", key.label()));
+    let label = state.alarms.sort().label();
+    state.say(Level::Info, format!("sorted by {label}"));
+}
+
+/// What the `\` search looks at: what the row shows.
+pub fn search_matches(a: &Alarm, needle: &str) -> bool {
+    use crate::domain::filter::contains_ci;
+    contains_ci(a.name(), needle)
+        || contains_ci(a.service(), needle)
+        || contains_ci(a.summary(), needle)
+        || a.owner.as_deref().is_some_and(|o| contains_ci(o, needle))
+        || a.ack.as_ref().is_some_and(|k| contains_ci(&k.by, needle))
 }
 
 /// `:group`.
@@ -208,19 +277,35 @@ pub fn back(state: &mut State) -> bool {
     true
 }
 
-fn compare(key: SortKey, a: &Alarm, b: &Alarm) -> Ordering {
-    // Firing before resolved, then the key, then a stable tie-break.
-    let firing = b.is_firing().cmp(&a.is_firing());
-    let by_key = match key {
-        SortKey::Severity => b
-            .severity()
+/// Each column's natural order: worst severity first, newest first for
+/// age, A→Z for text, nobody last; ties by severity, then fingerprint.
+fn compare(column: &str, a: &Alarm, b: &Alarm) -> Ordering {
+    let text = |x: Option<&str>, y: Option<&str>| match (x, y) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    let by_severity = || {
+        b.severity()
             .cmp(&a.severity())
             .then(a.is_acked().cmp(&b.is_acked()))
-            .then(b.raised_at.cmp(&a.raised_at)),
-        SortKey::Age => a.raised_at.cmp(&b.raised_at),
-        SortKey::Name => a.name().cmp(b.name()).then(a.service().cmp(b.service())),
+            .then(b.raised_at.cmp(&a.raised_at))
     };
-    firing
-        .then(by_key)
+    let by_key = match column {
+        "state" => Ordering::Equal,
+        "age" => b.raised_at.cmp(&a.raised_at),
+        "service" => a.service().cmp(b.service()),
+        "name" => a.name().cmp(b.name()).then(a.service().cmp(b.service())),
+        "summary" => a.summary().cmp(b.summary()),
+        "ack" => text(
+            a.ack.as_ref().map(|k| k.by.as_str()),
+            b.ack.as_ref().map(|k| k.by.as_str()),
+        ),
+        "owner" => text(a.owner.as_deref(), b.owner.as_deref()),
+        _ => by_severity(),
+    };
+    by_key
+        .then_with(by_severity)
         .then_with(|| a.fingerprint().cmp(b.fingerprint()))
 }

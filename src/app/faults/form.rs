@@ -103,6 +103,11 @@ pub enum Popup {
         /// One line: what the operator typed.
         typed: Form,
     },
+    /// The provider is checking the target (`token`); Esc goes back.
+    Checking {
+        form: InjectForm,
+        token: u64,
+    },
     /// The panic key: recover every live fault?
     Panic,
     /// Stop tracking a live fault an operator undid by hand?
@@ -115,7 +120,7 @@ impl Popup {
         match self {
             Popup::Form(f) => Some(&mut f.form),
             Popup::Confirm { typed, .. } => Some(typed),
-            Popup::Panic | Popup::Dismiss(_) => None,
+            Popup::Checking { .. } | Popup::Panic | Popup::Dismiss(_) => None,
         }
     }
 }
@@ -175,6 +180,16 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Popup::Form(form) => form_key(state, form, key),
+        Popup::Checking { form, token } => {
+            if key.code == KeyCode::Esc {
+                // The answer, when it comes, finds nothing waiting.
+                state.flows.take(token);
+                state.mode = Mode::Faults(Box::new(Popup::Form(form)));
+            } else {
+                state.mode = Mode::Faults(Box::new(Popup::Checking { form, token }));
+            }
+            Vec::new()
+        }
         Popup::Confirm { form, spec, typed } => confirm_key(state, form, spec, typed, key),
     }
 }
@@ -199,15 +214,16 @@ fn form_key(state: &mut State, mut form: InjectForm, key: KeyEvent) -> Vec<Effec
         Outcome::Cancel => return Vec::new(),
         Outcome::Submit => {
             match form.spec().and_then(|spec| {
-                limits::check(&spec, &state.faults.ledger, &state.faults.config).map(|()| spec)
+                limits::check(&spec, &state.faults.ledger, &state.faults.config)?;
+                super::check_sim(state, &spec)?;
+                Ok(spec)
             }) {
                 Ok(spec) => {
-                    state.mode = Mode::Faults(Box::new(Popup::Confirm {
-                        form,
-                        spec: Box::new(spec),
-                        typed: Form::new(vec![Field::line("name", "")]),
-                    }));
-                    return Vec::new();
+                    // The provider checks the target before the confirmation
+                    // (and long before anything is journaled).
+                    let token = state.flows.begin(None, "", super::Step::Check);
+                    state.mode = Mode::Faults(Box::new(Popup::Checking { form, token }));
+                    return vec![Effect::Fault(super::FaultEffect::Validate { token, spec })];
                 }
                 Err(e) => form.form.error = Some(e),
             }
@@ -217,6 +233,39 @@ fn form_key(state: &mut State, mut form: InjectForm, key: KeyEvent) -> Vec<Effec
     }
     state.mode = Mode::Faults(Box::new(Popup::Form(form)));
     Vec::new()
+}
+
+/// The provider's answer on the target: on to the typed confirmation, or
+/// back to the form with the reason.
+pub fn on_validated(state: &mut State, token: u64, error: Option<String>) {
+    if state.flows.take(token).is_none() {
+        return;
+    }
+    let waiting = matches!(&state.mode, Mode::Faults(p) if matches!(p.as_ref(), Popup::Checking { token: t, .. } if *t == token));
+    if !waiting {
+        return;
+    }
+    let Mode::Faults(popup) = std::mem::take(&mut state.mode) else {
+        return;
+    };
+    let Popup::Checking { mut form, .. } = *popup else {
+        return;
+    };
+    match (error, form.spec()) {
+        (None, Ok(spec)) => {
+            state.mode = Mode::Faults(Box::new(Popup::Confirm {
+                form,
+                spec: Box::new(spec),
+                typed: Form::new(vec![Field::line("name", "")]),
+            }));
+        }
+        (Some(e), _) | (None, Err(e)) => {
+            let e = format!("refused: {}", inert(&e));
+            form.form.error = Some(e.clone());
+            state.say(Level::Warn, e);
+            state.mode = Mode::Faults(Box::new(Popup::Form(form)));
+        }
+    }
 }
 
 fn confirm_key(
@@ -232,7 +281,22 @@ fn confirm_key(
             Vec::new()
         }
         Outcome::Submit if typed.line(0) == spec.target_name() => intend(state, *spec),
-        Outcome::Submit | Outcome::Edited | Outcome::Other => {
+        Outcome::Submit => {
+            // Say so: a silent refusal reads as a hung console.
+            typed.error = Some(format!(
+                "you typed {:?}, not {:?}: nothing injected (Esc back to the form)",
+                inert(typed.line(0)),
+                inert(spec.target_name())
+            ));
+            state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
+            Vec::new()
+        }
+        Outcome::Edited => {
+            typed.error = None;
+            state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
+            Vec::new()
+        }
+        Outcome::Other => {
             state.mode = Mode::Faults(Box::new(Popup::Confirm { form, spec, typed }));
             Vec::new()
         }

@@ -44,6 +44,8 @@ pub enum Step {
         spec: FaultSpec,
         deadline: DateTime<Utc>,
     },
+    /// The provider is checking the target (the form waits for it).
+    Check,
 }
 
 /// Work for the runtime.
@@ -65,6 +67,13 @@ pub enum FaultEffect {
         url: String,
         until: DateTime<Utc>,
     },
+    /// Check with the provider that the spec can be injected (the target
+    /// exists …) before anything is journaled; answered with
+    /// [`FaultMsg::Validated`].
+    Validate {
+        token: u64,
+        spec: FaultSpec,
+    },
 }
 
 /// What the runtime tells the core about faults.
@@ -76,6 +85,8 @@ pub enum FaultMsg {
     Orphans(Vec<String>),
     /// A probe guard fired.
     ProbeFailed { id: String, reason: String },
+    /// The provider's answer to [`FaultEffect::Validate`]: why not, if not.
+    Validated { token: u64, error: Option<String> },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -109,10 +120,13 @@ impl Faults {
     }
 
     /// Rows of the Faults view: live faults (oldest first), then history
-    /// (newest first).
+    /// (newest first); or in the order of the sort chosen.
     pub fn rows(&self) -> Vec<&Fault> {
         let mut rows: Vec<&Fault> = self.ledger.live().collect();
         rows.extend(self.ledger.all().rev().filter(|f| !f.is_live()));
+        if let Some(sort) = self.list.sort {
+            List::order(sort, &mut rows, |col, a, b| compare(col, a, b));
+        }
         rows
     }
 
@@ -153,6 +167,40 @@ impl Faults {
                 })
         });
     }
+}
+
+/// Columns the Faults table sorts by (with none chosen: live first).
+pub const COLUMNS: &[&str] = &[
+    "id", "state", "provider", "target", "action", "when", "left", "owner",
+];
+
+/// Each column's natural order: A→Z, newest first, least time left first.
+fn compare(column: &str, a: &Fault, b: &Fault) -> std::cmp::Ordering {
+    let o = match column {
+        "state" => a.state.as_str().cmp(b.state.as_str()),
+        "provider" => a.spec.provider.cmp(&b.spec.provider),
+        "target" => a.spec.target.cmp(&b.spec.target),
+        "action" => a.spec.action.cmp(&b.spec.action),
+        "when" => b.intended_at.cmp(&a.intended_at),
+        "left" => b
+            .is_live()
+            .cmp(&a.is_live())
+            .then(a.deadline.cmp(&b.deadline)),
+        "owner" => a.owner.actor.cmp(&b.owner.actor),
+        _ => a.id.cmp(&b.id),
+    };
+    o.then_with(|| a.id.cmp(&b.id))
+}
+
+/// What the search looks at: what the row shows.
+pub fn search_matches(f: &Fault, needle: &str) -> bool {
+    use crate::domain::filter::contains_ci;
+    contains_ci(&f.id, needle)
+        || contains_ci(f.state.as_str(), needle)
+        || contains_ci(&f.spec.provider, needle)
+        || contains_ci(&f.spec.target, needle)
+        || contains_ci(&f.spec.action, needle)
+        || contains_ci(&f.owner.actor, needle)
 }
 
 fn recover_effect(state: &mut State, f: &Fault, trigger: Trigger) -> Option<Effect> {
@@ -260,6 +308,10 @@ pub fn on_msg(state: &mut State, msg: FaultMsg) -> Vec<Effect> {
             fx
         }
         FaultMsg::Orphans(ids) => on_orphans(state, ids),
+        FaultMsg::Validated { token, error } => {
+            form::on_validated(state, token, error);
+            Vec::new()
+        }
         FaultMsg::ProbeFailed { id, reason } => {
             let Some(f) = state
                 .faults
@@ -357,8 +409,30 @@ pub fn recover_orphans(state: &mut State) -> Vec<Effect> {
     fx
 }
 
+/// `x` with faults marked: recover every marked live one.
+fn recover_marked(state: &mut State) -> Vec<Effect> {
+    let marked: Vec<Fault> = std::mem::take(&mut state.faults.list.marks)
+        .iter()
+        .filter_map(|id| state.faults.ledger.get(id))
+        .filter(|f| f.is_live())
+        .cloned()
+        .collect();
+    let mut fx = Vec::new();
+    for f in &marked {
+        fx.extend(recover_effect(state, f, Trigger::Operator));
+    }
+    state.say(
+        Level::Info,
+        format!("recovering {} marked faults", fx.len()),
+    );
+    fx
+}
+
 /// `x`: recover the selected fault now.
 pub fn recover_selected(state: &mut State) -> Vec<Effect> {
+    if !state.faults.list.marks.is_empty() {
+        return recover_marked(state);
+    }
     let Some(f) = state.faults.selected_fault().cloned() else {
         state.say(Level::Warn, "no fault selected");
         return Vec::new();
@@ -416,6 +490,27 @@ pub fn panic_all(state: &mut State) -> Vec<Effect> {
     fx
 }
 
+/// What the core can tell about a `sim` target without asking anyone: the
+/// demo must be running here, and the service must be one it simulates.
+pub fn check_sim(state: &State, spec: &FaultSpec) -> Result<(), String> {
+    if spec.provider != "sim" {
+        return Ok(());
+    }
+    if state.session.mode != super::RunMode::Demo {
+        return Err("sim: faults in the demo environment, and this console is LIVE".into());
+    }
+    let service = spec.target_name();
+    let known = &state.monitor.groups;
+    if !known.is_empty() && !known.iter().any(|g| g == service) {
+        return Err(format!(
+            "sim: no service {:?} in the demo (have {})",
+            inert(service),
+            known.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Whether this console may inject; says why not when it may not.
 pub(super) fn allowed_to_inject(state: &mut State) -> bool {
     if state.session.readonly {
@@ -463,7 +558,10 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
 
 /// An intent is durable: now inject.
 pub fn on_committed(state: &mut State, step: Step, ok: bool) -> Vec<Effect> {
-    let Step::Intent { id, spec, deadline } = step;
+    let Step::Intent { id, spec, deadline } = step else {
+        // Only intents are committed.
+        return Vec::new();
+    };
     if !ok {
         state.faults.busy.remove(&id);
         return Vec::new();

@@ -7,8 +7,8 @@ use super::list::List;
 use crate::domain::{MetricPoint, MetricSnapshot, SeriesMeta};
 use std::collections::{HashMap, VecDeque};
 
-/// Ten minutes at one sample a second: wider than any chart we draw.
-pub const HISTORY: usize = 600;
+/// An hour at one sample a second: the widest window (`+`).
+pub const HISTORY: usize = 3600;
 
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -22,7 +22,12 @@ impl Series {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+/// Time windows `+` / `-` step through, in seconds.
+pub const WINDOWS: [u32; 6] = [60, 120, 300, 600, 1800, 3600];
+/// The window the charts start with (they never show more than there is).
+pub const DEFAULT_WINDOW: u32 = 600;
+
+#[derive(Debug, Clone)]
 pub struct Monitor {
     pub series: Vec<Series>,
     index: HashMap<String, usize>,
@@ -30,6 +35,20 @@ pub struct Monitor {
     pub groups: Vec<String>,
     /// Which group is selected (the charts scroll to it).
     pub list: List,
+    /// Seconds of history the charts show (`+` / `-`).
+    pub window_secs: u32,
+}
+
+impl Default for Monitor {
+    fn default() -> Monitor {
+        Monitor {
+            series: Vec::new(),
+            index: HashMap::new(),
+            groups: Vec::new(),
+            list: List::default(),
+            window_secs: DEFAULT_WINDOW,
+        }
+    }
 }
 
 impl Monitor {
@@ -81,6 +100,32 @@ impl Monitor {
 
     pub fn selected_group(&self) -> Option<&str> {
         self.groups.get(self.list.selected).map(String::as_str)
+    }
+}
+
+/// `+` / `-`: a wider or narrower time window for the charts.
+pub fn zoom(state: &mut State, wider: bool) {
+    let m = &mut state.monitor;
+    let i = WINDOWS
+        .iter()
+        .position(|w| *w >= m.window_secs)
+        .unwrap_or(WINDOWS.len() - 1);
+    let next = if wider {
+        (i + 1).min(WINDOWS.len() - 1)
+    } else {
+        i.saturating_sub(1)
+    };
+    m.window_secs = WINDOWS[next];
+    let text = format!("charts: last {}", window_label(m.window_secs));
+    state.say(super::Level::Info, text);
+}
+
+/// `5m`, `1h`, `90s`.
+pub fn window_label(secs: u32) -> String {
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 

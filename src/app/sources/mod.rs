@@ -120,6 +120,46 @@ pub fn on_health(state: &mut State, status: SourceStatus) -> Vec<Effect> {
     }
 }
 
+/// What an empty alarm table means: all clear only once every source has
+/// answered and none is down or stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quiet {
+    AllClear,
+    /// These sources have not answered yet (empty: none has).
+    Waiting(Vec<String>),
+    /// These sources are down or stale: their silence proves nothing.
+    Unsure(Vec<String>),
+}
+
+pub fn quiet(state: &State) -> Quiet {
+    let health = &state.sources.health;
+    let heard = |name: &str| health.iter().any(|s| s.name == name);
+    let waiting: Vec<String> = state
+        .expected_sources
+        .iter()
+        .filter(|n| !heard(n))
+        .cloned()
+        .collect();
+    if !waiting.is_empty() || health.is_empty() {
+        return Quiet::Waiting(waiting);
+    }
+    let mut unsure: Vec<String> = health
+        .iter()
+        .filter(|s| !s.up)
+        .map(|s| s.name.clone())
+        .collect();
+    for s in &state.sources.stale {
+        if !unsure.contains(s) {
+            unsure.push(s.clone());
+        }
+    }
+    if unsure.is_empty() {
+        Quiet::AllClear
+    } else {
+        Quiet::Unsure(unsure)
+    }
+}
+
 /// `t` in the Monitor view.
 pub fn toggle_targets(state: &mut State) {
     state.sources.show_targets = !state.sources.show_targets;

@@ -73,6 +73,34 @@ impl FaultSpec {
     }
 }
 
+/// Every parameter of a spec as `(what, value)` lines, for a confirmation
+/// that shows exactly what will be done.
+pub fn describe(spec: &FaultSpec) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("provider", spec.provider.clone()),
+        ("target", spec.target.clone()),
+    ];
+    if !spec.action.is_empty() {
+        out.push(("action", spec.action.clone()));
+    }
+    if !spec.params.is_empty() {
+        let params: Vec<String> = spec
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        out.push(("params", params.join(" ")));
+    }
+    out.push(("duration", format_duration(spec.duration_secs)));
+    if let Some(g) = &spec.guard {
+        out.push(("guard", g.clone()));
+    }
+    if let Some(p) = &spec.probe {
+        out.push(("probe", p.clone()));
+    }
+    out
+}
+
 pub fn target_name(target: &str) -> &str {
     match target.split_once(':') {
         Some((kind, rest))

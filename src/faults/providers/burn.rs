@@ -135,6 +135,17 @@ impl Provider for Burn {
         }
     }
 
+    fn validate(&self, spec: &FaultSpec) -> Result<(), String> {
+        if spec.target != "local" {
+            return Err(format!(
+                "{}: target must be local (this host), not {:?}",
+                self.name(),
+                spec.target
+            ));
+        }
+        self.prepare(spec, &Ctx::probe()).map(|_| ())
+    }
+
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {
         let (_, what) = self.argv(spec, ctx)?;
         Ok(record(

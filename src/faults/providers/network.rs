@@ -130,6 +130,19 @@ impl Provider for Network {
         "network"
     }
 
+    fn validate(&self, spec: &FaultSpec) -> Result<(), String> {
+        self.prepare(spec, &Ctx::probe())?;
+        // A network namespace must exist (`ip netns add` puts it here).
+        if let Some(ns) = spec.target.strip_prefix("netns:")
+            && !std::path::Path::new("/run/netns").join(ns).exists()
+        {
+            return Err(format!(
+                "network: no network namespace {ns:?} (ip netns list)"
+            ));
+        }
+        Ok(())
+    }
+
     fn prepare(&self, spec: &FaultSpec, ctx: &Ctx) -> Result<RecoveryRecord, String> {
         let runner = runner(&spec.target)?;
         match spec.action.as_str() {

@@ -16,6 +16,24 @@ impl Provider for Sim {
         "sim"
     }
 
+    /// The target's form; which services the demo simulates is the
+    /// console's to check (it sees the demo's services; see
+    /// `app::faults::check_sim`).
+    fn validate(&self, spec: &FaultSpec) -> Result<(), String> {
+        let service = spec.target.strip_prefix("sim:").unwrap_or("");
+        if service.is_empty()
+            || !service
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        {
+            return Err(format!(
+                "sim: target {:?}: use sim:SERVICE (a service of the demo)",
+                spec.target
+            ));
+        }
+        sim_fault(spec).map(|_| ())
+    }
+
     fn prepare(&self, spec: &FaultSpec, _ctx: &Ctx) -> Result<RecoveryRecord, String> {
         let fault = sim_fault(spec)?;
         Ok(record(self.name(), fault.to_string(), &SimRec { fault }))

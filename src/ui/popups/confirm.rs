@@ -2,6 +2,8 @@
 //! and quitting with live faults): a bordered box in the question's accent
 //! colour, the question and what each key does.
 
+use crate::app::Ask;
+use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
 use ratatui::Frame;
@@ -19,7 +21,7 @@ pub fn yes_no(
     accent: Style,
     st: &Styles,
 ) {
-    let r = centered(area, area.width.saturating_sub(4).min(64), 6);
+    let r = centered(area, area.width.saturating_sub(4).min(72), 8);
     let block = Block::bordered()
         .border_style(accent)
         .style(st.base())
@@ -38,4 +40,49 @@ pub fn yes_no(
         .wrap(Wrap { trim: true }),
         inner,
     );
+}
+
+/// The core's questions ([`Ask`]): what will happen, `y` to go on.
+pub fn ask(frame: &mut Frame, area: Rect, ask: &Ask, st: &Styles) {
+    match ask {
+        Ask::TakeOwnership(list) => {
+            let theirs: Vec<String> = list
+                .iter()
+                .filter(|(_, _, owner)| !owner.is_empty())
+                .map(|(_, name, owner)| format!("{} (owner {})", inert(name), inert(owner)))
+                .collect();
+            let question = match list.len() {
+                1 => format!("Take {} from its owner? They are told.", theirs.join(", ")),
+                n => format!(
+                    "Take {n} alarms? Owned by someone else: {}. They are told.",
+                    theirs.join(", ")
+                ),
+            };
+            yes_no(
+                frame,
+                area,
+                " Take ownership ",
+                &question,
+                "y: take it · any other key: no",
+                st.warning(),
+                st,
+            );
+        }
+        Ask::Quit { recover } => {
+            let question = format!(
+                "Quit? {} live fault(s) of this console will be recovered: {}",
+                recover.len(),
+                inert(&recover.join(", "))
+            );
+            yes_no(
+                frame,
+                area,
+                " Quit ",
+                &question,
+                "y: recover them and quit · Q quits without asking · any other key: stay",
+                st.warning(),
+                st,
+            );
+        }
+    }
 }

@@ -4,9 +4,10 @@
 
 use crate::app::State;
 use crate::app::command::commands;
-use crate::app::keymap::{Action, Scope, help_for};
+use crate::app::keymap::{Scope, help_for};
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
+use crate::ui::widgets::text::width;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -20,7 +21,13 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     if readonly {
         out.push(Line::styled(
-            "Read-only console: actions that change alarms are not available.",
+            "Read-only console: actions that change alarms or faults are not available.",
+            st.warning(),
+        ));
+        out.push(Line::raw(""));
+    } else if !state.session.may_inject() {
+        out.push(Line::styled(
+            "Observer: you handle alarms and may recover faults; injecting is not available.",
             st.warning(),
         ));
         out.push(Line::raw(""));
@@ -34,11 +41,9 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
     ];
     for (title, scope) in sections {
         out.push(Line::styled(title, st.heading()));
-        // Observers never inject, so the help does not offer it.
-        let may_inject = state.session.may_inject();
-        for b in help_for(state.view, readonly)
-            .filter(|b| b.scope == scope && (may_inject || b.action != Action::InjectFault))
-        {
+        // Only what this console may do (read-only writes nothing,
+        // observers never inject).
+        for b in help_for(state.view, &state.session).filter(|b| b.scope == scope) {
             let keys = b
                 .keys
                 .iter()
@@ -56,14 +61,22 @@ pub fn lines<'a>(state: &State, st: &Styles) -> Vec<Line<'a>> {
         "Commands (type : then Tab to complete)",
         st.heading(),
     ));
-    for (name, arg, desc) in commands() {
-        let cmd = if arg.is_empty() {
-            format!(":{name}")
-        } else {
-            format!(":{name} {arg}")
-        };
+    let cmds: Vec<(String, &str)> = commands()
+        .into_iter()
+        .map(|(name, arg, desc)| {
+            let cmd = if arg.is_empty() {
+                format!(":{name}")
+            } else {
+                format!(":{name} {arg}")
+            };
+            (cmd, desc)
+        })
+        .collect();
+    // As wide as the longest command and two spaces: never run into the text.
+    let cmd_w = cmds.iter().map(|(c, _)| width(c)).max().unwrap_or(0) + 2;
+    for (cmd, desc) in cmds {
         out.push(Line::from(vec![
-            Span::styled(format!("  {cmd:<26}"), st.accent()),
+            Span::styled(format!("  {cmd:<cmd_w$}"), st.accent()),
             Span::styled(desc, st.text()),
         ]));
     }

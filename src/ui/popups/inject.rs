@@ -5,7 +5,7 @@
 use super::confirm::yes_no;
 use crate::app::State;
 use crate::app::faults::{FIELD_NAMES, InjectForm, Popup, providers, usage};
-use crate::domain::fault::{FaultSpec, format_duration};
+use crate::domain::fault::{FaultSpec, describe};
 use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::popup::centered;
@@ -19,8 +19,17 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 /// The popup for `Mode::Faults`.
 pub fn render(frame: &mut Frame, area: Rect, popup: &Popup, state: &State, st: &Styles) {
     match popup {
-        Popup::Form(form) => form_popup(frame, area, form, st),
-        Popup::Confirm { spec, typed, .. } => confirm_popup(frame, area, spec, typed.line(0), st),
+        Popup::Form(form) => form_popup(frame, area, form, None, st),
+        Popup::Checking { form, .. } => form_popup(
+            frame,
+            area,
+            form,
+            Some("checking the target with the provider… (Esc back)"),
+            st,
+        ),
+        Popup::Confirm { spec, typed, .. } => {
+            confirm_popup(frame, area, spec, typed.line(0), typed.error.as_deref(), st)
+        }
         Popup::Panic => {
             let n = state.faults.ledger.counts().live;
             yes_no(
@@ -48,7 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, popup: &Popup, state: &State, st: &
     }
 }
 
-fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
+fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, note: Option<&str>, st: &Styles) {
     let r = centered(area, area.width.saturating_sub(4).min(90), 13);
     let block = Block::bordered()
         .border_style(st.accent())
@@ -95,9 +104,10 @@ fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
         ]));
     }
     lines.push(Line::raw(""));
-    match &form.form.error {
-        Some(e) => lines.push(Line::styled(inert(e).into_owned(), st.error())),
-        None => lines.push(Line::styled(
+    match (&form.form.error, note) {
+        (_, Some(n)) => lines.push(Line::styled(n.to_string(), st.warning())),
+        (Some(e), None) => lines.push(Line::styled(inert(e).into_owned(), st.error())),
+        (None, None) => lines.push(Line::styled(
             "guard: alarm filter (severity=critical) · probe: http:// URL; either recovers the fault when it fires/fails",
             st.dim(),
         )),
@@ -105,8 +115,21 @@ fn form_popup(frame: &mut Frame, area: Rect, form: &InjectForm, st: &Styles) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn confirm_popup(frame: &mut Frame, area: Rect, spec: &FaultSpec, typed: &str, st: &Styles) {
-    let r = centered(area, area.width.saturating_sub(4).min(72), 7);
+fn confirm_popup(
+    frame: &mut Frame,
+    area: Rect,
+    spec: &FaultSpec,
+    typed: &str,
+    error: Option<&str>,
+    st: &Styles,
+) {
+    // Every parameter, so what is confirmed is exactly what is injected.
+    let params = describe(spec);
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).min(76),
+        params.len() as u16 + 6,
+    );
     let block = Block::bordered()
         .border_style(st.warning())
         .style(st.base())
@@ -119,31 +142,33 @@ fn confirm_popup(frame: &mut Frame, area: Rect, spec: &FaultSpec, typed: &str, s
     frame.render_widget(block, r);
     let name = inert(spec.target_name()).into_owned();
     let matches = typed == spec.target_name();
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::raw(format!(
-                "{} for {}",
-                inert(&spec.label()),
-                format_duration(spec.duration_secs)
-            )),
+    let mut lines: Vec<Line> = params
+        .into_iter()
+        .map(|(k, v)| {
             Line::from(vec![
-                Span::raw("Type "),
-                Span::styled(name, st.title()),
-                Span::raw(" to inject:"),
-            ]),
-            Line::from(vec![
-                Span::styled(
-                    format!("> {}", inert(typed)),
-                    if matches { st.ok() } else { st.text() },
-                ),
-                Span::styled("▏", st.accent()),
-            ]),
-            Line::styled(
-                "Enter injects once the name matches · Esc back to the form",
-                st.dim(),
-            ),
-        ])
-        .wrap(Wrap { trim: false }),
-        inner,
-    );
+                Span::styled(format!("{k:>9} "), st.dim()),
+                Span::styled(inert(&v).into_owned(), st.text()),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(vec![
+        Span::raw("Type "),
+        Span::styled(name, st.title()),
+        Span::raw(" to inject:"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("> {}", inert(typed)),
+            if matches { st.ok() } else { st.text() },
+        ),
+        Span::styled("▏", st.accent()),
+    ]));
+    lines.push(match error {
+        Some(e) => Line::styled(inert(e).into_owned(), st.error()),
+        None => Line::styled(
+            "Enter injects once the name matches · Esc back to the form",
+            st.dim(),
+        ),
+    });
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

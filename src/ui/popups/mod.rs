@@ -3,6 +3,7 @@
 //! form model it edits, clamped to the frame.
 
 pub mod confirm;
+pub mod event;
 pub mod help;
 pub mod inject;
 pub mod note;

@@ -9,7 +9,7 @@ use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
 use crate::ui::widgets::format::{age, clock, stamp};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
@@ -22,16 +22,50 @@ const LINKS: [(&str, &str); 3] = [
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, alarm: &Alarm, state: &State, st: &Styles) {
+    let lines = lines(alarm, state, st);
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let inner_h = area.height.saturating_sub(2) as usize;
+    // `J` / `K` scroll; the core only bounds the scroll roughly, the last
+    // page stops it here (wrapped lines counted).
+    let total: usize = lines.iter().map(|l| wrapped(l, inner_w)).sum();
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let max_scroll = total.saturating_sub(inner_h);
+    let scroll = (state.alarms.detail_scroll as usize).min(max_scroll);
+    let position = if max_scroll > 0 {
+        format!(
+            " {}–{} of {} · J/K scroll ",
+            scroll + 1,
+            (scroll + inner_h).min(total),
+            total
+        )
+    } else {
+        String::new()
+    };
     let block = Block::bordered()
         .border_style(st.border())
-        .title(Line::styled(" Detail ", st.title()));
-    let lines = lines(alarm, state, st);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+        .title(Line::styled(" Detail ", st.title()))
+        .title_bottom(Line::styled(position, st.dim()).alignment(Alignment::Right));
+    frame.render_widget(para.block(block).scroll((scroll as u16, 0)), area);
+}
+
+/// Screen lines `line` takes when word-wrapped to `w` columns.
+fn wrapped(line: &Line, w: usize) -> usize {
+    use crate::ui::widgets::text::width;
+    if w == 0 {
+        return 1;
+    }
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let (mut rows, mut col) = (1, 0);
+    for word in text.split_inclusive(' ') {
+        let ww = width(word);
+        if col + ww > w && col > 0 {
+            rows += 1;
+            col = 0;
+        }
+        rows += ww / w.max(1) * usize::from(ww > w);
+        col += if ww > w { ww % w } else { ww };
+    }
+    rows
 }
 
 fn field<'a>(key: &'static str, value: String, style: Style, st: &Styles) -> Line<'a> {

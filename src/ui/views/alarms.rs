@@ -5,20 +5,17 @@
 
 use super::alarm_detail;
 use crate::app::State;
+use crate::app::layout::{DETAIL_RIGHT_FROM, share};
 use crate::domain::Alarm;
 use crate::ui::style::Styles;
 use crate::ui::widgets::format::age;
-use crate::ui::widgets::popup::share;
-use crate::ui::widgets::text::{cell, truncate, who};
+use crate::ui::widgets::text::{cell, highlight, truncate, who};
 use crate::ui::widgets::window::window;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
-
-/// From this width the detail pane sits to the right of the table.
-const DETAIL_RIGHT_FROM: u16 = 110;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let detail = if state.alarms.detail {
@@ -30,6 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         table(frame, area, state, st);
         return;
     };
+    // The same split a mouse click is mapped with (`app::layout::alarms`).
     let (table_area, detail_area) = if area.width >= DETAIL_RIGHT_FROM {
         let w = share(area.width, 42, 40);
         let [t, d] = Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
@@ -84,16 +82,17 @@ impl Col {
             Col::Age => 4,
             Col::Service => 8,
             Col::Name => 10,
-            Col::Summary => 20,
-            Col::Ack => 8,
-            Col::Owner => 8,
+            Col::Summary => 14,
+            Col::Ack => 7,
+            Col::Owner => 6,
         }
     }
 }
 
 /// Column widths for a table `width` columns wide: columns are dropped in
-/// a fixed order (owner, state, summary, ack, service, age) until the rest
-/// fit; spare room grows service and name a little and summary the most.
+/// a fixed order (state, summary, service, age, ack, owner — who owns an
+/// alarm goes last) until the rest fit; spare room grows service and name
+/// a little and summary the most.
 pub fn columns(width: u16) -> Vec<(Col, u16)> {
     use Col::*;
     let mut cols = vec![
@@ -102,7 +101,7 @@ pub fn columns(width: u16) -> Vec<(Col, u16)> {
     let need = |cols: &[Col]| -> u16 {
         cols.iter().map(|c| c.min_width()).sum::<u16>() + cols.len() as u16 - 1
     };
-    for drop in [Owner, State, Summary, Ack, Service, Age] {
+    for drop in [State, Summary, Service, Age, Ack, Owner] {
         if need(&cols) <= width {
             break;
         }
@@ -119,8 +118,9 @@ pub fn columns(width: u16) -> Vec<(Col, u16)> {
     };
     grow(Name, 14, &mut spare);
     grow(Service, 6, &mut spare);
-    grow(Ack, 4, &mut spare);
-    grow(Owner, 4, &mut spare);
+    grow(Ack, 5, &mut spare);
+    grow(Owner, 6, &mut spare);
+    grow(Summary, 6, &mut spare);
     let sink = if cols.contains(&Summary) {
         Summary
     } else {
@@ -136,7 +136,13 @@ fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     if !a.list.filter.is_empty() {
         text.push_str(&format!("  filter: {}", cell(&a.list.filter.source, 40)));
     }
-    text.push_str(&format!("  sort: {}", a.sort.label()));
+    text.push_str(&format!("  sort: {}", a.sort().label()));
+    if !a.list.marks.is_empty() {
+        text.push_str(&format!("  {} marked", a.list.marks.len()));
+    }
+    if let Some(q) = &a.list.search {
+        text.push_str(&format!("  search: {}", cell(q, 20)));
+    }
     if a.group != crate::app::alarms::GroupBy::None {
         text.push_str(&format!("  group: {}", a.group.label()));
     }
@@ -226,9 +232,16 @@ fn alarm_row<'a>(
     } else {
         st.text()
     };
+    let marked = state.alarms.list.is_marked(alarm.fingerprint());
+    let search = state
+        .alarms
+        .search_hit(alarm)
+        .then_some(state.alarms.list.search.as_deref())
+        .flatten();
     let cells = cols.iter().map(|&(col, w)| {
         let w = w as usize;
         let (text, style): (String, Style) = match col {
+            Col::Mark if marked => ("*".into(), st.accent()),
             Col::Mark => (if is_selected { ">" } else { " " }.into(), st.accent()),
             Col::Group if first_of_group => {
                 let key = state.alarms.group.key(alarm).unwrap_or("");
@@ -265,7 +278,20 @@ fn alarm_row<'a>(
                 body,
             ),
         };
-        Line::styled(text, style)
+        let style = if is_selected {
+            st.on_selection(style)
+        } else {
+            style
+        };
+        let searched = matches!(
+            col,
+            Col::Name | Col::Service | Col::Summary | Col::Owner | Col::Ack
+        );
+        if searched {
+            highlight(text, search, style, st.search_hit())
+        } else {
+            Line::styled(text, style)
+        }
     });
     let row = Row::new(cells);
     if is_selected {
@@ -276,6 +302,7 @@ fn alarm_row<'a>(
 }
 
 fn empty(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    use crate::app::sources::Quiet;
     let firing = state.counts.firing;
     let hidden_resolved = !state.alarms.show_resolved && state.board.len() > firing;
     let lines = if !state.alarms.list.filter.is_empty() && !state.board.is_empty() {
@@ -284,7 +311,31 @@ fn empty(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             Line::styled("Esc clears it, / edits it", st.dim()),
         ]
     } else {
-        let mut v = vec![Line::styled("No alarms firing ✓", st.ok())];
+        // All clear only when every source has answered and none is down.
+        let mut v = match crate::app::sources::quiet(state) {
+            Quiet::AllClear => vec![Line::styled("No alarms firing ✓", st.ok())],
+            Quiet::Waiting(names) if names.is_empty() => vec![
+                Line::styled("Waiting for sources…", st.warning()),
+                Line::styled("no source has reported yet", st.dim()),
+            ],
+            Quiet::Waiting(names) => vec![
+                Line::styled("Waiting for sources…", st.warning()),
+                Line::styled(
+                    format!("not heard from yet: {}", cell(&names.join(", "), 60)),
+                    st.dim(),
+                ),
+            ],
+            Quiet::Unsure(names) => vec![
+                Line::styled("No alarms from the sources that answer", st.warning()),
+                Line::styled(
+                    format!(
+                        "down or stale, so not all clear: {}",
+                        cell(&names.join(", "), 60)
+                    ),
+                    st.warning(),
+                ),
+            ],
+        };
         if hidden_resolved {
             v.push(Line::styled("r shows resolved alarms", st.dim()));
         }
@@ -320,9 +371,11 @@ mod tests {
         }
         let names = |w| columns(w).iter().map(|(c, _)| *c).collect::<Vec<_>>();
         assert!(names(118).contains(&Col::Owner));
-        assert!(!names(78).contains(&Col::Owner));
+        // At 80 columns every column stays, who owns an alarm included.
+        assert!(names(78).contains(&Col::Owner));
         assert!(names(78).contains(&Col::State));
         assert!(names(78).contains(&Col::Summary));
         assert!(!names(40).contains(&Col::Summary));
+        assert!(names(40).contains(&Col::Owner), "owner is the last to go");
     }
 }

@@ -6,7 +6,7 @@ use crate::app::State;
 use crate::app::log::LogLine;
 use crate::ui::style::Styles;
 use crate::ui::widgets::format::clock;
-use crate::ui::widgets::text::{cell, truncate};
+use crate::ui::widgets::text::{cell, highlight, truncate};
 use crate::ui::widgets::window::window;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -16,17 +16,22 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
 /// Column widths for the log table at `width` (inner) columns: selection
 /// mark, id, time, actor, kind, subject, text. Narrow terminals lose the
-/// subject, then the actor (0 = column not drawn).
+/// subject column (what it is about then leads the text), then the actor
+/// (0 = column not drawn).
 pub fn columns(width: u16, id_w: u16, time_w: u16) -> [u16; 7] {
-    let (mut actor, kind, mut subject) = (18u16, 18u16, 18u16);
-    let fixed = |a: u16, s: u16| 1 + id_w + time_w + a + kind + s + 6;
-    if fixed(actor, subject) + 16 > width {
+    let (mut actor, mut kind, mut subject) = (18u16, 18u16, 30u16);
+    let fixed = |a: u16, k: u16, s: u16| 1 + id_w + time_w + a + k + s + 6;
+    if fixed(actor, kind, subject) + 16 > width {
         subject = 0;
     }
-    if fixed(actor, subject) + 16 > width {
+    if fixed(actor, kind, subject) + 30 > width {
+        // Room for the subject in the text: shorter actor and kind first.
+        (actor, kind) = (11, 16);
+    }
+    if fixed(actor, kind, subject) + 16 > width {
         actor = 0;
     }
-    let text = width.saturating_sub(fixed(actor, subject));
+    let text = width.saturating_sub(fixed(actor, kind, subject));
     [1, id_w, time_w, actor, kind, subject, text]
 }
 
@@ -35,6 +40,12 @@ fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     let mut text = format!(" Log ({}/{})", log.visible.len(), log.lines.len());
     if !log.list.filter.is_empty() {
         text.push_str(&format!("  filter: {}", cell(&log.list.filter.source, 40)));
+    }
+    if let Some(sort) = log.list.sort {
+        text.push_str(&format!("  sort: {}", sort.label()));
+    }
+    if let Some(q) = &log.list.search {
+        text.push_str(&format!("  search: {}", cell(q, 20)));
     }
     text.push_str("  ");
     let follow = if log.follow {
@@ -91,7 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .enumerate()
         .map(|(i, line)| {
             let is_selected = range.start + i == selected;
-            let row = log_row(line, &widths, dated, today, is_selected, st);
+            let row = log_row(line, &widths, dated, today, is_selected, state, st);
             if is_selected {
                 row.style(st.selected())
             } else {
@@ -137,8 +148,15 @@ fn log_row<'a>(
     dated: bool,
     today: chrono::NaiveDate,
     is_selected: bool,
+    state: &State,
     st: &Styles,
 ) -> Row<'a> {
+    let log = &state.log;
+    let search = log
+        .search_hit(line)
+        .then_some(log.list.search.as_deref())
+        .flatten();
+    let marked = log.list.is_marked(&line.id.to_string());
     // LogLine text is already inert (app::log); `cell` re-checks it anyway,
     // which is free for clean text.
     let [_, id_w, _, actor_w, kind_w, subject_w, text_w] = widths.map(|w| w as usize);
@@ -147,22 +165,55 @@ fn log_row<'a>(
     } else {
         clock(line.ts)
     };
+    let mark = match (marked, is_selected) {
+        (true, _) => "*",
+        (false, true) => ">",
+        (false, false) => " ",
+    };
     let mut cells = vec![
-        Line::styled(if is_selected { ">" } else { " " }, st.accent()),
+        Line::styled(mark, st.accent()),
         Line::styled(format!("{:>id_w$}", line.id), st.dim()),
         Line::styled(time, st.dim()),
     ];
+    let on = |s: Style| if is_selected { st.on_selection(s) } else { s };
+    let hit = st.search_hit();
     if actor_w > 0 {
-        cells.push(Line::styled(cell(&line.actor, actor_w), st.accent()));
+        cells.push(highlight(
+            cell(&line.actor, actor_w),
+            search,
+            on(st.accent()),
+            hit,
+        ));
     }
-    cells.push(Line::styled(
+    cells.push(highlight(
         cell(&line.kind, kind_w),
-        kind_style(&line.kind, st),
+        search,
+        on(kind_style(&line.kind, st)),
+        hit,
     ));
-    if subject_w > 0 {
-        cells.push(Line::styled(cell(&line.subject, subject_w), st.text()));
+    // What the event is about: its own column when there is room, else
+    // first in the text, so a narrow log still says which alarm or fault.
+    let text = if subject_w > 0 {
+        cells.push(highlight(
+            cell(line.shown_subject(), subject_w),
+            search,
+            on(st.text()),
+            hit,
+        ));
+        line.text.clone()
+    } else if line.about.is_empty() {
+        line.text.clone()
+    } else if line.text.is_empty() {
+        line.about.clone()
+    } else {
+        format!("{} — {}", line.about, line.text)
+    };
+    cells.push(highlight(cell(&text, text_w), search, on(st.text()), hit));
+    if is_selected {
+        for c in cells.iter_mut().take(3) {
+            c.style = st.on_selection(c.style);
+        }
     }
-    cells.push(Line::styled(cell(&line.text, text_w), st.text()));
     Row::new(cells)
 }
 
@@ -183,5 +234,8 @@ mod tests {
         assert!(columns(118, 4, 8)[5] > 0);
         assert_eq!(columns(78, 4, 8)[5], 0);
         assert!(columns(78, 4, 8)[3] > 0);
+        // At 80 columns the text (which then leads with the subject) keeps
+        // room for an alarm's name and service.
+        assert!(columns(78, 4, 8)[6] >= 30, "{:?}", columns(78, 4, 8));
     }
 }

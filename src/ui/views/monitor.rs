@@ -96,9 +96,14 @@ fn group_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .map(|(i, g)| {
             let is_selected = range.start + i == selected;
             let level = group_level(state, g);
+            let marker = if is_selected {
+                st.on_selection(st.threshold(level))
+            } else {
+                st.threshold(level)
+            };
             let line = Line::from(vec![
                 Span::raw(if is_selected { ">" } else { " " }),
-                Span::styled(level.marker(), st.threshold(level)),
+                Span::styled(level.marker(), marker),
                 Span::raw(" "),
                 Span::raw(cell(g, name_w)),
             ]);
@@ -243,7 +248,7 @@ fn charts(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             .split(*row_area);
         for (c, cell_area) in cells.iter().enumerate() {
             if let Some(s) = series.get(r * cols as usize + c) {
-                chart(frame, *cell_area, s, st);
+                chart(frame, *cell_area, s, state.monitor.window_secs, st);
             }
         }
     }
@@ -282,45 +287,88 @@ fn compact(frame: &mut Frame, area: Rect, group: &str, series: &[&Series], st: &
 /// Seconds before the newest point, for the x axis (`-10m`, `-45s`).
 fn span_label(secs: f64) -> String {
     let s = secs.abs().round() as i64;
-    if s >= 60 {
-        format!("-{}m", s / 60)
-    } else {
-        format!("-{s}s")
+    match (s / 60, s % 60) {
+        (0, s) => format!("-{s}s"),
+        (m, 0) => format!("-{m}m"),
+        (m, s) if m < 10 => format!("-{m}m{s:02}s"),
+        (m, _) => format!("-{m}m"),
     }
 }
 
-fn chart(frame: &mut Frame, area: Rect, s: &Series, st: &Styles) {
+/// The chart's title: name, current value and thresholds; on a narrow
+/// chart the name is shortened first, then the thresholds are written
+/// tight (`w 300 c 500 ms`), so they are never cut off.
+fn chart_title<'a>(s: &Series, st: &Styles, max: usize) -> Line<'a> {
     let (val, val_style) = current(s, st);
     let unit = inert(&s.meta.unit).into_owned();
-    let mut title = vec![
-        Span::styled(format!(" {} ", cell(&s.meta.name, 30)), st.title()),
-        Span::styled(format!("{val} "), val_style),
-    ];
-    let thresholds: Vec<String> = [("warn", s.meta.warn), ("crit", s.meta.crit)]
+    let full: Vec<String> = [("warn", s.meta.warn), ("crit", s.meta.crit)]
         .into_iter()
         .filter_map(|(k, t)| t.map(|t| format!("{k} {}", value(t, &unit))))
         .collect();
-    if !thresholds.is_empty() {
-        title.push(Span::styled(
-            format!("· {} ", thresholds.join(" · ")),
-            st.dim(),
-        ));
+    let tight = {
+        let t: Vec<String> = [("w", s.meta.warn), ("c", s.meta.crit)]
+            .into_iter()
+            .filter_map(|(k, t)| {
+                let u = if unit == "%" { "%" } else { "" };
+                t.map(|t| format!("{k}{}", value(t, u)))
+            })
+            .collect();
+        if t.is_empty() || unit.is_empty() || unit == "%" {
+            t.join(" ")
+        } else {
+            format!("{} {unit}", t.join(" "))
+        }
+    };
+    let name = inert(&s.meta.name).into_owned();
+    let build = |name_w: usize, thresholds: &str| {
+        // Tight thresholds come with a tight value (`✖764ms`).
+        let val = if thresholds == tight {
+            val.replace(' ', "")
+        } else {
+            val.clone()
+        };
+        let mut spans = vec![
+            Span::styled(format!(" {} ", truncate(&name, name_w)), st.title()),
+            Span::styled(format!("{val} "), val_style),
+        ];
+        if !thresholds.is_empty() {
+            spans.push(Span::styled(format!("· {thresholds} "), st.dim()));
+        }
+        spans
+    };
+    let fits = |spans: &[Span]| spans.iter().map(|x| width(&x.content)).sum::<usize>() <= max;
+    let full = full.join(" · ");
+    for thresholds in [full.as_str(), tight.as_str()] {
+        for name_w in [30, 16, 12, 10, 8, 6, 4] {
+            let spans = build(name_w, thresholds);
+            if fits(&spans) {
+                return Line::from(spans);
+            }
+        }
     }
+    Line::from(build(1, &tight))
+}
+
+fn chart(frame: &mut Frame, area: Rect, s: &Series, window_secs: u32, st: &Styles) {
+    let unit = inert(&s.meta.unit).into_owned();
     let block = Block::bordered()
         .border_style(st.border())
-        .title(Line::from(title));
+        .title(chart_title(s, st, area.width.saturating_sub(2) as usize));
 
     let newest = s.points.back().map(|p| p.at);
+    let window = -f64::from(window_secs);
     let data: Vec<(f64, f64)> = match newest {
         Some(newest) => s
             .points
             .iter()
             .filter(|p| p.value.is_finite())
             .map(|p| ((p.at - newest).num_milliseconds() as f64 / 1000.0, p.value))
+            .filter(|p| p.0 >= window)
             .collect(),
         None => Vec::new(),
     };
-    let x_min = data.first().map_or(-60.0, |p| p.0).min(-60.0);
+    // The window (`+` / `-`), but never wider than the data (a minute at least).
+    let x_min = data.first().map_or(-60.0, |p| p.0).min(-60.0).max(window);
     let y_lo = data.iter().map(|p| p.1).fold(0.0_f64, f64::min);
     let y_hi = data
         .iter()
@@ -330,15 +378,25 @@ fn chart(frame: &mut Frame, area: Rect, s: &Series, st: &Styles) {
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
     let y_hi = if y_hi > y_lo { y_hi * 1.15 } else { y_lo + 1.0 };
-    let warn_line = s.meta.warn.map(|w| [(x_min, w), (0.0, w)]);
-    let crit_line = s.meta.crit.map(|c| [(x_min, c), (0.0, c)]);
+    // Thresholds dashed (a dot every other column) and drawn first: the
+    // series is its own layer on top, so a threshold never covers it, and
+    // the two never look alike.
+    let dashes = |t: f64| -> Vec<(f64, f64)> {
+        let n = (area.width.max(4) as usize) / 2;
+        (0..=n)
+            .filter(|i| i % 2 == 0)
+            .map(|i| (x_min - x_min * i as f64 / n as f64, t))
+            .collect()
+    };
+    let warn_line = s.meta.warn.map(dashes);
+    let crit_line = s.meta.crit.map(dashes);
 
     let mut datasets = Vec::new();
     if let Some(line) = &warn_line {
         datasets.push(
             Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
                 .style(st.warning())
                 .data(line),
         );
@@ -346,8 +404,8 @@ fn chart(frame: &mut Frame, area: Rect, s: &Series, st: &Styles) {
     if let Some(line) = &crit_line {
         datasets.push(
             Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
                 .style(st.threshold(Level::Crit))
                 .data(line),
         );
@@ -360,6 +418,8 @@ fn chart(frame: &mut Frame, area: Rect, s: &Series, st: &Styles) {
             .style(st.accent())
             .data(&data),
     );
+    // Three ticks at least, with the unit: 0, the middle, the top.
+    let y_labels = [y_lo, (y_lo + y_hi) / 2.0, y_hi].map(|v| value(v, &unit));
     let chart = Chart::new(datasets)
         .block(block)
         .x_axis(
@@ -372,7 +432,7 @@ fn chart(frame: &mut Frame, area: Rect, s: &Series, st: &Styles) {
             Axis::default()
                 .style(st.dim())
                 .bounds([y_lo, y_hi])
-                .labels([value(y_lo, ""), value(y_hi, "")]),
+                .labels(y_labels),
         );
     frame.render_widget(chart, area);
 }

@@ -1,8 +1,9 @@
 //! The one-line prompts at the bottom: `/` filter (applied live; a parse
 //! error shows under it) and `:` command with its completion list above it.
 
-use crate::app::command::{candidates, commands};
+use crate::app::command::commands;
 use crate::app::input::LineInput;
+use crate::app::prompt::completions;
 use crate::app::{Mode, State};
 use crate::domain::sanitize::inert;
 use crate::ui::style::Styles;
@@ -23,14 +24,22 @@ pub fn filter(frame: &mut Frame, area: Rect, input: &LineInput, error: Option<&s
     prompt_lines(frame, area, "/", input, "Enter keep · Esc undo", error, st);
 }
 
+/// `\\` search: the line, and what the keys do.
+pub fn search(frame: &mut Frame, area: Rect, input: &LineInput, _state: &State, st: &Styles) {
+    prompt_lines(
+        frame,
+        area,
+        "\\",
+        input,
+        "Enter keep · Esc clear · ] next · [ previous",
+        None,
+        st,
+    );
+}
+
 /// The `:` line and, above it, the completion list with `choice` marked.
 pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &Styles) {
-    let Mode::Command {
-        input,
-        choice,
-        error,
-    } = &state.mode
-    else {
+    let Mode::Command { input, error, .. } = &state.mode else {
         return;
     };
     prompt_lines(
@@ -38,15 +47,16 @@ pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &St
         area,
         ":",
         input,
-        "Tab complete · Enter run",
+        "Tab cycle · Enter run highlighted",
         error.as_deref(),
         st,
     );
-    let cands = candidates(&input.text, &state.theme_names());
+    let Some((cands, selected)) = completions(state) else {
+        return;
+    };
     if cands.is_empty() || body.height < 3 {
         return;
     }
-    let selected = choice % cands.len();
     let h = (cands.len() as u16).min(MAX_CANDIDATES) + 2;
     let w = body.width.min(64);
     let popup = Rect {
@@ -74,10 +84,15 @@ pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &St
             };
             let cmd = cell(&shown, 24);
             let rest = text_w.saturating_sub(26);
+            let (cmd_style, desc_style) = if is_selected {
+                (st.selected(), st.selected())
+            } else {
+                (st.accent(), st.dim())
+            };
             let line = Line::from(vec![
                 Span::raw(if is_selected { "> " } else { "  " }),
-                Span::styled(format!("{cmd:<24}  "), st.accent()),
-                Span::styled(truncate(desc, rest).into_owned(), st.dim()),
+                Span::styled(format!("{cmd:<24}  "), cmd_style),
+                Span::styled(truncate(desc, rest).into_owned(), desc_style),
             ]);
             if is_selected {
                 line.style(st.selected())
@@ -89,7 +104,10 @@ pub fn command(frame: &mut Frame, body: Rect, area: Rect, state: &State, st: &St
     let block = Block::bordered()
         .border_style(st.accent())
         .title(Line::styled(
-            format!(" {} commands ", cands.len()),
+            match cands.len() {
+                1 => " 1 command ".to_string(),
+                n => format!(" {n} commands "),
+            },
             st.title(),
         ));
     frame.render_widget(Clear, popup);

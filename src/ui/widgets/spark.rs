@@ -2,6 +2,8 @@
 //! trend next to its value without a widget and a `Rect` of its own.
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// A flat series, low, middle or high.
+const LINES: [char; 3] = ['▁', '─', '▔'];
 
 /// `values` as `width` bars scaled between 0 (or the lowest value, if
 /// negative) and `max(values, ceiling)`. A longer history is bucketed, each
@@ -28,6 +30,12 @@ pub fn spark(values: impl Iterator<Item = f64>, width: usize, ceiling: f64) -> S
     let lo = finite().fold(0.0_f64, f64::min);
     let hi = finite().fold(if ceiling.is_finite() { ceiling } else { 0.0 }, f64::max);
     let span = hi - lo;
+    // A flat series (two points or more, within 2% of the scale) is a line
+    // at its level, not a wall of bars: `▁`, `─` or `▔`.
+    let (min, max) = finite().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let flat = finite().count() >= 2 && span > 0.0 && (max - min) <= 0.02 * span;
     let mut out = String::with_capacity(width * 3);
     for _ in vals.len()..width {
         out.push(' ');
@@ -39,7 +47,12 @@ pub fn spark(values: impl Iterator<Item = f64>, width: usize, ceiling: f64) -> S
             out.push(BARS[0]);
         } else {
             let i = (((v - lo) / span) * (BARS.len() - 1) as f64).round() as usize;
-            out.push(BARS[i.min(BARS.len() - 1)]);
+            let i = i.min(BARS.len() - 1);
+            out.push(if flat {
+                LINES[i * LINES.len() / BARS.len()]
+            } else {
+                BARS[i]
+            });
         }
     }
     out
@@ -60,5 +73,8 @@ mod tests {
         assert_eq!(spark([1.0, 1.0].into_iter(), 2, 100.0), "▁▁");
         assert_eq!(spark([f64::NAN, 1.0].into_iter(), 2, 0.0), " █");
         assert_eq!(spark(std::iter::empty(), 2, 0.0), "  ");
+        // A flat series is a line at its level, never a block.
+        assert_eq!(spark([2.27, 2.27, 2.26].into_iter(), 3, 1.0), "▔▔▔");
+        assert_eq!(spark([50.0, 50.0].into_iter(), 2, 100.0), "──");
     }
 }

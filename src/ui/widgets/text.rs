@@ -3,64 +3,54 @@
 //! into the next column and escape sequences never reach the terminal.
 
 use crate::domain::sanitize::inert;
-use std::borrow::Cow;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Terminal columns `s` occupies.
-pub fn width(s: &str) -> usize {
-    UnicodeWidthStr::width(s)
-}
-
-/// Cut `s` to at most `max` columns, ending in `…` when something was cut.
-pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
-    if width(s) <= max {
-        return Cow::Borrowed(s);
-    }
-    if max == 0 {
-        return Cow::Borrowed("");
-    }
-    let mut out = String::with_capacity(max + 3);
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    Cow::Owned(out)
-}
-
-/// Cut `s` from the left to at most `max` columns (`…/cocpit/journal.db`):
-/// for paths, where the end is the informative part.
-pub fn truncate_left(s: &str, max: usize) -> Cow<'_, str> {
-    if width(s) <= max {
-        return Cow::Borrowed(s);
-    }
-    if max == 0 {
-        return Cow::Borrowed("");
-    }
-    let mut tail: Vec<char> = Vec::new();
-    let mut used = 0;
-    for c in s.chars().rev() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        tail.push(c);
-        used += w;
-    }
-    let mut out = String::from("…");
-    out.extend(tail.into_iter().rev());
-    Cow::Owned(out)
-}
+pub use crate::domain::text::{truncate, truncate_left, width};
 
 /// Outside text made inert and cut to `max` columns: the one way table cells
 /// and labels are built from data a source or another operator supplied.
 pub fn cell(s: &str, max: usize) -> String {
     truncate(&inert(s), max).into_owned()
+}
+
+/// `text` (already inert and cut to its column) with every case-insensitive
+/// occurrence of the lower-case `needle` drawn in `hit`: how search matches
+/// show in a table.
+pub fn highlight<'a>(
+    text: String,
+    needle: Option<&str>,
+    base: ratatui::style::Style,
+    hit: ratatui::style::Style,
+) -> ratatui::text::Line<'a> {
+    use ratatui::text::{Line, Span};
+    let Some(needle) = needle.filter(|n| !n.is_empty()) else {
+        return Line::styled(text, base);
+    };
+    let lower = text.to_lowercase();
+    // Only when lower-casing keeps byte offsets (ASCII and most text).
+    if lower.len() != text.len() {
+        return Line::styled(text, base);
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(needle) {
+        let start = at + i;
+        let end = start + needle.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        if start > at {
+            spans.push(Span::styled(text[at..start].to_string(), base));
+        }
+        spans.push(Span::styled(text[start..end].to_string(), hit));
+        at = end;
+    }
+    if spans.is_empty() {
+        return Line::styled(text, base);
+    }
+    if at < text.len() {
+        spans.push(Span::styled(text[at..].to_string(), base));
+    }
+    Line::from(spans).style(base)
 }
 
 /// The user part of `operator@host`, for narrow columns (the detail pane
@@ -91,6 +81,31 @@ mod tests {
             "…it/journal.db"
         );
         assert_eq!(truncate_left("/a.db", 10), "/a.db");
+    }
+
+    #[test]
+    fn highlights_every_match_ignoring_case() {
+        use ratatui::style::{Modifier, Style};
+        let hit = Style::new().add_modifier(Modifier::REVERSED);
+        let line = highlight("PayPal payments".into(), Some("pay"), Style::new(), hit);
+        let parts: Vec<(&str, bool)> = line
+            .spans
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style == hit))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("Pay", true),
+                ("Pal ", false),
+                ("pay", true),
+                ("ments", false)
+            ]
+        );
+        assert_eq!(
+            highlight("x".into(), None, Style::new(), hit).spans.len(),
+            1
+        );
     }
 
     #[test]
