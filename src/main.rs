@@ -186,6 +186,7 @@ fn real_main() -> Result<ExitCode> {
                 &operator,
                 cli.global.readonly,
                 role(&cli.global, &cfg) == cocpit::app::Role::Observer,
+                demo_services(&cfg),
             )
             .map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::from(code))
@@ -385,6 +386,17 @@ fn with_password(url: &str, password: Option<&str>) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// The demo's services, so `faults inject sim --target sim:NAME` refuses a
+/// service the demo does not have; `None` when the scenario does not load.
+fn demo_services(cfg: &Config) -> Option<Vec<String>> {
+    use cocpit::sources::simulator::Scenario;
+    let scenario = match &cfg.demo.scenario {
+        Some(dir) => Scenario::from_dir(dir),
+        None => Scenario::embedded(),
+    };
+    scenario.ok().map(|s| s.service_names())
 }
 
 fn parse_color_mode(s: &str) -> Result<ColorMode> {

@@ -278,7 +278,7 @@ fn readonly_and_blast_radius_refuse_with_a_clear_message() {
         "inject",
         "sim",
         "--target",
-        "sim:x",
+        "sim:payments",
         "--duration",
         "5s",
     ]);

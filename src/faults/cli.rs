@@ -75,6 +75,7 @@ pub fn run(
     operator: &str,
     readonly: bool,
     observer: bool,
+    sim_services: Option<Vec<String>>,
 ) -> Result<u8, String> {
     let code = match cmd {
         FaultsCmd::Inject {
@@ -113,8 +114,7 @@ pub fn run(
                 readonly,
                 observer,
                 operator: operator.to_string(),
-                // Not known here yet: the caller would pass the scenario's.
-                sim_services: None,
+                sim_services,
             };
             inject(journal, cfg, args)?
         }

@@ -388,9 +388,9 @@ fn resolve_rules(
             clear_for_s: r.clear_for.unwrap_or(defaults.clear_for),
             summary_deadband: defaults.summary_deadband,
             summary_every_s: defaults.summary_every_s,
-            summary: r
-                .summary
-                .unwrap_or_else(|| "{service} {metric} {value} > {threshold}".into()),
+            summary: r.summary.unwrap_or_else(|| {
+                "{service} {metric} {value} · {severity} above {threshold}".into()
+            }),
             description: r.description.unwrap_or_else(|| {
                 "{service} {metric} is above its {severity} threshold of {threshold}.".into()
             }),
