@@ -89,8 +89,11 @@ fn a_full_disk_is_on_screen_refuses_actions_and_recovers_with_the_gap_on_record(
     // Taking ownership is the first write to fail: not confirmed, and the
     // header says so from then on.
     c.send("o");
+    // The header says so; the status line says the action was not
+    // recorded or that the journal is not (whichever came last).
     c.wait_for("the failure in red", Duration::from_secs(10), |s| {
-        s.contains("NOT RECORDING: disk full") && s.contains("NOT recorded")
+        s.contains("NOT RECORDING: disk full")
+            && (s.contains("NOT recorded") || s.contains("NOT recording"))
     });
     c.send("a");
     c.wait_for(

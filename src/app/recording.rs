@@ -73,6 +73,10 @@ pub fn on_notice(state: &mut State, notice: Notice) -> Vec<Effect> {
                 r.disk_full = false;
                 r.probed_at = None;
                 state.say(Level::Info, "journal recording again");
+                if state.board.clear_unrecorded() {
+                    state.counts = state.board.counts();
+                    state.alarms.refresh(&state.board);
+                }
                 // The gap is itself on record, then what the journal missed:
                 // the next snapshot is diffed against what it really has,
                 // and changes kept meanwhile are written now.

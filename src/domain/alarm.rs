@@ -265,6 +265,10 @@ pub struct Alarm {
     /// The alarm this one escalated (or de-escalated) into: the same alert
     /// at another severity, which took over its row, owner and age.
     pub successor: Option<Text>,
+    /// What a source says while the journal cannot be written: shown, but
+    /// not (yet) on record. Never in a row or a checkpoint.
+    #[serde(skip)]
+    pub unrecorded: bool,
 }
 
 impl Alarm {

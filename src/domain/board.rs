@@ -33,6 +33,11 @@ pub struct AlarmBoard {
     /// raised with it: how an escalation finds the alarm it continues. A
     /// hash, not the identity string: this map is one entry per alarm.
     by_identity: HashMap<u64, Text>,
+    /// What the sources said while the journal could not be written, over
+    /// the recorded alarms of the same fingerprint: shown, marked
+    /// unrecorded, until the journal has it (or the overlay is cleared).
+    #[serde(skip)]
+    unrecorded: HashMap<Text, Box<Alarm>>,
     /// Highest journal id applied; older or repeated events are ignored.
     pub last_event_id: i64,
     /// Bumped whenever the set or an alarm changes, so views can cache.
@@ -59,24 +64,92 @@ impl AlarmBoard {
     }
 
     pub fn len(&self) -> usize {
-        self.alarms.len()
+        let extra = self
+            .unrecorded
+            .keys()
+            .filter(|fp| !self.alarms.contains_key(*fp))
+            .count();
+        self.alarms.len() + extra
     }
 
     pub fn is_empty(&self) -> bool {
-        self.alarms.is_empty()
+        self.alarms.is_empty() && self.unrecorded.is_empty()
     }
 
+    /// The alarm as shown: what a source said while unrecorded, else the
+    /// journal's.
     pub fn get(&self, fingerprint: &str) -> Option<&Alarm> {
-        self.alarms.get(fingerprint).map(|a| &**a)
+        self.unrecorded
+            .get(fingerprint)
+            .or_else(|| self.alarms.get(fingerprint))
+            .map(|a| &**a)
     }
 
+    /// Every alarm as shown (see [`AlarmBoard::get`]).
     pub fn iter(&self) -> impl Iterator<Item = &Alarm> {
+        let shadowed = |fp: &Text| self.unrecorded.contains_key(fp);
+        self.alarms
+            .iter()
+            .filter(move |(fp, _)| !shadowed(fp))
+            .map(|(_, a)| &**a)
+            .chain(self.unrecorded.values().map(|a| &**a))
+    }
+
+    /// Only what the journal says: what ingest diffs against.
+    pub fn iter_recorded(&self) -> impl Iterator<Item = &Alarm> {
         self.alarms.values().map(|a| &**a)
+    }
+
+    /// Show a change a source reported that the journal could not record
+    /// (a full disk): over the recorded alarm, marked unrecorded, until the
+    /// journal has it.
+    pub fn overlay(&mut self, ev: &super::NewEvent) {
+        let shown = [
+            EventKind::AlarmRaised,
+            EventKind::AlarmUpdated,
+            EventKind::AlarmResolved,
+        ];
+        if !shown.iter().any(|k| k.as_str() == ev.kind) {
+            return;
+        }
+        // The same projection as for a row, on a board of this one alarm.
+        let mut one = AlarmBoard::default();
+        if let Some(a) = self.get(&ev.subject) {
+            one.alarms
+                .insert(Text::new(&ev.subject), Box::new(a.clone()));
+        }
+        one.apply(&Event {
+            id: 1,
+            ts: ev.ts,
+            actor: ev.actor.clone(),
+            kind: ev.kind.clone(),
+            subject: ev.subject.clone(),
+            payload: ev.payload.clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        });
+        if let Some((fp, mut a)) = one.alarms.into_iter().next() {
+            a.unrecorded = true;
+            a.last_event_id = self.get(&fp).map_or(0, |old| old.last_event_id);
+            self.unrecorded.insert(fp, a);
+            self.generation += 1;
+        }
+    }
+
+    /// Drop what was shown unrecorded: the journal is written again and
+    /// what it missed is on its way there.
+    pub fn clear_unrecorded(&mut self) -> bool {
+        if self.unrecorded.is_empty() {
+            return false;
+        }
+        self.unrecorded.clear();
+        self.generation += 1;
+        true
     }
 
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
-        for a in self.alarms.values().filter(|a| a.is_firing()) {
+        for a in self.iter().filter(|a| a.is_firing()) {
             c.by_severity[a.severity() as usize] += 1;
             c.firing += 1;
             if !a.is_acked() {
@@ -92,6 +165,10 @@ impl AlarmBoard {
             return false;
         }
         self.last_event_id = ev.id;
+        // The journal has it now: what was shown unrecorded gives way.
+        if !self.unrecorded.is_empty() {
+            self.unrecorded.remove(ev.subject.as_str());
+        }
         let changed = match ev.kind() {
             Some(EventKind::AlarmRaised) | Some(EventKind::AlarmUpdated) => self.observe(ev),
             Some(EventKind::AlarmResolved) => self.with_alarm(ev, |a, ev| {
@@ -275,6 +352,7 @@ impl AlarmBoard {
                         timeline: vec![entry],
                         last_event_id: ev.id,
                         successor: None,
+                        unrecorded: false,
                     }),
                 );
             }

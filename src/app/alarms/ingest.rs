@@ -50,7 +50,7 @@ impl Ingest {
     /// Start from what the journal says is firing.
     pub fn from_board(board: &AlarmBoard) -> Ingest {
         let mut ingest = Ingest::default();
-        for a in board.iter().filter(|a| a.is_firing()) {
+        for a in board.iter_recorded().filter(|a| a.is_firing()) {
             let ledger = ingest.sources.entry(a.observed.source.clone()).or_default();
             let fp = Text::new(a.fingerprint());
             ledger
@@ -236,7 +236,23 @@ pub fn on_snapshot(
     }
     let actor = state.session.source_actor(source);
     let events = state.ingest.diff(source, firing, state.now, &actor);
+    if state.recording.write_error.is_some() {
+        show_unrecorded(state, &events);
+    }
     append(events)
+}
+
+/// While the journal cannot be written, what the sources say is still on
+/// the board, marked unrecorded (over what the journal has).
+fn show_unrecorded(state: &mut crate::app::State, events: &[NewEvent]) {
+    if events.is_empty() {
+        return;
+    }
+    for ev in events {
+        state.board.overlay(ev);
+    }
+    state.counts = state.board.counts();
+    state.alarms.refresh(&state.board);
 }
 
 /// Changes a source reports one at a time (webhook, spool): the leader
@@ -248,6 +264,32 @@ pub fn on_changes(
     firing: Vec<ObservedAlarm>,
     resolved: Vec<(String, String)>,
 ) -> Vec<crate::app::Effect> {
+    if state.ingest_leader && state.recording.write_error.is_some() {
+        // Kept for when the journal can be written, and shown meanwhile.
+        let actor = state.session.source_actor(source);
+        let shown: Vec<NewEvent> = firing
+            .iter()
+            .map(|o| {
+                let kind = match state.board.get(o.fingerprint.as_str()) {
+                    Some(a) if a.is_firing() => EventKind::AlarmUpdated,
+                    _ => EventKind::AlarmRaised,
+                };
+                NewEvent::new(state.now, &actor, kind, &o.fingerprint, payload(o))
+            })
+            .chain(resolved.iter().map(|(fp, reason)| {
+                NewEvent::new(
+                    state.now,
+                    &actor,
+                    EventKind::AlarmResolved,
+                    fp,
+                    payload(&AlarmResolved {
+                        reason: Some(reason.clone()),
+                    }),
+                )
+            }))
+            .collect();
+        show_unrecorded(state, &shown);
+    }
     if !state.ingest_leader || state.recording.write_error.is_some() {
         state.ingest.defer(source, firing, resolved);
         return Vec::new();

@@ -136,6 +136,12 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     if !summary.is_empty() {
         out.push(Line::styled(inert(summary).into_owned(), text));
     }
+    if alarm.unrecorded {
+        out.push(Line::styled(
+            "✗ UNRECORDED: what the source says now; the journal cannot be written",
+            st.error().add_modifier(Modifier::BOLD),
+        ));
+    }
     if alarm.is_firing() && state.sources.is_stale(&alarm.observed.source) {
         out.push(Line::styled(
             format!(

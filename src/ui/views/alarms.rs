@@ -255,6 +255,7 @@ fn alarm_row<'a>(
                 alarm.severity().short().into(),
                 st.severity(alarm.severity()),
             ),
+            Col::State if alarm.unrecorded => ("UNREC".into(), st.error()),
             Col::State if alarm.is_firing() && state.sources.is_stale(&alarm.observed.source) => {
                 ("STALE".into(), st.warning())
             }
