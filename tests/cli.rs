@@ -2,41 +2,10 @@
 //! with `--journal` before or after the subcommand, exit codes, and clear
 //! errors for bad input.
 
-use chrono::Utc;
-use cocpit::domain::{EventKind, NewEvent};
-use cocpit::journal::Writer;
+mod support;
+
 use serde_json::json;
-use std::path::Path;
-use std::process::Command;
-
-fn cocpit(home: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cocpit"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env_remove("COCPIT_JOURNAL")
-        .output()
-        .expect("run cocpit")
-}
-
-fn journal_with_events(path: &Path, n: usize) {
-    let w = Writer::spawn(path).unwrap();
-    let events = (0..n)
-        .map(|i| {
-            NewEvent::new(
-                Utc::now(),
-                "alice@h",
-                EventKind::AlarmNoteAdded,
-                format!("fp{i}"),
-                json!({"text": i}),
-            )
-        })
-        .collect();
-    w.append(events);
-    w.shutdown().unwrap();
-}
+use support::cli::{cocpit, journal_with_events};
 
 #[test]
 fn verify_and_export_with_global_options_anywhere() {

@@ -6,43 +6,12 @@
 
 mod support;
 
-use chrono::Utc;
-use cocpit::domain::{EventKind, NewEvent};
-use cocpit::journal::{Journal, Writer};
-use serde_json::json;
+use cocpit::journal::Journal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use support::cli::{cocpit, journal_with_events};
 use support::pty::Console;
-
-fn cocpit(home: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cocpit"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env_remove("COCPIT_JOURNAL")
-        .output()
-        .expect("run cocpit")
-}
-
-fn journal_with_events(path: &Path, n: usize) {
-    let w = Writer::spawn(path).unwrap();
-    let events = (0..n)
-        .map(|i| {
-            NewEvent::new(
-                Utc::now(),
-                "alice@h",
-                EventKind::AlarmNoteAdded,
-                format!("fp{i}"),
-                json!({"text": i}),
-            )
-        })
-        .collect();
-    w.append(events);
-    w.shutdown().unwrap();
-}
 
 /// Every file in `dir` with its bytes and modification time.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {

@@ -246,6 +246,19 @@ pub struct TimelineEntry {
     pub text: Text,
 }
 
+impl TimelineEntry {
+    /// The line `ev` adds, saying `text`.
+    pub fn of(ev: &super::Event, text: &str) -> TimelineEntry {
+        TimelineEntry {
+            event_id: ev.id,
+            ts: ev.ts,
+            actor: Text::new(&ev.actor),
+            kind: Text::new(&ev.kind),
+            text: Text::new(text),
+        }
+    }
+}
+
 /// An alarm as the board knows it: the latest observation plus everything
 /// operators did to it, all derived from journal events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -371,13 +371,7 @@ impl AlarmBoard {
                 let own = std::mem::replace(&mut a.timeline, timeline);
                 push_capped(
                     &mut a.timeline,
-                    TimelineEntry {
-                        event_id: ev.id,
-                        ts: ev.ts,
-                        actor: Text::new(&ev.actor),
-                        kind: Text::new(&ev.kind),
-                        text: Text::new(&format!("{verb} from {from_sev} to {to_sev}")),
-                    },
+                    TimelineEntry::of(ev, &format!("{verb} from {from_sev} to {to_sev}")),
                 );
                 for e in own {
                     push_capped(&mut a.timeline, e);
@@ -410,16 +404,7 @@ impl AlarmBoard {
         };
         let text = f(a, ev);
         a.last_event_id = ev.id;
-        push_capped(
-            &mut a.timeline,
-            TimelineEntry {
-                event_id: ev.id,
-                ts: ev.ts,
-                actor: Text::new(&ev.actor),
-                kind: Text::new(&ev.kind),
-                text: Text::new(&text),
-            },
-        );
+        push_capped(&mut a.timeline, TimelineEntry::of(ev, &text));
         true
     }
 

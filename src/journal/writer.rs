@@ -292,20 +292,8 @@ impl Worker {
                 "journal batch failed; its events are not written"
             ),
         }
-        match &outcome {
-            Ok(_) if has_rows && *self.health.borrow() != WriteHealth::Ok => {
-                tracing::info!(path = %self.path.display(), "journal writes succeed again");
-                self.health.send_replace(WriteHealth::Ok);
-            }
-            Ok(_) => {}
-            // Every failure is sent, not only the first: the console
-            // re-sends what was lost after each one.
-            Err(e) => {
-                self.health.send_replace(WriteHealth::Failing {
-                    reason: e.to_string(),
-                    disk_full: e.is_disk_full(),
-                });
-            }
+        if has_rows {
+            self.report(outcome.as_ref().map(|_| ()));
         }
         let mut next_id = outcome.as_ref().map(|first| *first).unwrap_or(0);
         let mut shutdowns = Vec::new();
@@ -350,12 +338,18 @@ impl Worker {
                 [at],
             )
             .map_err(|e| JournalError::sqlite(&self.path, "probe writing", e));
-        match done {
-            Ok(_) if *self.health.borrow() != WriteHealth::Ok => {
+        self.report(done.as_ref().map(|_| ()));
+    }
+
+    /// Tell the console how the last write went: every failure (it re-sends
+    /// what was lost after each one), and the first success after them.
+    fn report(&mut self, outcome: Result<(), &JournalError>) {
+        match outcome {
+            Ok(()) if *self.health.borrow() != WriteHealth::Ok => {
                 tracing::info!(path = %self.path.display(), "journal writes succeed again");
                 self.health.send_replace(WriteHealth::Ok);
             }
-            Ok(_) => {}
+            Ok(()) => {}
             Err(e) => {
                 self.health.send_replace(WriteHealth::Failing {
                     reason: e.to_string(),

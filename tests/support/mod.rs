@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+pub mod cli;
 pub mod console;
 pub mod faults;
 pub mod pty;
