@@ -41,7 +41,13 @@ pub async fn run(opts: Options) -> Result<()> {
     let (sig_tx, mut sig_rx) = mpsc::channel::<Msg>(4);
     let signals = tokio::spawn(signal_loop(sig_tx));
 
-    let (mut booted, typed) = match starting(&mut term, &opts, &mut sig_rx).await {
+    // One input stream for the life of the console: dropping a crossterm
+    // `EventStream` wakes the shared poller, and that wake can swallow the
+    // edge-triggered readiness of keys already waiting on the tty, which
+    // then sit unread until the next keystroke (keys typed while catching
+    // up were lost that way).
+    let mut input = EventStream::new();
+    let (mut booted, typed) = match starting(&mut term, &opts, &mut sig_rx, &mut input).await {
         Ok(Some(b)) => b,
         Ok(None) => {
             leave_terminal(term);
@@ -89,7 +95,15 @@ pub async fn run(opts: Options) -> Result<()> {
             effects::run(effect, &executors, &b.tx);
         }
     }
-    let result = event_loop(&mut term, &mut b.state, &mut b.rx, &b.tx, &executors).await;
+    let result = event_loop(
+        &mut term,
+        &mut input,
+        &mut b.state,
+        &mut b.rx,
+        &b.tx,
+        &executors,
+    )
+    .await;
     leave_terminal(term);
     if let Some(t) = leader_task {
         t.abort();
@@ -120,6 +134,7 @@ async fn starting(
     term: &mut terminal::Term,
     opts: &Options,
     signals: &mut mpsc::Receiver<Msg>,
+    input: &mut EventStream,
 ) -> Result<Option<(Booted, Vec<Msg>)>> {
     let mut typed = Vec::new();
     let (progress_tx, mut progress) = tokio::sync::watch::channel((0u64, 0u64));
@@ -129,7 +144,6 @@ async fn starting(
     let mut state = placeholder(opts);
     let size = term.size().unwrap_or_default();
     state.size = (size.width, size.height);
-    let mut input = EventStream::new();
     loop {
         let (done, total) = *progress.borrow_and_update();
         if total > 0 {
@@ -206,12 +220,12 @@ fn placeholder(opts: &Options) -> State {
 
 async fn event_loop(
     term: &mut terminal::Term,
+    input: &mut EventStream,
     state: &mut State,
     rx: &mut mpsc::Receiver<Msg>,
     tx: &mpsc::Sender<Msg>,
     executors: &Executors<'_>,
 ) -> Result<()> {
-    let mut input = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut dirty = true;
