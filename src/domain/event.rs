@@ -43,10 +43,22 @@ pub enum EventKind {
     FaultOrphaned,
     FaultDismissed,
     JournalGap,
+    PlanRunStarted,
+    PlanStepStarted,
+    PlanStepWaiting,
+    PlanStepRetrying,
+    PlanStepFinished,
+    PlanDecided,
+    PlanRunStopped,
+    PlanRollbackStarted,
+    PlanRunFinished,
+    PlanInterrupted,
+    ChangeOpened,
+    ChangeClosed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 31] = [
+    pub const ALL: [EventKind; 43] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -78,6 +90,18 @@ impl EventKind {
         EventKind::FaultOrphaned,
         EventKind::FaultDismissed,
         EventKind::JournalGap,
+        EventKind::PlanRunStarted,
+        EventKind::PlanStepStarted,
+        EventKind::PlanStepWaiting,
+        EventKind::PlanStepRetrying,
+        EventKind::PlanStepFinished,
+        EventKind::PlanDecided,
+        EventKind::PlanRunStopped,
+        EventKind::PlanRollbackStarted,
+        EventKind::PlanRunFinished,
+        EventKind::PlanInterrupted,
+        EventKind::ChangeOpened,
+        EventKind::ChangeClosed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +137,18 @@ impl EventKind {
             EventKind::FaultFailed => "fault.failed",
             EventKind::FaultOrphaned => "fault.orphaned",
             EventKind::FaultDismissed => "fault.dismissed",
+            EventKind::PlanRunStarted => "plan.run_started",
+            EventKind::PlanStepStarted => "plan.step_started",
+            EventKind::PlanStepWaiting => "plan.step_waiting",
+            EventKind::PlanStepRetrying => "plan.step_retrying",
+            EventKind::PlanStepFinished => "plan.step_finished",
+            EventKind::PlanDecided => "plan.decided",
+            EventKind::PlanRunStopped => "plan.run_stopped",
+            EventKind::PlanRollbackStarted => "plan.rollback_started",
+            EventKind::PlanRunFinished => "plan.run_finished",
+            EventKind::PlanInterrupted => "plan.interrupted",
+            EventKind::ChangeOpened => "change.opened",
+            EventKind::ChangeClosed => "change.closed",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod health;
 pub mod labels;
 pub mod metric;
+pub mod plan;
 pub mod projection;
 pub mod role;
 pub mod sanitize;
