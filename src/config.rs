@@ -39,6 +39,34 @@ pub struct Config {
     /// Fault injection: blast-radius limits, durations, orphan policy.
     #[serde(default)]
     pub faults: crate::domain::fault::limits::FaultsConfig,
+    /// Contingency plans, changes and inspections (`docs/PLANS.md`).
+    #[serde(default)]
+    pub plans: PlansConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlansConfig {
+    /// Directories of plan files; default `$XDG_CONFIG_HOME/cocpit/plans/`.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Load the demo's plans (`fixtures/plans/`) too; default: only when
+    /// the demo runs.
+    pub embedded: Option<bool>,
+    /// Prometheus for `wait_for: {promql}`; default the first `[[prometheus]]`.
+    pub prometheus: Option<String>,
+}
+
+impl PlansConfig {
+    /// The directories to load, the default one when none is configured.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        if !self.dirs.is_empty() {
+            return self.dirs.clone();
+        }
+        dirs()
+            .map(|d| vec![d.config_dir().join("plans")])
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

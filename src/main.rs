@@ -316,6 +316,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         presence: true,
         bell: cfg.bell.unwrap_or(true),
         mouse: cfg.mouse.unwrap_or(true),
+        plans: cfg.plans.clone(),
     })
 }
 

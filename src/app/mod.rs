@@ -21,6 +21,7 @@ pub mod log;
 pub mod monitor;
 pub mod mouse;
 pub mod msg;
+pub mod plans;
 pub mod presence;
 pub mod prompt;
 pub mod recording;
@@ -180,6 +181,9 @@ pub struct Init {
     pub bell: bool,
     /// `mouse = false` in the config: no mouse capture.
     pub mouse: bool,
+    /// Plans loaded from files, and every run on the journal.
+    pub plans: plans::Catalog,
+    pub plan_runs: crate::domain::plan::runs::Runs,
     pub now: DateTime<Utc>,
 }
 
@@ -201,6 +205,8 @@ impl Init {
             sources: Vec::new(),
             bell: true,
             mouse: true,
+            plans: plans::Catalog::default(),
+            plan_runs: Default::default(),
             now,
         }
     }
@@ -224,6 +230,7 @@ pub struct State {
     pub monitor: Monitor,
     pub log: LogView,
     pub faults: faults::Faults,
+    pub plans: plans::Plans,
     pub ingest: Ingest,
     /// Whether this console runs the sources (one per journal does).
     pub ingest_leader: bool,
@@ -295,6 +302,7 @@ impl State {
             monitor: Monitor::default(),
             log: LogView::default(),
             faults,
+            plans: plans::Plans::new(init.plans, init.plan_runs),
             ingest_leader: false,
             operators: presence::Operators::with(init.online),
             recording: recording::Recording::default(),

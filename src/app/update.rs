@@ -119,6 +119,7 @@ fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
         }
         state.faults.ledger.apply(ev);
     }
+    state.plans.apply(events);
     presence::on_events(state, events);
     state.log.push(events, &state.board, &state.faults.ledger);
     if changed {

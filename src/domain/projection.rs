@@ -1,5 +1,5 @@
 //! Everything the console rebuilds from the journal at start, as one value:
-//! the alarm board, the fault ledger and who is online. Applying the events
+//! the alarm board, the fault ledger, who is online and the plan runs. Applying the events
 //! in id order from an empty projection, or from a checkpoint of it, gives
 //! the same result; a checkpoint is this value serialized, tied to the id
 //! and hash of the last row it includes.
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Bumped whenever the serialized shape of a projection changes: a
 /// checkpoint of another format is ignored and the journal replayed.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// A console on the journal, from its `operator.joined` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +31,9 @@ pub struct Projection {
     pub board: AlarmBoard,
     pub ledger: FaultLedger,
     pub online: BTreeMap<String, Presence>,
+    /// Plan runs and changes.
+    #[serde(default)]
+    pub plans: super::plan::runs::Runs,
     /// The last row applied.
     pub last_event_id: i64,
 }
@@ -40,6 +43,7 @@ impl Projection {
         self.board.apply(ev);
         self.ledger.apply(ev);
         apply_presence(&mut self.online, ev);
+        self.plans.apply(ev);
         self.last_event_id = self.last_event_id.max(ev.id);
     }
 }

@@ -66,6 +66,8 @@ pub struct Options {
     pub bell: bool,
     /// Clicks select rows and tabs, the wheel scrolls.
     pub mouse: bool,
+    /// Where plans come from (`[plans]`).
+    pub plans: crate::config::PlansConfig,
 }
 
 impl Options {
@@ -89,6 +91,7 @@ impl Options {
             presence: false,
             bell: false,
             mouse: false,
+            plans: Default::default(),
         }
     }
 }
@@ -183,6 +186,7 @@ impl Booted {
             board,
             ledger,
             online,
+            plans: plan_runs,
             ..
         } = projection;
         let last_id = board.last_event_id;
@@ -261,6 +265,8 @@ impl Booted {
             sources: source_tasks::names(&opts.live),
             bell: opts.bell,
             mouse: opts.mouse,
+            plans: load_plans(opts),
+            plan_runs,
             now: Utc::now(),
         });
         app::update(&mut state, Msg::Events(recent), Utc::now());
@@ -398,6 +404,7 @@ impl Booted {
             board: s.board.clone(),
             ledger: s.faults.ledger.clone(),
             online: s.operators.online.clone(),
+            plans: s.plans.runs.clone(),
             last_event_id: last,
         };
         let done = tokio::task::spawn_blocking(move || -> Result<(), String> {
@@ -472,6 +479,22 @@ fn save_checkpoint(journal: &std::path::Path, projection: Projection, hash: Stri
             Err(e) => tracing::warn!("checkpoint not written: {e}"),
         }
     });
+}
+
+/// The plan catalog: the demo's plans when the demo runs (or `embedded`
+/// says so), then the configured directories. Broken files are listed,
+/// never fatal.
+pub fn load_plans(opts: &Options) -> app::plans::Catalog {
+    let embedded = opts.plans.embedded.unwrap_or(!opts.live.is_live());
+    let providers = crate::domain::fault::catalog::names();
+    let cat = crate::spec::plans::load_all(&opts.plans.dirs(), embedded, &providers);
+    for e in &cat.errors {
+        tracing::warn!("plan: {e}");
+    }
+    app::plans::Catalog {
+        plans: cat.plans.into_values().map(|l| l.plan).collect(),
+        errors: cat.errors.iter().map(|e| e.to_string()).collect(),
+    }
 }
 
 fn operator_event(state: &State, kind: EventKind) -> NewEvent {

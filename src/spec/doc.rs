@@ -63,6 +63,12 @@ impl Doc<'_> {
                 && let Some(at) = find_word(self.text, field, loc.index())
             {
                 (line, column) = line_col(self.text, at);
+            } else if let (Some(loc), Some(value)) = (e.location(), quoted(&message))
+                && let Some(at) = self.text.get(loc.index()..).and_then(|t| t.find(value))
+            {
+                // A bad value (`duration "5x"`): serde points at the start
+                // of the mapping holding it; point at the value.
+                (line, column) = line_col(self.text, loc.index() + at);
             }
             SpecError::Parse {
                 file: self.file.to_string(),
@@ -89,6 +95,12 @@ impl Doc<'_> {
             }
         })
     }
+}
+
+fn quoted(s: &str) -> Option<&str> {
+    let start = s.find('"')? + 1;
+    let len = s[start..].find('"')?;
+    (len > 0).then(|| &s[start..start + len])
 }
 
 fn backticked(s: &str) -> Option<&str> {

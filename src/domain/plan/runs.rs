@@ -116,6 +116,9 @@ pub struct Runs {
     /// By run id.
     pub runs: BTreeMap<String, RunView>,
     pub changes: BTreeMap<String, ChangeView>,
+    /// The last row applied: rows seen again (a replay overlap) are skipped.
+    #[serde(default)]
+    pub last_event_id: i64,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(ev: &Event) -> Option<T> {
@@ -169,6 +172,10 @@ impl Runs {
     }
 
     pub fn apply(&mut self, ev: &Event) {
+        if ev.id != 0 && ev.id <= self.last_event_id {
+            return;
+        }
+        self.last_event_id = self.last_event_id.max(ev.id);
         let Some(kind) = ev.kind() else {
             return;
         };

@@ -268,7 +268,11 @@ fn check_step(
     if s.name.trim().is_empty() {
         bad(&[section], format!("{section}: every step needs a `name`"));
     } else if !names.insert(s.name.clone()) {
-        bad(at, format!("step {:?}: another step has that name", s.name));
+        // The second occurrence of the name is the duplicate.
+        bad(
+            &[section, &s.name, &s.name],
+            format!("step {:?}: another step has that name", s.name),
+        );
     }
     let types = s.types();
     match types.len() {
