@@ -1,0 +1,123 @@
+//! The plan executor's cost: a plan of 100 `run: [true]` steps run by the
+//! release binary (`cocpit plan run FILE --yes`, journaling every step)
+//! against the same 100 commands from a shell script, in the same run:
+//! start to first step running (from the journal's `plan.run_started` and
+//! first `plan.step_started` rows, and from process start), and the
+//! per-step overhead. Run: `cargo bench --bench plans` (`COCPIT_BENCH_RUNS`
+//! sets the repetitions, default 5).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const STEPS: usize = 100;
+
+fn bin() -> std::path::PathBuf {
+    // `cargo bench` builds the release binary next to the bench.
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    dir.join("cocpit")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let runs: usize = std::env::var("COCPIT_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("hundred.yaml");
+    let mut yaml = String::from("id: hundred\ntitle: 100 times true\nsteps:\n");
+    for i in 0..STEPS {
+        yaml.push_str(&format!("  - name: step {i}\n    run: [true]\n"));
+    }
+    std::fs::write(&plan, yaml).expect("plan file");
+    let script = dir.path().join("hundred.sh");
+    let mut sh = String::from("#!/bin/sh\nset -e\n");
+    for _ in 0..STEPS {
+        sh.push_str("true\n");
+    }
+    std::fs::write(&script, sh).expect("script");
+    // `true` as an external command in the shell too, as the plan runs it.
+    let script_ext = dir.path().join("hundred-ext.sh");
+    let mut sh = String::from("#!/bin/sh\nset -e\n");
+    for _ in 0..STEPS {
+        sh.push_str("/bin/true\n");
+    }
+    std::fs::write(&script_ext, sh).expect("script");
+
+    let bin = bin();
+    assert!(bin.exists(), "{} missing: run `cargo bench --bench plans`", bin.display());
+    let mut plan_total = Vec::new();
+    let mut first_step = Vec::new();
+    let mut shell_total = Vec::new();
+    let mut shell_builtin = Vec::new();
+    for i in 0..runs {
+        let journal = dir.path().join(format!("j{i}.db"));
+        let t0 = Instant::now();
+        let out = Command::new(&bin)
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .args(["--journal", journal.to_str().unwrap_or_default(), "--journal-create", "plan", "run"])
+            .arg(&plan)
+            .arg("--yes")
+            .output()
+            .expect("cocpit plan run");
+        let took = t0.elapsed();
+        assert!(out.status.success(), "plan failed: {}", String::from_utf8_lossy(&out.stderr));
+        plan_total.push(took.as_secs_f64() * 1000.0);
+        first_step.push(first_step_ms(&journal));
+
+        let t0 = Instant::now();
+        let ok = Command::new("/bin/sh").arg(&script_ext).status().expect("sh");
+        assert!(ok.success());
+        shell_total.push(t0.elapsed().as_secs_f64() * 1000.0);
+        let t0 = Instant::now();
+        let ok = Command::new("/bin/sh").arg(&script).status().expect("sh");
+        assert!(ok.success());
+        shell_builtin.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (p, s, b, f) = (
+        median(plan_total),
+        median(shell_total),
+        median(shell_builtin),
+        median(first_step),
+    );
+    println!("plan of {STEPS} `run: [true]` steps, median of {runs} runs:");
+    println!("  cocpit plan run --yes      {p:8.1} ms total, {:.2} ms per step", p / STEPS as f64);
+    println!("  sh script, /bin/true       {s:8.1} ms total, {:.2} ms per step", s / STEPS as f64);
+    println!("  sh script, builtin true    {b:8.1} ms total");
+    println!("  ratio cocpit / sh(/bin/true): {:.1}x", p / s);
+    println!("  run_started -> first step_started (journal): {f:.1} ms");
+    let _ = Duration::ZERO;
+}
+
+/// Milliseconds from `plan.run_started` to the first `plan.step_started`.
+fn first_step_ms(journal: &Path) -> f64 {
+    let Ok(db) = rusqlite::Connection::open(journal) else {
+        return f64::NAN;
+    };
+    let ts = |kind: &str| -> Option<chrono::DateTime<chrono::Utc>> {
+        db.query_row(
+            "SELECT ts FROM events WHERE kind = ?1 ORDER BY id LIMIT 1",
+            [kind],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&chrono::Utc))
+    };
+    match (ts("plan.run_started"), ts("plan.step_started")) {
+        (Some(a), Some(b)) => (b - a).num_microseconds().unwrap_or(0) as f64 / 1000.0,
+        _ => f64::NAN,
+    }
+}
