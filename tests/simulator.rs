@@ -205,7 +205,7 @@ fn rule_with_unknown_service_is_rejected_by_name() {
 
 #[test]
 fn semantic_errors_are_reported_with_their_reason() {
-    let cases: [(&str, &str, &str, &str); 7] = [
+    let cases: [(&str, &str, &str, &str); 8] = [
         (
             "rules.yaml",
             "metric: latency_p99",
@@ -247,6 +247,12 @@ fn semantic_errors_are_reported_with_their_reason() {
             "fault: { type: latency, ms: 1700 }",
             "fault: { type: latency, ms: -5 }",
             "outside",
+        ),
+        (
+            "incidents.yaml",
+            "fault: { type: latency, ms: 1700 }",
+            "fault: { type: heal }",
+            "heal is a remedy, not an incident effect",
         ),
     ];
     for (file, from, to, expect) in cases {

@@ -20,8 +20,8 @@ pub const CATALOG: &[ProviderInfo] = &[
     ProviderInfo {
         name: "sim",
         targets: &["sim:SERVICE"],
-        actions: &["latency", "errors", "cpu", "kill"],
-        usage: "target sim:SERVICE; action latency (ms=) | errors (rate=) | cpu (percent=) | kill",
+        actions: &["latency", "errors", "cpu", "kill", "heal"],
+        usage: "target sim:SERVICE; action latency (ms=) | errors (rate=) | cpu (percent=) | kill | heal",
     },
     ProviderInfo {
         name: "process",

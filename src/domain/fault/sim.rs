@@ -22,6 +22,10 @@ pub enum SimFaultKind {
     Cpu { percent: f64 },
     /// The service is down: every call fails fast.
     Kill,
+    /// The scripted demo incidents have no effect on the service while this
+    /// is in force, so its metrics move back to baseline (what a demo plan's
+    /// remedy does). Other injected faults still apply.
+    Heal,
 }
 
 impl SimFaultKind {
@@ -32,7 +36,7 @@ impl SimFaultKind {
             SimFaultKind::Latency { ms } => ("latency ms", ms, MAX_LATENCY_MS),
             SimFaultKind::Errors { rate } => ("error rate", rate, 1.0),
             SimFaultKind::Cpu { percent } => ("cpu percent", percent, 100.0),
-            SimFaultKind::Kill => return Ok(()),
+            SimFaultKind::Kill | SimFaultKind::Heal => return Ok(()),
         };
         if v.is_finite() && (0.0..=max).contains(&v) {
             Ok(())
@@ -50,6 +54,7 @@ impl SimFaultKind {
                 percent: percent * k,
             },
             SimFaultKind::Kill => SimFaultKind::Kill,
+            SimFaultKind::Heal => SimFaultKind::Heal,
         }
     }
 }
@@ -61,6 +66,7 @@ impl fmt::Display for SimFaultKind {
             SimFaultKind::Errors { rate } => write!(f, "{}% errors", rate * 100.0),
             SimFaultKind::Cpu { percent } => write!(f, "+{percent}% CPU"),
             SimFaultKind::Kill => f.write_str("kill"),
+            SimFaultKind::Heal => f.write_str("heal (scripted incidents suspended)"),
         }
     }
 }
@@ -104,9 +110,10 @@ pub fn sim_fault(spec: &FaultSpec) -> Result<SimFault, String> {
             percent: number(spec, "percent", 60.0)?,
         },
         "kill" => SimFaultKind::Kill,
+        "heal" => SimFaultKind::Heal,
         other => {
             return Err(format!(
-                "sim: unknown action {other:?} (latency, errors, cpu, kill)"
+                "sim: unknown action {other:?} (latency, errors, cpu, kill, heal)"
             ));
         }
     };
@@ -124,4 +131,39 @@ pub fn from_record(record: &RecoveryRecord) -> Option<SimFault> {
         .then(|| data::<SimRec>(record).ok())
         .flatten()
         .map(|r| r.fault)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(action: &str) -> FaultSpec {
+        FaultSpec {
+            provider: "sim".into(),
+            target: "sim:payments".into(),
+            action: action.into(),
+            params: Default::default(),
+            duration_secs: 300,
+            guard: None,
+            probe: None,
+        }
+    }
+
+    #[test]
+    fn heal_is_an_action_with_no_magnitude() {
+        let f = sim_fault(&spec("heal")).unwrap();
+        assert_eq!(f.service, "payments");
+        assert_eq!(f.kind, SimFaultKind::Heal);
+        assert_eq!(f.kind.check(), Ok(()));
+        assert_eq!(f.kind.scaled(0.5), SimFaultKind::Heal);
+        assert_eq!(
+            f.to_string(),
+            "payments: heal (scripted incidents suspended)"
+        );
+        let json = serde_json::to_string(&f).unwrap();
+        assert_eq!(json, r#"{"service":"payments","kind":{"type":"heal"}}"#);
+        assert_eq!(serde_json::from_str::<SimFault>(&json).unwrap(), f);
+        let err = sim_fault(&spec("cure")).unwrap_err();
+        assert!(err.contains("heal"), "{err}");
+    }
 }

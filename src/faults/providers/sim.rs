@@ -1,5 +1,7 @@
 //! `sim`: a fault in the demo environment. Target `sim:SERVICE`; action
-//! `latency` (`ms=`), `errors` (`rate=` 0..1), `cpu` (`percent=`), `kill`.
+//! `latency` (`ms=`), `errors` (`rate=` 0..1), `cpu` (`percent=`), `kill`,
+//! `heal` (the scripted incidents leave the service alone while it is in
+//! force: how the demo plans in `fixtures/plans/` put the demo right).
 //! Nothing is touched outside cocpit: the journal *is* the fault. The demo
 //! task of every console on the journal applies `fault.active` and ends it
 //! at `fault.recovered` (or any end), each at the simulator tick after the

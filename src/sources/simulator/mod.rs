@@ -144,13 +144,22 @@ impl Simulator {
         let sc = &self.scenario;
 
         let mut impairments = vec![Impairment::default(); sc.services.len()];
+        // A heal in force on a service suspends the scripted incidents there
+        // (the injected faults still apply), so a plan's remedy shows.
+        let mut healed = vec![false; sc.services.len()];
         for fault in self.faults.values() {
             if let Some(i) = sc.services.iter().position(|s| s.name == fault.service) {
-                impairments[i].add(&fault.kind);
+                if fault.kind == SimFaultKind::Heal {
+                    healed[i] = true;
+                } else {
+                    impairments[i].add(&fault.kind);
+                }
             }
         }
         for (service, kind) in incident::effects_at(sc, t) {
-            impairments[service].add(&kind);
+            if !healed[service] {
+                impairments[service].add(&kind);
+            }
         }
 
         self.graph.advance(sc, t, &impairments);
@@ -244,6 +253,7 @@ fn clamp_fault(kind: SimFaultKind) -> SimFaultKind {
             percent: clamp(percent, 100.0),
         },
         SimFaultKind::Kill => SimFaultKind::Kill,
+        SimFaultKind::Heal => SimFaultKind::Heal,
     }
 }
 
@@ -298,6 +308,118 @@ mod tests {
         );
         assert!(sim.clear(id));
         assert!(!sim.clear(id));
+    }
+
+    /// p99 latency of `service` in a tick's samples.
+    fn latency(tick: &SimTick, service: &str) -> f64 {
+        let id = format!("{service}/latency_p99");
+        tick.samples.iter().find(|(s, _)| *s == id).unwrap().1
+    }
+
+    fn run(sim: &mut Simulator, ticks: u64) -> Vec<SimTick> {
+        let t0 = DateTime::<Utc>::from_timestamp(1_740_819_600, 0).unwrap();
+        (0..ticks)
+            .map(|_| {
+                let now = t0 + chrono::Duration::seconds(sim.tick() as i64 + 1);
+                sim.step(now)
+            })
+            .collect()
+    }
+
+    fn heal(service: &str) -> SimFault {
+        SimFault {
+            service: service.into(),
+            kind: SimFaultKind::Heal,
+        }
+    }
+
+    fn payments_alarm(tick: &SimTick) -> bool {
+        tick.firing
+            .iter()
+            .any(|a| a.name == "PaymentsLatencyHigh" && a.service() == "payments")
+    }
+
+    /// Tick 60 is inside the payments latency regression (ticks 25..115 of
+    /// the embedded rotation, at full strength from 45).
+    fn in_payments_incident() -> Simulator {
+        let mut sim = Simulator::new(Scenario::embedded().unwrap(), 3);
+        let ticks = run(&mut sim, 60);
+        assert_eq!(
+            sim.current_incident().as_deref(),
+            Some("payments latency regression")
+        );
+        let last = ticks.last().unwrap();
+        assert!(
+            latency(last, "payments") > 1500.0,
+            "{}",
+            latency(last, "payments")
+        );
+        assert!(payments_alarm(last));
+        sim
+    }
+
+    #[test]
+    fn heal_suspends_the_scripted_incident_on_its_service() {
+        let mut unhealed = in_payments_incident();
+        let mut healed = unhealed.clone();
+        let id = healed.inject(heal("payments"));
+        let baseline = 110.0 + 12.0;
+
+        let h = run(&mut healed, 30);
+        let u = run(&mut unhealed, 30);
+        // Back near baseline within a few smoothing constants (tau 3 s).
+        let back = h
+            .iter()
+            .position(|t| latency(t, "payments") < 2.0 * baseline)
+            .expect("payments never came back");
+        assert!(back < 20, "payments back only after {} ticks", back + 1);
+        for t in &h[20..] {
+            assert!(
+                latency(t, "payments") < 2.0 * baseline,
+                "{}",
+                latency(t, "payments")
+            );
+        }
+        // Its alarm clears (below 90 % of the warning for `clear_for`).
+        assert!(!payments_alarm(h.last().unwrap()));
+        // The incident itself is still on: the unhealed run stays high.
+        assert_eq!(
+            healed.current_incident().as_deref(),
+            Some("payments latency regression")
+        );
+        for t in &u {
+            assert!(
+                latency(t, "payments") > 1500.0,
+                "{}",
+                latency(t, "payments")
+            );
+        }
+        assert!(payments_alarm(u.last().unwrap()));
+
+        // Ending the heal while the incident lasts (it ramps down from
+        // tick 95 to 115) brings it back.
+        assert!(healed.clear(id));
+        let again = run(&mut healed, 10);
+        assert!(latency(again.last().unwrap(), "payments") > 1000.0);
+    }
+
+    #[test]
+    fn heal_leaves_injected_faults_and_other_services_alone() {
+        let mut sim = in_payments_incident();
+        let mut other = sim.clone();
+        sim.inject(heal("payments"));
+        sim.inject(SimFault {
+            service: "payments".into(),
+            kind: SimFaultKind::Latency { ms: 1000.0 },
+        });
+        // Healing another service does nothing for payments.
+        other.inject(heal("inventory"));
+        let h = run(&mut sim, 30);
+        let o = run(&mut other, 30);
+        let l = latency(h.last().unwrap(), "payments");
+        assert!((900.0..1500.0).contains(&l), "healed + 1000 ms fault: {l}");
+        let l = latency(o.last().unwrap(), "payments");
+        assert!(l > 1500.0, "inventory healed, payments: {l}");
     }
 
     #[test]

@@ -43,6 +43,9 @@ impl Impairment {
             }
             SimFaultKind::Cpu { percent } => self.cpu += pos(percent),
             SimFaultKind::Kill => self.killed = true,
+            // Not an impairment: `Simulator::step` reads it to leave out
+            // the scripted incidents' effects on the service.
+            SimFaultKind::Heal => {}
         }
     }
 }

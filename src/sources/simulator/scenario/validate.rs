@@ -2,6 +2,7 @@
 //! dependencies, threshold ordering, duplicates, cycles, ranges. The first
 //! problem is reported with its file and best-effort line:column.
 
+use super::super::SimFaultKind;
 use super::files::*;
 use super::{
     Dynamics, EMBEDDED, Effect, INCIDENTS, Incident, Level, MAX_LATENCY_MS, Metric, NOTICES,
@@ -506,6 +507,12 @@ fn resolve_incidents(
             };
             if let Err(why) = e.fault.check() {
                 return Err(d.invalid(&[n, &e.service, "fault"], format!("incident `{n}`: {why}")));
+            }
+            if e.fault == SimFaultKind::Heal {
+                return Err(d.invalid(
+                    &[n, &e.service, "fault"],
+                    format!("incident `{n}`: heal is a remedy, not an incident effect"),
+                ));
             }
             if e.ramp_s > x.duration_s / 2 {
                 return Err(d.invalid(
