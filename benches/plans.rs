@@ -55,7 +55,11 @@ fn main() {
     std::fs::write(&script_ext, sh).expect("script");
 
     let bin = bin();
-    assert!(bin.exists(), "{} missing: run `cargo bench --bench plans`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} missing: run `cargo bench --bench plans`",
+        bin.display()
+    );
     let mut plan_total = Vec::new();
     let mut first_step = Vec::new();
     let mut shell_total = Vec::new();
@@ -67,18 +71,31 @@ fn main() {
             .env("HOME", dir.path())
             .env("XDG_CONFIG_HOME", dir.path().join("config"))
             .env("XDG_DATA_HOME", dir.path().join("data"))
-            .args(["--journal", journal.to_str().unwrap_or_default(), "--journal-create", "plan", "run"])
+            .args([
+                "--journal",
+                journal.to_str().unwrap_or_default(),
+                "--journal-create",
+                "plan",
+                "run",
+            ])
             .arg(&plan)
             .arg("--yes")
             .output()
             .expect("cocpit plan run");
         let took = t0.elapsed();
-        assert!(out.status.success(), "plan failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "plan failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         plan_total.push(took.as_secs_f64() * 1000.0);
         first_step.push(first_step_ms(&journal));
 
         let t0 = Instant::now();
-        let ok = Command::new("/bin/sh").arg(&script_ext).status().expect("sh");
+        let ok = Command::new("/bin/sh")
+            .arg(&script_ext)
+            .status()
+            .expect("sh");
         assert!(ok.success());
         shell_total.push(t0.elapsed().as_secs_f64() * 1000.0);
         let t0 = Instant::now();
@@ -93,8 +110,14 @@ fn main() {
         median(first_step),
     );
     println!("plan of {STEPS} `run: [true]` steps, median of {runs} runs:");
-    println!("  cocpit plan run --yes      {p:8.1} ms total, {:.2} ms per step", p / STEPS as f64);
-    println!("  sh script, /bin/true       {s:8.1} ms total, {:.2} ms per step", s / STEPS as f64);
+    println!(
+        "  cocpit plan run --yes      {p:8.1} ms total, {:.2} ms per step",
+        p / STEPS as f64
+    );
+    println!(
+        "  sh script, /bin/true       {s:8.1} ms total, {:.2} ms per step",
+        s / STEPS as f64
+    );
     println!("  sh script, builtin true    {b:8.1} ms total");
     println!("  ratio cocpit / sh(/bin/true): {:.1}x", p / s);
     println!("  run_started -> first step_started (journal): {f:.1} ms");

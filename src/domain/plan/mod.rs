@@ -42,14 +42,14 @@ impl<'de> Deserialize<'de> for Secs {
 impl std::fmt::Display for Secs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.0;
-        if s >= 3600 && s % 60 == 0 {
+        if s >= 3600 && s.is_multiple_of(60) {
             let (h, m) = (s / 3600, s % 3600 / 60);
             if m == 0 {
                 write!(f, "{h}h")
             } else {
                 write!(f, "{h}h{m}m")
             }
-        } else if s >= 60 && s % 60 == 0 {
+        } else if s >= 60 && s.is_multiple_of(60) {
             write!(f, "{}m", s / 60)
         } else {
             write!(f, "{s}s")

@@ -176,8 +176,10 @@ pub struct ChangeClosed {
     pub outcome: String,
 }
 
-/// Everything a run records.
+/// Everything a run records. Short-lived (turned into a journal row at
+/// once), so the size of the largest variant does not matter.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum PlanEvent {
     RunStarted(RunStarted),
     StepStarted(StepStarted),

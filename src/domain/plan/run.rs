@@ -209,8 +209,9 @@ impl Action {
     }
 }
 
-/// What the machine asks of its driver.
+/// What the machine asks of its driver (handed on at once, never stored).
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Out {
     /// Run `action` for the step at `at`, bounded by `timeout`; answer with
     /// [`PlanRun::finished`] for the same `attempt`.

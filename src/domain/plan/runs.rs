@@ -133,7 +133,7 @@ impl Runs {
     /// Newest first.
     pub fn newest_first(&self) -> Vec<&RunView> {
         let mut v: Vec<_> = self.runs.values().collect();
-        v.sort_by(|a, b| b.event_id.cmp(&a.event_id));
+        v.sort_by_key(|r| std::cmp::Reverse(r.event_id));
         v
     }
 

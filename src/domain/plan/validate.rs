@@ -195,13 +195,13 @@ pub fn validate(plan: &Plan, providers: Providers<'_>) -> Vec<Problem> {
             },
             None => None,
         };
-        if let Some(d) = &p.default {
-            if let Err(e) = check_value(p, re.as_ref(), d) {
-                bad(
-                    &["params", &p.name, "default"],
-                    format!("parameter {:?}: default {e}", p.name),
-                );
-            }
+        if let Some(d) = &p.default
+            && let Err(e) = check_value(p, re.as_ref(), d)
+        {
+            bad(
+                &["params", &p.name, "default"],
+                format!("parameter {:?}: default {e}", p.name),
+            );
         }
         if let Some(from) = &p.from {
             let ok = from
@@ -378,10 +378,10 @@ fn check_step(
                 ),
             );
         }
-        if let Some(f) = &w.alarm_resolved {
-            if let Err(e) = Filter::parse(f) {
-                bad(at, format!("step {:?}: alarm_resolved: {e}", s.name));
-            }
+        if let Some(f) = &w.alarm_resolved
+            && let Err(e) = Filter::parse(f)
+        {
+            bad(at, format!("step {:?}: alarm_resolved: {e}", s.name));
         }
         texts.extend(w.promql.as_deref());
         texts.extend(w.http.as_deref());
