@@ -572,11 +572,10 @@ impl PlanRun {
             at,
             name: step.name.clone(),
             waiting: state,
-            text: step
-                .manual
-                .clone()
-                .or(step.approve.clone())
-                .unwrap_or_default(),
+            text: {
+                let raw = step.manual.clone().or(step.approve.clone()).unwrap_or_default();
+                template::render_masked(&raw, &self.ctx, &self.secrets).unwrap_or(raw)
+            },
         })));
     }
 
