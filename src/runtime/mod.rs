@@ -8,6 +8,7 @@ pub mod boot;
 mod effects;
 pub mod headless;
 pub mod leader;
+pub mod plan_watch;
 pub mod sources;
 pub mod terminal;
 

@@ -573,7 +573,11 @@ impl PlanRun {
             name: step.name.clone(),
             waiting: state,
             text: {
-                let raw = step.manual.clone().or(step.approve.clone()).unwrap_or_default();
+                let raw = step
+                    .manual
+                    .clone()
+                    .or(step.approve.clone())
+                    .unwrap_or_default();
                 template::render_masked(&raw, &self.ctx, &self.secrets).unwrap_or(raw)
             },
         })));
