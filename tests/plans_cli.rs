@@ -231,11 +231,20 @@ fn the_run_is_in_the_journal_without_its_secrets() {
 fn parameters_come_from_the_alarm_and_hostile_values_stay_literal() {
     let e = env();
     let dump = e.home.join("args");
+    // A script file, not `sh -c`: `check` refuses a shell with templates.
+    let script = e.home.join("dump.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\n", dump.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     e.plan(
         "a.yaml",
         &format!(
-            "id: for-alarm\ntitle: A\nparams:\n  - name: instance\n    from: alarm.labels.instance\n    required: true\nsteps:\n  - name: dump\n    run: [sh, -c, 'printf \"%s\\n\" \"$@\" > {}', sh, '{{{{params.instance}}}}', '{{{{alarm.labels.service}}}}']\n",
-            dump.display()
+            "id: for-alarm\ntitle: A\nparams:\n  - name: instance\n    from: alarm.labels.instance\n    required: true\nsteps:\n  - name: dump\n    run: ['{}', '{{{{params.instance}}}}', '{{{{alarm.labels.service}}}}']\n",
+            script.display()
         ),
     );
     let j = Journal::open(&e.journal).unwrap();

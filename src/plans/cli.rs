@@ -258,8 +258,8 @@ fn find_plan(env: &Env, key: &str) -> Result<(Plan, String), u8> {
     match cat.find(key) {
         Some(l) => Ok((l.plan.clone(), l.origin.clone())),
         None => {
-            // A broken file of that id is why it is missing: say so.
-            for e in cat.errors.iter().filter(|e| e.file().contains(key)) {
+            // A broken file may be why it is missing: say so.
+            for e in &cat.errors {
                 eprintln!("{e}");
             }
             eprintln!(
