@@ -125,8 +125,14 @@ fn check_prints_every_error_with_its_place_and_exits_1() {
     let rest = &shell_line[shell.len()..];
     let mut parts = rest.splitn(4, ':');
     assert_eq!(parts.next(), Some(""));
-    assert!(parts.next().unwrap().parse::<usize>().unwrap() > 1, "{shell_line}");
-    assert!(parts.next().unwrap().parse::<usize>().is_ok(), "{shell_line}");
+    assert!(
+        parts.next().unwrap().parse::<usize>().unwrap() > 1,
+        "{shell_line}"
+    );
+    assert!(
+        parts.next().unwrap().parse::<usize>().is_ok(),
+        "{shell_line}"
+    );
     let o = e.cocpit(&["check", &e.home.join("nope.yaml").display().to_string()]);
     assert_eq!(o.status.code(), Some(1));
 }
@@ -163,19 +169,30 @@ fn run_exit_codes_say_success_failure_and_bad_input() {
     let o = e.cocpit(&["plan", "run", "hello", "--param", "who=world"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     let text = out(&o);
-    assert!(text.lines().any(|l| l.starts_with("[ok] greet (")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("[ok] greet (")),
+        "{text}"
+    );
     let o = e.cocpit(&["plan", "run", &failing.display().to_string()]);
     assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
-    assert!(out(&o).contains("[failed] nope: exit 7 (expected 0)"), "{}", out(&o));
+    assert!(
+        out(&o).contains("[failed] nope: exit 7 (expected 0)"),
+        "{}",
+        out(&o)
+    );
     let rows = e.kinds().len();
     // Invalid input: nothing runs, nothing is journaled.
     for bad in [
         vec!["plan", "run", "no-such-plan"],
         vec!["plan", "run", "hello"],
         vec!["plan", "run", "hello", "--param", "who=Not Lower"],
-        vec!["plan", "run", "hello", "--param", "who=x", "--param", "what=y"],
+        vec![
+            "plan", "run", "hello", "--param", "who=x", "--param", "what=y",
+        ],
         vec!["plan", "run", "hello", "--param", "who"],
-        vec!["plan", "run", "hello", "--param", "who=x", "--alarm", "nope"],
+        vec![
+            "plan", "run", "hello", "--param", "who=x", "--alarm", "nope",
+        ],
     ] {
         let o = e.cocpit(&bad);
         assert_eq!(o.status.code(), Some(2), "{bad:?}: {}{}", out(&o), err(&o));
@@ -195,7 +212,14 @@ const SECRET_PLAN: &str = "id: secretive\ntitle: S\nparams:\n  - name: token\n  
 fn a_dry_run_shows_what_would_run_masked_and_touches_nothing() {
     let e = env();
     e.plan("s.yaml", SECRET_PLAN);
-    let o = e.cocpit(&["plan", "run", "secretive", "--param", "token=hunter2", "--dry-run"]);
+    let o = e.cocpit(&[
+        "plan",
+        "run",
+        "secretive",
+        "--param",
+        "token=hunter2",
+        "--dry-run",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     let text = out(&o);
     assert!(!text.contains("hunter2"), "{text}");
@@ -215,7 +239,10 @@ fn the_run_is_in_the_journal_without_its_secrets() {
     let kinds: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(kinds.first(), Some(&"plan.run_started"));
     assert_eq!(kinds.last(), Some(&"plan.run_finished"));
-    assert_eq!(kinds.iter().filter(|k| **k == "plan.step_finished").count(), 2);
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "plan.step_finished").count(),
+        2
+    );
     let all: String = rows.iter().map(|(_, p)| p.as_str()).collect();
     assert!(!all.contains("hunter2"), "a secret reached the journal");
     // The output was recorded, the secret in it masked.
@@ -406,7 +433,10 @@ fn an_approval_comes_from_a_second_operator_never_the_runner() {
     j.append(&[decided(&run, "alice@h", Decision::Approved)])
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(child.try_wait().unwrap().is_none(), "the runner approved itself");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the runner approved itself"
+    );
     assert!(!done.exists());
     // A second operator, on another journal handle.
     j.append(&[decided(&run, "bob@h", Decision::Approved)])
@@ -416,11 +446,19 @@ fn an_approval_comes_from_a_second_operator_never_the_runner() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "the run never finished");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the run never finished"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     assert_eq!(status.code(), Some(0), "{stdout}");
     assert!(done.exists());
     assert!(
@@ -461,7 +499,10 @@ fn a_denied_approval_fails_the_run() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "the run never finished");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the run never finished"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(1));
@@ -500,12 +541,19 @@ fn sigterm_aborts_the_run_and_its_rollback_runs() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(10), "the run ignored SIGTERM");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the run ignored SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(1));
     assert!(t.elapsed() < Duration::from_secs(5));
     assert!(rolled.exists(), "the rollback did not run");
     let finished = wait_for_row(&e.journal, "plan.run_finished", Duration::from_secs(1)).unwrap();
-    assert!(finished.payload.to_string().contains("aborted"), "{}", finished.payload);
+    assert!(
+        finished.payload.to_string().contains("aborted"),
+        "{}",
+        finished.payload
+    );
 }

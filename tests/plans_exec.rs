@@ -114,7 +114,10 @@ async fn a_step_past_its_timeout_is_killed_in_about_its_timeout() {
     assert_eq!(o.detail, "timed out after 1s");
     assert!(took < Duration::from_secs(4), "took {took:?}");
     assert!(took >= Duration::from_millis(900), "took {took:?}");
-    assert!(gone_within(pid, Duration::from_secs(1)), "sleep {pid} still runs");
+    assert!(
+        gone_within(pid, Duration::from_secs(1)),
+        "sleep {pid} still runs"
+    );
     assert_eq!(jobs.running(), 0);
 }
 
@@ -135,15 +138,25 @@ async fn a_child_ignoring_sigterm_is_killed_after_the_grace() {
     assert!(!o.ok);
     assert!(o.detail.starts_with("timed out"), "{}", o.detail);
     let took = t.elapsed();
-    assert!(took >= Duration::from_secs(2), "SIGKILL came before the grace: {took:?}");
+    assert!(
+        took >= Duration::from_secs(2),
+        "SIGKILL came before the grace: {took:?}"
+    );
     assert!(took < Duration::from_secs(6), "took {took:?}");
-    assert!(gone_within(pid, Duration::from_secs(1)), "sleep {pid} still runs");
+    assert!(
+        gone_within(pid, Duration::from_secs(1)),
+        "sleep {pid} still runs"
+    );
 }
 
 #[tokio::test]
 async fn exit_codes_are_checked_against_expect_exit() {
     let run = |expect: Codes| Action::Run {
-        argv: vec!["sh".into(), "-c".into(), "echo out; echo err >&2; exit 3".into()],
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            "echo out; echo err >&2; exit 3".into(),
+        ],
         env: BTreeMap::new(),
         cwd: None,
         expect_exit: expect,
@@ -151,7 +164,11 @@ async fn exit_codes_are_checked_against_expect_exit() {
     let o = exec(job("r", run(Codes::One(3)), 5)).await;
     assert!(o.ok, "{o:?}");
     assert_eq!(o.exit, Some(3));
-    assert!(o.output.contains("out") && o.output.contains("err"), "{:?}", o.output);
+    assert!(
+        o.output.contains("out") && o.output.contains("err"),
+        "{:?}",
+        o.output
+    );
     let o = exec(job("r", run(Codes::Many(vec![0, 3])), 5)).await;
     assert!(o.ok, "{o:?}");
     let o = exec(job("r", run(Codes::One(0)), 5)).await;
@@ -182,7 +199,11 @@ async fn env_and_cwd_reach_the_child() {
 async fn output_is_bounded_to_its_tail() {
     let o = exec(job(
         "r",
-        argv(&["sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' a; echo; echo THE-END"]),
+        argv(&[
+            "sh",
+            "-c",
+            "head -c 1000000 /dev/zero | tr '\\0' a; echo; echo THE-END",
+        ]),
         10,
     ))
     .await;
@@ -218,8 +239,14 @@ async fn kill_stops_the_whole_process_group_at_once() {
     assert!(t.elapsed() < Duration::from_secs(2));
     assert!(!o.ok);
     assert!(o.detail.starts_with("killed"), "{}", o.detail);
-    assert!(gone_within(a, Duration::from_secs(2)), "first sleep {a} runs");
-    assert!(gone_within(b, Duration::from_secs(2)), "second sleep {b} runs");
+    assert!(
+        gone_within(a, Duration::from_secs(2)),
+        "first sleep {a} runs"
+    );
+    assert!(
+        gone_within(b, Duration::from_secs(2)),
+        "second sleep {b} runs"
+    );
 }
 
 #[tokio::test]
@@ -407,7 +434,11 @@ async fn http_steps_check_status_and_jsonpath() {
     assert!(o.ok, "{o:?}");
     let o = exec(job(
         "r",
-        http(format!("{}/health", s.base), None, Some(("$.replicas", Some("3")))),
+        http(
+            format!("{}/health", s.base),
+            None,
+            Some(("$.replicas", Some("3"))),
+        ),
         5,
     ))
     .await;
@@ -425,7 +456,11 @@ async fn http_steps_check_status_and_jsonpath() {
     assert!(o.ok, "{o:?}");
     let o = exec(job(
         "r",
-        http(format!("{}/health", s.base), None, Some(("$.status", Some("down")))),
+        http(
+            format!("{}/health", s.base),
+            None,
+            Some(("$.status", Some("down"))),
+        ),
         5,
     ))
     .await;
@@ -433,17 +468,29 @@ async fn http_steps_check_status_and_jsonpath() {
     assert!(o.detail.contains("expected \"down\""), "{}", o.detail);
     let o = exec(job(
         "r",
-        http(format!("{}/health", s.base), None, Some(("$.missing", None))),
+        http(
+            format!("{}/health", s.base),
+            None,
+            Some(("$.missing", None)),
+        ),
         5,
     ))
     .await;
-    assert!(!o.ok && o.detail.contains("matched nothing"), "{}", o.detail);
+    assert!(
+        !o.ok && o.detail.contains("matched nothing"),
+        "{}",
+        o.detail
+    );
     let o = exec(job("r", http(format!("{}/down", s.base), None, None), 5)).await;
     assert!(!o.ok);
     assert_eq!(o.detail, "status 503 (expected 2xx)");
     let o = exec(job(
         "r",
-        http(format!("{}/down", s.base), Some(Codes::Many(vec![500, 503])), None),
+        http(
+            format!("{}/down", s.base),
+            Some(Codes::Many(vec![500, 503])),
+            None,
+        ),
         5,
     ))
     .await;
@@ -454,7 +501,11 @@ async fn http_steps_check_status_and_jsonpath() {
         5,
     ))
     .await;
-    assert!(!o.ok && o.detail == "status 200 (expected 204)", "{}", o.detail);
+    assert!(
+        !o.ok && o.detail == "status 200 (expected 204)",
+        "{}",
+        o.detail
+    );
 }
 
 #[tokio::test]
@@ -534,7 +585,10 @@ async fn notify_posts_the_message_as_json_with_headers() {
     .await;
     assert!(o.ok, "{o:?}");
     let hooks = s.hooks.lock().unwrap().clone();
-    assert_eq!(hooks, vec![r#"t0k {"text":"payments restarted"}"#.to_string()]);
+    assert_eq!(
+        hooks,
+        vec![r#"t0k {"text":"payments restarted"}"#.to_string()]
+    );
     let o = exec(job(
         "r",
         Action::Notify {
@@ -558,7 +612,11 @@ async fn console_actions_are_refused_by_the_executor() {
         5,
     ))
     .await;
-    assert!(!o.ok && o.detail.contains("run by the console"), "{}", o.detail);
+    assert!(
+        !o.ok && o.detail.contains("run by the console"),
+        "{}",
+        o.detail
+    );
 }
 
 // ------------------------------------------------- whole runs, headless

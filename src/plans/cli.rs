@@ -624,7 +624,11 @@ pub fn check(paths: &[PathBuf]) -> u8 {
         println!("{ok} plans OK");
         0
     } else {
-        eprintln!("{} error(s); {ok} of {} plans OK", errors.len(), files.len());
+        eprintln!(
+            "{} error(s); {ok} of {} plans OK",
+            errors.len(),
+            files.len()
+        );
         1
     }
 }

@@ -156,7 +156,9 @@ impl Jobs {
                     cwd,
                     expect_exit,
                 } => run(&argv, &env, cwd.as_deref(), &expect_exit, limit, &pgid).await,
-                Action::Http(h) => bounded(limit, timeout, http(&self.inner.client, &h, limit)).await,
+                Action::Http(h) => {
+                    bounded(limit, timeout, http(&self.inner.client, &h, limit)).await
+                }
                 Action::Wait => {
                     tokio::time::sleep(limit).await;
                     Outcome::ok(format!("waited {timeout}"))
@@ -174,8 +176,14 @@ impl Jobs {
                     url,
                     message,
                     headers,
-                } => bounded(limit, timeout, notify(&self.inner.client, &url, &message, &headers))
-                    .await,
+                } => {
+                    bounded(
+                        limit,
+                        timeout,
+                        notify(&self.inner.client, &url, &message, &headers),
+                    )
+                    .await
+                }
                 Action::Inject(_) => Outcome::failed("inject steps are run by the console"),
                 Action::Recover { .. } => Outcome::failed("recover steps are run by the console"),
                 Action::Silence { .. } => Outcome::failed("silence steps are run by the console"),
@@ -492,7 +500,9 @@ async fn http(client: &reqwest::Client, h: &HttpStep, limit: Duration) -> Outcom
     let status = resp.status();
     let body = match body_of(resp).await {
         Ok(b) => b,
-        Err(e) => return Outcome::failed(format!("{}: reading the body: {e}", status_line(status))),
+        Err(e) => {
+            return Outcome::failed(format!("{}: reading the body: {e}", status_line(status)));
+        }
     };
     let text = String::from_utf8_lossy(&body);
     let output = bound_output(&format!("{}\n{}", status_line(status), text));
@@ -571,12 +581,15 @@ async fn wait_for_http(
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if left.is_zero() {
-            return Outcome::failed(format!(
-                "timed out after {}: {last}",
-                Secs(limit.as_secs())
-            ));
+            return Outcome::failed(format!("timed out after {}: {last}", Secs(limit.as_secs())));
         }
-        let req = match request(client, "GET", url, &BTreeMap::new(), left.min(every.max(Duration::from_secs(5)))) {
+        let req = match request(
+            client,
+            "GET",
+            url,
+            &BTreeMap::new(),
+            left.min(every.max(Duration::from_secs(5))),
+        ) {
             Ok(r) => r,
             Err(e) => return Outcome::failed(e),
         };
@@ -627,7 +640,10 @@ async fn wait_for_promql(
         Ok(u) => u,
         Err(e) => return Outcome::failed(format!("bad Prometheus URL: {e}")),
     };
-    url.set_path(&format!("{}/api/v1/query", url.path().trim_end_matches('/')));
+    url.set_path(&format!(
+        "{}/api/v1/query",
+        url.path().trim_end_matches('/')
+    ));
     url.query_pairs_mut().append_pair("query", expr);
     let deadline = tokio::time::Instant::now() + limit;
     let every = Duration::from_secs(interval.0.max(1));
@@ -635,10 +651,7 @@ async fn wait_for_promql(
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if left.is_zero() {
-            return Outcome::failed(format!(
-                "timed out after {}: {last}",
-                Secs(limit.as_secs())
-            ));
+            return Outcome::failed(format!("timed out after {}: {last}", Secs(limit.as_secs())));
         }
         let req = client
             .get(url.clone())
@@ -646,7 +659,10 @@ async fn wait_for_promql(
         match req.send().await {
             Ok(r) => {
                 let status = r.status();
-                match body_of(r).await.map(|b| serde_json::from_slice::<serde_json::Value>(&b)) {
+                match body_of(r)
+                    .await
+                    .map(|b| serde_json::from_slice::<serde_json::Value>(&b))
+                {
                     Ok(Ok(v)) => match promql_true(&v) {
                         Ok(true) => return Outcome::ok(format!("{expr} is true")),
                         Ok(false) => last = "not true yet".into(),
@@ -672,7 +688,11 @@ async fn notify(
         Ok(r) => r,
         Err(e) => return Outcome::failed(e),
     };
-    match req.json(&serde_json::json!({ "text": message })).send().await {
+    match req
+        .json(&serde_json::json!({ "text": message }))
+        .send()
+        .await
+    {
         Ok(r) if r.status().is_success() => Outcome::ok(status_line(r.status())),
         Ok(r) => Outcome::failed(format!("status {} (expected 2xx)", r.status().as_u16())),
         Err(e) => Outcome::failed(send_error(&e)),
@@ -692,15 +712,17 @@ mod tests {
         assert!(json_check(body, "$.items[0].ready", None).is_ok());
         let e = json_check(body, "$.status", Some("down")).unwrap_err();
         assert!(e.contains("\"ok\""), "{e}");
-        assert!(json_check(body, "$.nope", None).unwrap_err().contains("nothing"));
+        assert!(
+            json_check(body, "$.nope", None)
+                .unwrap_err()
+                .contains("nothing")
+        );
         assert!(json_check(b"not json", "$.x", None).is_err());
     }
 
     #[test]
     fn promql_answers() {
-        let v = |t: &str, r: serde_json::Value| {
-            serde_json::json!({"status": "success", "data": {"resultType": t, "result": r}})
-        };
+        let v = |t: &str, r: serde_json::Value| serde_json::json!({"status": "success", "data": {"resultType": t, "result": r}});
         assert!(promql_true(&v("vector", serde_json::json!([{"value": [1, "1"]}]))).unwrap());
         assert!(!promql_true(&v("vector", serde_json::json!([]))).unwrap());
         assert!(promql_true(&v("scalar", serde_json::json!([1, "2"]))).unwrap());

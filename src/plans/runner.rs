@@ -574,7 +574,10 @@ fn wait_resolved(journal: &Path, filter: &str, interval: u64, timeout: u64) -> O
     let mut last = j.last_id().unwrap_or(0);
     let deadline = Instant::now() + Duration::from_secs(timeout.max(1));
     loop {
-        let firing = board.iter().filter(|a| a.is_firing() && f.matches(a)).count();
+        let firing = board
+            .iter()
+            .filter(|a| a.is_firing() && f.matches(a))
+            .count();
         if firing == 0 {
             return Outcome::ok(format!("no alarm matching {filter:?} fires"));
         }
