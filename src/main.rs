@@ -363,6 +363,11 @@ fn plans_env(g: &Global, cfg: &Config, journal: PathBuf) -> cocpit::plans::cli::
         faults: cfg.faults.clone(),
         readonly: g.readonly,
         observer: role(g, cfg) == cocpit::app::Role::Observer,
+        alertmanager_sources: cfg
+            .alertmanager
+            .iter()
+            .map(|a| a.source().to_string())
+            .collect(),
     }
 }
 

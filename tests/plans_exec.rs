@@ -634,6 +634,7 @@ fn headless(dir: &Path, yaml: &str) -> Headless {
         interactive: false,
         settings: ExecSettings::default(),
         faults: Default::default(),
+        alertmanager_sources: vec!["am".into()],
     }
 }
 
@@ -717,4 +718,109 @@ async fn the_run_is_journaled_before_its_first_step_runs() {
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, vec!["plan.run_started", "plan.step_started"]);
+}
+
+fn raise(journal: &Path, fp: &str, service: &str, source: &str) {
+    let labels: BTreeMap<String, String> = [("alertname", "Down"), ("service", service)]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let alarm = cocpit::domain::ObservedAlarm {
+        fingerprint: fp.into(),
+        source: source.into(),
+        name: "Down".into(),
+        severity: cocpit::domain::Severity::Critical,
+        labels: labels.into(),
+        annotations: Default::default(),
+        starts_at: chrono::Utc::now(),
+        generator_url: None,
+    };
+    let j = cocpit::journal::Journal::open(journal).unwrap();
+    j.append(&[cocpit::domain::NewEvent::new(
+        chrono::Utc::now(),
+        format!("source:{source}"),
+        cocpit::domain::EventKind::AlarmRaised,
+        fp,
+        cocpit::domain::event::payload(&alarm),
+    )])
+    .unwrap();
+}
+
+fn resolve(journal: &Path, fp: &str) {
+    let j = cocpit::journal::Journal::open(journal).unwrap();
+    j.append(&[cocpit::domain::NewEvent::new(
+        chrono::Utc::now(),
+        "source:demo",
+        cocpit::domain::EventKind::AlarmResolved,
+        fp,
+        serde_json::json!({}),
+    )])
+    .unwrap();
+}
+
+#[tokio::test]
+async fn wait_for_alarm_resolved_watches_the_journal_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.db");
+    raise(&journal, "fp-pay", "payments", "demo");
+    raise(&journal, "fp-inv", "inventory", "demo");
+    let yaml = "id: w\ntitle: t\nsteps:\n  - name: until calm\n    wait_for: {alarm_resolved: 'service=payments', interval: 1s}\n    timeout: 10s\n";
+    let j2 = journal.clone();
+    let resolver = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        resolve(&j2, "fp-pay");
+    });
+    let t = Instant::now();
+    let state = runner::run(headless(dir.path(), yaml)).await.unwrap();
+    resolver.join().unwrap();
+    assert_eq!(state, RunState::Succeeded);
+    // It waited for the resolution, not for the other alarm.
+    assert!(
+        t.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
+    // Still firing: the step times out.
+    let yaml = "id: w\ntitle: t\nsteps:\n  - name: until calm\n    wait_for: {alarm_resolved: 'service=inventory', interval: 1s}\n    timeout: 2s\n";
+    let state = runner::run(headless(dir.path(), yaml)).await.unwrap();
+    match state {
+        RunState::Failed { reason } => assert!(reason.contains("still fire"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_headless_silence_is_a_journal_silence_and_refuses_alertmanager_alarms() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.db");
+    raise(&journal, "fp-pay", "payments", "demo");
+    raise(&journal, "fp-inv", "inventory", "demo");
+    let yaml = "id: s\ntitle: t\nsteps:\n  - name: hush\n    silence: {matchers: 'service=payments', duration: 30m, comment: maintenance}\n";
+    let state = runner::run(headless(dir.path(), yaml)).await.unwrap();
+    assert_eq!(state, RunState::Succeeded);
+    let board = cocpit::journal::Journal::open(&journal)
+        .unwrap()
+        .rebuild_board()
+        .unwrap();
+    let ack = board
+        .get("fp-pay")
+        .and_then(|a| a.ack.clone())
+        .expect("silenced");
+    assert_eq!(ack.by, "alice@h");
+    assert!(ack.comment.unwrap_or_default().ends_with(": maintenance"));
+    let left = ack.until.unwrap() - chrono::Utc::now();
+    assert!(left > chrono::Duration::minutes(29) && left <= chrono::Duration::minutes(30));
+    assert!(
+        board.get("fp-inv").unwrap().ack.is_none(),
+        "the other alarm was silenced"
+    );
+    // An Alertmanager's alarm is not silenced in the journal only.
+    raise(&journal, "fp-am", "search", "am");
+    let yaml = "id: s\ntitle: t\nsteps:\n  - name: hush\n    silence: {matchers: 'service=search', duration: 30m}\n";
+    let state = runner::run(headless(dir.path(), yaml)).await.unwrap();
+    match state {
+        RunState::Failed { reason } => assert!(reason.contains("Alertmanager"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -68,6 +68,8 @@ pub struct Env {
     pub faults: FaultsConfig,
     pub readonly: bool,
     pub observer: bool,
+    /// The source names of the configured Alertmanagers.
+    pub alertmanager_sources: Vec<String>,
 }
 
 /// Exit code for invalid input.
@@ -421,6 +423,7 @@ fn run_one(
             prometheus: env.prometheus.clone(),
         },
         faults: env.faults.clone(),
+        alertmanager_sources: env.alertmanager_sources.clone(),
     };
     match block_on(runner::run(h))? {
         Ok(RunState::Succeeded) => Ok(0),
@@ -564,6 +567,7 @@ fn due(env: &Env) -> Result<u8, String> {
                 prometheus: env.prometheus.clone(),
             },
             faults: env.faults.clone(),
+            alertmanager_sources: env.alertmanager_sources.clone(),
         };
         match block_on(runner::run(h))? {
             Ok(RunState::Succeeded) => {}

@@ -45,6 +45,9 @@ pub struct Headless {
     pub interactive: bool,
     pub settings: ExecSettings,
     pub faults: FaultsConfig,
+    /// Sources whose alarms are Alertmanager's: a journal silence would
+    /// not stop their notifications, so `silence` steps refuse them.
+    pub alertmanager_sources: Vec<String>,
 }
 
 enum Ev {
@@ -131,6 +134,7 @@ async fn drive(h: &Headless, writer: Writer) -> Result<RunState, String> {
         faults,
         faults_cfg: h.faults.clone(),
         journal: h.journal.clone(),
+        am_sources: h.alertmanager_sources.clone(),
         interactive: h.interactive && !h.yes,
         asked: None,
         started: HashMap::new(),
@@ -149,6 +153,7 @@ struct Driver {
     faults: Executor,
     faults_cfg: FaultsConfig,
     journal: PathBuf,
+    am_sources: Vec<String>,
     interactive: bool,
     /// The step a terminal question is out for.
     asked: Option<At>,
@@ -471,10 +476,22 @@ impl Driver {
                 let journal = self.journal.clone();
                 tokio::task::spawn_blocking(move || done(recover(&exec, &journal, &fault_id)));
             }
-            Action::Silence { .. } => done(Outcome::failed(
-                "silence steps need the console (Alertmanager silences); \
-                 `cocpit plan run` does not run them",
-            )),
+            Action::Silence {
+                matchers,
+                duration,
+                comment,
+            } => {
+                let exec = self.faults.clone();
+                let journal = self.journal.clone();
+                let am = self.am_sources.clone();
+                let why = format!("plan run {}: {comment}", self.run.id);
+                let by = self.run.operator.clone();
+                tokio::task::spawn_blocking(move || {
+                    done(silence(
+                        &exec, &journal, &am, &matchers, duration.0, &why, &by,
+                    ))
+                });
+            }
             Action::WaitForResolved { filter, interval } => {
                 let journal = self.journal.clone();
                 tokio::task::spawn_blocking(move || {
@@ -555,6 +572,75 @@ fn recover(exec: &Executor, journal: &Path, id: &str) -> Outcome {
         Ok(detail) => Outcome::ok(format!("fault {id} recovered: {detail}")),
         Err(e) => Outcome::failed(e),
     }
+}
+
+/// A `silence` step headless: a journal silence (`alarm.silenced`, with
+/// its end) on every firing alarm matching `matchers`. Alertmanager's
+/// alarms need a silence on the Alertmanager, which only the console
+/// makes: the step refuses them rather than pretend.
+fn silence(
+    exec: &Executor,
+    journal: &Path,
+    am_sources: &[String],
+    matchers: &str,
+    secs: u64,
+    comment: &str,
+    by: &str,
+) -> Outcome {
+    use crate::domain::event::{AlarmAcked, payload};
+    use crate::domain::{EventKind, NewEvent};
+    let f = match Filter::parse(matchers) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return Outcome::failed("empty matchers would silence every alarm"),
+        Err(e) => return Outcome::failed(format!("bad matchers: {e}")),
+    };
+    let board = match Journal::open(journal).and_then(|j| j.rebuild_board()) {
+        Ok(b) => b,
+        Err(e) => return Outcome::failed(e.to_string()),
+    };
+    let matching: Vec<_> = board
+        .iter()
+        .filter(|a| a.is_firing() && f.matches(a))
+        .collect();
+    let from_am: Vec<_> = matching
+        .iter()
+        .filter(|a| am_sources.iter().any(|s| *s == a.observed.source))
+        .collect();
+    if !from_am.is_empty() {
+        return Outcome::failed(format!(
+            "{} matching alarm(s) come from Alertmanager: their silence is made by the console \
+             (`cocpit plan run` makes journal silences only)",
+            from_am.len()
+        ));
+    }
+    let now = Utc::now();
+    let until = now + chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+    let events: Vec<NewEvent> = matching
+        .iter()
+        .map(|a| {
+            NewEvent::new(
+                now,
+                by,
+                EventKind::AlarmSilenced,
+                a.fingerprint(),
+                payload(&AlarmAcked {
+                    comment: Some(comment.to_string()),
+                    until: Some(until),
+                    ..AlarmAcked::default()
+                }),
+            )
+        })
+        .collect();
+    let n = events.len();
+    if n > 0
+        && let Err(e) = exec.commit(events)
+    {
+        return Outcome::failed(e);
+    }
+    Outcome::ok(format!(
+        "journal silence on {n} alarm(s) until {}",
+        until.format("%H:%M:%S UTC")
+    ))
 }
 
 /// Until no firing alarm on the journal's board matches `filter`.
