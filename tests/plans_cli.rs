@@ -557,3 +557,29 @@ fn sigterm_aborts_the_run_and_its_rollback_runs() {
         finished.payload
     );
 }
+
+#[test]
+fn inject_and_recover_steps_go_through_the_fault_ledger_intent_first() {
+    let e = env();
+    e.plan(
+        "heal.yaml",
+        "id: heal\ntitle: Heal\nsteps:\n  - name: heal payments\n    inject: {provider: sim, target: 'sim:payments', action: kill, duration: 5m}\n  - name: between\n    run: ['true']\n  - name: undo it\n    recover: heal payments\n",
+    );
+    let o = e.cocpit(&["plan", "run", "heal"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let kinds: Vec<String> = e.kinds().into_iter().map(|(k, _)| k).collect();
+    let pos = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| x == k)
+            .unwrap_or_else(|| panic!("no {k} in {kinds:?}"))
+    };
+    assert!(pos("plan.step_started") < pos("fault.intended"));
+    assert!(pos("fault.intended") < pos("fault.active"));
+    assert!(pos("fault.active") < pos("fault.recovering"));
+    assert!(pos("fault.recovering") < pos("fault.recovered"));
+    assert_eq!(kinds.last().map(String::as_str), Some("plan.run_finished"));
+    // The ledger agrees: nothing is left live.
+    let o = e.cocpit(&["faults", "list"]);
+    assert!(out(&o).starts_with("no live faults"), "{}", out(&o));
+}
