@@ -583,3 +583,64 @@ fn inject_and_recover_steps_go_through_the_fault_ledger_intent_first() {
     let o = e.cocpit(&["faults", "list"]);
     assert!(out(&o).starts_with("no live faults"), "{}", out(&o));
 }
+
+#[test]
+fn without_yes_and_a_terminal_a_confirm_step_waits_for_its_runner_in_the_journal() {
+    let e = env();
+    let done = e.home.join("done");
+    e.plan(
+        "confirm.yaml",
+        &format!(
+            "id: careful\ntitle: C\nsteps:\n  - name: first\n    run: ['true']\n  - name: second pair of eyes\n    run: [touch, '{}']\n    confirm: true\n",
+            done.display()
+        ),
+    );
+    let args = e.args(&["plan", "run", "careful"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cocpit"))
+        .args(&args)
+        .env("HOME", &e.home)
+        .env("XDG_STATE_HOME", e.home.join("state"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let waiting = wait_for_row(&e.journal, "plan.step_waiting", Duration::from_secs(20))
+        .expect("the run never waited for the confirmation");
+    let j = Journal::open(&e.journal).unwrap();
+    // Someone else cannot confirm the runner's step.
+    j.append(&[decided(&waiting.subject, "bob@h", Decision::Confirmed)])
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "bob confirmed alice's step"
+    );
+    assert!(!done.exists());
+    j.append(&[decided(&waiting.subject, "alice@h", Decision::Confirmed)])
+        .unwrap();
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the run never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stdout}");
+    assert!(done.exists());
+    assert!(
+        stdout.contains("[refused] second pair of eyes by bob@h"),
+        "{stdout}"
+    );
+}
