@@ -604,7 +604,7 @@ fn silence(
         .collect();
     let from_am: Vec<_> = matching
         .iter()
-        .filter(|a| am_sources.iter().any(|s| *s == a.observed.source))
+        .filter(|a| am_sources.contains(&a.observed.source))
         .collect();
     if !from_am.is_empty() {
         return Outcome::failed(format!(
