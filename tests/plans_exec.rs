@@ -824,3 +824,60 @@ async fn a_headless_silence_is_a_journal_silence_and_refuses_alertmanager_alarms
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_change_opens_its_record_silences_for_the_window_and_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.db");
+    raise(&journal, "fp-pay", "payments", "demo");
+    raise(&journal, "fp-inv", "inventory", "demo");
+    let yaml = "id: chg\ntitle: Patch payments\nkind: change\nwindow: 30m\nsilences: ['service=payments']\nsteps:\n  - name: patch\n    run: ['true']\n";
+    let state = runner::run(headless(dir.path(), yaml)).await.unwrap();
+    assert_eq!(state, RunState::Succeeded);
+    let j = cocpit::journal::Journal::open(&journal).unwrap();
+    let rows = j.read_after(0, 100).unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|e| e.kind.as_str()).collect();
+    let pos = |k: &str| kinds.iter().position(|x| *x == k).unwrap_or(usize::MAX);
+    assert!(pos("plan.run_started") < pos("change.opened"), "{kinds:?}");
+    assert!(pos("change.opened") < pos("alarm.silenced"), "{kinds:?}");
+    assert!(
+        pos("alarm.silenced") < pos("plan.step_started"),
+        "{kinds:?}"
+    );
+    assert!(pos("plan.run_finished") < pos("change.closed"), "{kinds:?}");
+    assert!(pos("change.closed") < pos("alarm.unacked"), "{kinds:?}");
+    let silenced: Vec<&str> = rows
+        .iter()
+        .filter(|e| e.kind == "alarm.silenced")
+        .map(|e| e.subject.as_str())
+        .collect();
+    assert_eq!(silenced, vec!["fp-pay"]);
+    let mut runs = cocpit::domain::plan::runs::Runs::default();
+    rows.iter().for_each(|e| runs.apply(e));
+    let run = runs.runs.values().next().unwrap();
+    let change = runs.changes.get(run.change.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        change.closed.as_ref().map(|c| c.1.as_str()),
+        Some("succeeded")
+    );
+    let board = j.rebuild_board().unwrap();
+    assert!(
+        board.get("fp-pay").unwrap().ack.is_none(),
+        "the silence outlived the change"
+    );
+}
+
+#[tokio::test]
+async fn a_change_past_its_window_is_aborted_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let rolled = dir.path().join("rolled");
+    let yaml = format!(
+        "id: chg\ntitle: Slow change\nkind: change\nwindow: 2s\nsteps:\n  - name: slow\n    run: [sleep, '30']\n    timeout: 60s\nrollback:\n  - name: undo\n    run: [touch, '{}']\n",
+        rolled.display()
+    );
+    let t = Instant::now();
+    let state = runner::run(headless(dir.path(), &yaml)).await.unwrap();
+    assert!(matches!(state, RunState::Aborted { .. }), "{state:?}");
+    assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
+    assert!(rolled.exists());
+}

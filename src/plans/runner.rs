@@ -12,10 +12,10 @@ use super::exec::{ExecSettings, Job, Jobs};
 use crate::domain::fault::limits::{self, FaultsConfig};
 use crate::domain::fault::{OwnerKind, Trigger, fault_id};
 use crate::domain::filter::Filter;
-use crate::domain::plan::Plan;
 use crate::domain::plan::payloads::{self as p, Decision, Outcome, PlanEvent};
 use crate::domain::plan::run::{Action, At, Out, PlanRun, RunState, Section, Start, StepState};
 use crate::domain::plan::template::Context;
+use crate::domain::plan::{Plan, PlanKind};
 use crate::domain::sanitize::inert;
 use crate::faults::exec::Executor;
 use crate::faults::{proc, provider};
@@ -138,11 +138,36 @@ async fn drive(h: &Headless, writer: Writer) -> Result<RunState, String> {
         interactive: h.interactive && !h.yes,
         asked: None,
         started: HashMap::new(),
+        change: None,
     };
-    let first = d.run.start(Utc::now());
+    let mut first = d.run.start(Utc::now());
+    if h.plan.kind == PlanKind::Change {
+        // The change record and its silences come right after the run's
+        // start, before its first step.
+        let head: Vec<Out> = first.drain(..1.min(first.len())).collect();
+        d.apply(head).await?;
+        d.open_change().await?;
+    }
     let result = d.main_loop(first, &mut rx).await;
+    if d.change.is_some() {
+        let outcome = match &result {
+            Ok(state) => state.label().to_string(),
+            Err(_) => RunState::Interrupted.label().to_string(),
+        };
+        d.close_change(&outcome).await?;
+    }
     tailer.stop();
     result
+}
+
+/// A routine change's record while its run lasts.
+struct Change {
+    id: String,
+    until: chrono::DateTime<Utc>,
+    /// Alarms silenced in the journal for the window.
+    silenced: Vec<String>,
+    /// The window ran out and the run was aborted for it.
+    over: bool,
 }
 
 struct Driver {
@@ -158,9 +183,115 @@ struct Driver {
     /// The step a terminal question is out for.
     asked: Option<At>,
     started: HashMap<At, Instant>,
+    change: Option<Change>,
 }
 
 impl Driver {
+    /// `change.opened`, then a journal silence on every firing alarm the
+    /// change's `silences` match, until the window ends.
+    async fn open_change(&mut self) -> Result<(), String> {
+        use crate::domain::event::{AlarmAcked, payload};
+        use crate::domain::{EventKind, NewEvent};
+        let plan = &self.run.plan;
+        let now = Utc::now();
+        let window = plan.window.map_or(3600, |w| w.0);
+        let until = now + chrono::Duration::seconds(i64::try_from(window).unwrap_or(3600));
+        let id = format!("c{}", fault_id(&format!("{}-change", self.run.id)));
+        let opened = PlanEvent::ChangeOpened(p::ChangeOpened {
+            change: id.clone(),
+            run: self.run.id.clone(),
+            plan: plan.id.clone(),
+            title: plan.title.clone(),
+            operator: self.run.operator.clone(),
+            until,
+            silences: plan.silences.clone(),
+        });
+        let board = Journal::open(&self.journal)
+            .and_then(|j| j.rebuild_board())
+            .map_err(|e| e.to_string())?;
+        let mut silenced = Vec::new();
+        let mut from_am = 0;
+        for filter in &plan.silences {
+            let Ok(f) = Filter::parse(filter) else {
+                continue;
+            };
+            if f.is_empty() {
+                continue;
+            }
+            for a in board.iter().filter(|a| a.is_firing() && f.matches(a)) {
+                if self.am_sources.contains(&a.observed.source) {
+                    from_am += 1;
+                } else if !silenced.iter().any(|s| s == a.fingerprint()) {
+                    silenced.push(a.fingerprint().to_string());
+                }
+            }
+        }
+        let mut rows = vec![opened.to_new_event(now, &self.run.operator)];
+        let comment = format!("change {id}: {}", plan.title);
+        rows.extend(silenced.iter().map(|fp| {
+            NewEvent::new(
+                now,
+                &self.run.operator,
+                EventKind::AlarmSilenced,
+                fp,
+                payload(&AlarmAcked {
+                    comment: Some(comment.clone()),
+                    until: Some(until),
+                    ..AlarmAcked::default()
+                }),
+            )
+        }));
+        self.commit(rows).await?;
+        println!(
+            "[change] {id} open until {} ({} alarm(s) silenced)",
+            until.format("%H:%M:%S UTC"),
+            silenced.len()
+        );
+        if from_am > 0 {
+            println!(
+                "[warning] {from_am} matching alarm(s) come from Alertmanager: silence them \
+                 from the console (`cocpit plan run` makes journal silences only)"
+            );
+        }
+        self.change = Some(Change {
+            id,
+            until,
+            silenced,
+            over: false,
+        });
+        Ok(())
+    }
+
+    /// `change.closed` with the run's outcome; its journal silences end.
+    async fn close_change(&mut self, outcome: &str) -> Result<(), String> {
+        use crate::domain::event::{AlarmAcked, payload};
+        use crate::domain::{EventKind, NewEvent};
+        let Some(c) = self.change.take() else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let closed = PlanEvent::ChangeClosed(p::ChangeClosed {
+            change: c.id.clone(),
+            outcome: outcome.to_string(),
+        });
+        let mut rows = vec![closed.to_new_event(now, &self.run.operator)];
+        rows.extend(c.silenced.iter().map(|fp| {
+            NewEvent::new(
+                now,
+                &self.run.operator,
+                EventKind::AlarmUnacked,
+                fp,
+                payload(&AlarmAcked {
+                    reason: Some(format!("change {} closed", c.id)),
+                    ..AlarmAcked::default()
+                }),
+            )
+        }));
+        self.commit(rows).await?;
+        println!("[change] {} closed: {outcome}", c.id);
+        Ok(())
+    }
+
     async fn main_loop(
         &mut self,
         first: Vec<Out>,
@@ -173,7 +304,12 @@ impl Driver {
         let mut aborted = false;
         while !self.run.state.is_over() {
             self.ask_if_needed();
-            let wake = self.run.next_wake().map(|t| {
+            let window_end = self.change.as_ref().filter(|c| !c.over).map(|c| c.until);
+            let wake = match (self.run.next_wake(), window_end) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+            .map(|t| {
                 let d = (t - Utc::now()).to_std().unwrap_or_default();
                 tokio::time::Instant::now() + d
             });
@@ -188,13 +324,30 @@ impl Driver {
                     Some(ev) => self.on_event(ev),
                     None => Vec::new(),
                 },
-                _ = sleep => self.run.tick(Utc::now()),
+                _ = sleep => self.on_wake(),
                 _ = int.recv() => self.on_signal(&mut aborted).await?,
                 _ = term.recv() => self.on_signal(&mut aborted).await?,
             };
             self.apply(outs).await?;
         }
         Ok(self.run.state.clone())
+    }
+
+    /// The clock: retries due, or the change window ran out (the run is
+    /// aborted and its rollback runs).
+    fn on_wake(&mut self) -> Vec<Out> {
+        let now = Utc::now();
+        let mut outs = self.run.tick(now);
+        if let Some(c) = self.change.as_mut()
+            && !c.over
+            && now >= c.until
+        {
+            c.over = true;
+            println!("[abort] the change window of {} is over", c.id);
+            let by = format!("{} (change window over)", self.run.operator);
+            outs.extend(self.run.abort(&by, now).unwrap_or_default());
+        }
+        outs
     }
 
     async fn on_signal(&mut self, aborted: &mut bool) -> Result<Vec<Out>, String> {
