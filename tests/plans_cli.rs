@@ -644,3 +644,25 @@ fn without_yes_and_a_terminal_a_confirm_step_waits_for_its_runner_in_the_journal
         "{stdout}"
     );
 }
+
+#[test]
+fn a_secret_can_come_from_the_environment_instead_of_the_command_line() {
+    let e = env();
+    e.plan("s.yaml", SECRET_PLAN);
+    let args = e.args(&["plan", "run", "secretive"]);
+    let o = Command::new(env!("CARGO_BIN_EXE_cocpit"))
+        .args(&args)
+        .env("HOME", &e.home)
+        .env("XDG_STATE_HOME", e.home.join("state"))
+        .env("COCPIT_PARAM_TOKEN", "from-env-s3cret")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let all: String = e.kinds().iter().map(|(_, p)| p.clone()).collect();
+    assert!(all.contains("token is ••••"), "{all}");
+    assert!(!all.contains("from-env-s3cret"));
+    // Without it the required secret is missing: invalid input.
+    let o = e.cocpit(&["plan", "run", "secretive"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -36,7 +36,8 @@ pub enum PlanCmd {
         /// A plan file, or the id of a loaded plan (not with --due)
         #[arg(required_unless_present = "due", conflicts_with = "due")]
         plan: Option<String>,
-        /// A parameter value, repeatable
+        /// A parameter value, repeatable. Secret parameters are better
+        /// given as $COCPIT_PARAM_<NAME> (the command line shows in `ps`)
         #[arg(long = "param", value_name = "KEY=VALUE")]
         params: Vec<String>,
         /// Run for the alarm with this fingerprint (prefills `from: alarm…`
@@ -361,6 +362,24 @@ pub fn resolve_params(
     }
 }
 
+/// Secret parameters not given with `--param` (where every user would
+/// see them in `ps`), from `COCPIT_PARAM_<NAME>` in the environment.
+fn secrets_from_env(plan: &Plan, given: &[String]) -> Vec<String> {
+    plan.params
+        .iter()
+        .filter(|q| q.secret)
+        .filter(|q| {
+            !given
+                .iter()
+                .any(|g| g.split_once('=').is_some_and(|(k, _)| k == q.name))
+        })
+        .filter_map(|q| {
+            let var = format!("COCPIT_PARAM_{}", q.name.to_ascii_uppercase());
+            std::env::var(var).ok().map(|v| format!("{}={v}", q.name))
+        })
+        .collect()
+}
+
 fn refuse_changes(env: &Env) -> Option<u8> {
     if env.readonly {
         eprintln!("cocpit: read-only: plans cannot be run");
@@ -395,7 +414,9 @@ fn run_one(
         },
         None => Context::default(),
     };
-    let params = match resolve_params(&plan, given, &ctx) {
+    let mut given = given.to_vec();
+    given.extend(secrets_from_env(&plan, &given));
+    let params = match resolve_params(&plan, &given, &ctx) {
         Ok(p) => p,
         Err(errors) => {
             for e in errors {

@@ -380,7 +380,13 @@ impl Driver {
             } => self.run.finished(at, attempt, outcome, now),
             Ev::Answer { at, yes } => {
                 self.asked = None;
-                if self.run.cursor != Some(at) {
+                // Answered elsewhere meanwhile (a `plan.decided` row): the
+                // late answer is moot.
+                let waiting = matches!(
+                    self.run.step_run(at).map(|r| &r.state),
+                    Some(StepState::WaitingConfirm | StepState::WaitingOperator)
+                );
+                if self.run.cursor != Some(at) || !waiting {
                     return Vec::new();
                 }
                 let by = self.run.operator.clone();
