@@ -666,3 +666,34 @@ fn a_secret_can_come_from_the_environment_instead_of_the_command_line() {
     let o = e.cocpit(&["plan", "run", "secretive"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn on_a_terminal_a_confirm_step_asks_and_no_means_abort() {
+    use support::pty::Console;
+    for (answer, code) in [("y", 0), ("n", 1)] {
+        let e = env();
+        let done = e.home.join("done");
+        e.plan(
+            "confirm.yaml",
+            &format!(
+                "id: careful\ntitle: C\nsteps:\n  - name: risky\n    run: [touch, '{}']\n    confirm: true\n",
+                done.display()
+            ),
+        );
+        let args = e.args(&["plan", "run", "careful"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = Console::start(&e.home, &args, 100, 30);
+        c.wait_for("the question", Duration::from_secs(20), |s| {
+            s.contains("Run step \"risky\"? [y/N]")
+        });
+        assert!(!done.exists());
+        c.send(&format!("{answer}\r"));
+        assert_eq!(
+            c.exit_code(Duration::from_secs(20)),
+            Some(code),
+            "{}",
+            c.screen()
+        );
+        assert_eq!(done.exists(), answer == "y", "{}", c.screen());
+    }
+}
