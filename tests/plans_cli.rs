@@ -697,3 +697,31 @@ fn on_a_terminal_a_confirm_step_asks_and_no_means_abort() {
         assert_eq!(done.exists(), answer == "y", "{}", c.screen());
     }
 }
+
+#[test]
+fn steps_do_not_inherit_cocpits_own_settings() {
+    let e = env();
+    let dump = e.home.join("env");
+    e.plan(
+        "env.yaml",
+        &format!(
+            "id: env\ntitle: E\nsteps:\n  - name: dump\n    run: [sh, -c, 'env > \"$1\"', sh, '{}']\n    env: {{COCPIT_MINE: 'set by the step'}}\n",
+            dump.display()
+        ),
+    );
+    let args = e.args(&["plan", "run", "env"]);
+    let o = Command::new(env!("CARGO_BIN_EXE_cocpit"))
+        .args(&args)
+        .env("HOME", &e.home)
+        .env("XDG_STATE_HOME", e.home.join("state"))
+        .env("COCPIT_ALERTMANAGER_PASSWORD", "am-s3cret")
+        .env("OTHER_VAR", "kept")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let env = std::fs::read_to_string(&dump).unwrap();
+    assert!(!env.contains("am-s3cret"), "{env}");
+    assert!(env.contains("OTHER_VAR=kept"), "{env}");
+    assert!(env.contains("COCPIT_MINE=set by the step"), "{env}");
+}

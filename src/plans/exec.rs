@@ -302,6 +302,13 @@ async fn run(
         return Outcome::failed("empty command");
     };
     let mut cmd = tokio::process::Command::new(program);
+    // cocpit's own settings (a password, secret parameters) are not the
+    // step's business: a step gets what its `env` says on top of the rest.
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("COCPIT_") {
+            cmd.env_remove(&k);
+        }
+    }
     cmd.args(args)
         .envs(env)
         .stdin(Stdio::null())
