@@ -43,6 +43,9 @@ const DRAIN_GRACE: Duration = Duration::from_millis(200);
 /// output keeps only its tail).
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// The longest a step is given: about ten years.
+const MAX_TIMEOUT_SECS: u64 = 10 * 366 * 24 * 3600;
+
 /// The running jobs, cheap to clone: every clone sees the same table.
 #[derive(Clone)]
 pub struct Jobs {
@@ -147,7 +150,8 @@ impl Jobs {
         mut kill: watch::Receiver<bool>,
         pgid: Arc<Mutex<Option<i32>>>,
     ) -> Outcome {
-        let limit = Duration::from_secs(timeout.0.max(1));
+        // Capped so that `now + limit` never overflows (a plan may say anything).
+        let limit = Duration::from_secs(timeout.0.clamp(1, MAX_TIMEOUT_SECS));
         let work = async {
             match action {
                 Action::Run {
@@ -583,7 +587,7 @@ async fn wait_for_http(
     limit: Duration,
 ) -> Outcome {
     let deadline = tokio::time::Instant::now() + limit;
-    let every = Duration::from_secs(interval.0.max(1));
+    let every = Duration::from_secs(interval.0.clamp(1, MAX_TIMEOUT_SECS));
     let mut last = String::from("no answer yet");
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -653,7 +657,7 @@ async fn wait_for_promql(
     ));
     url.query_pairs_mut().append_pair("query", expr);
     let deadline = tokio::time::Instant::now() + limit;
-    let every = Duration::from_secs(interval.0.max(1));
+    let every = Duration::from_secs(interval.0.clamp(1, MAX_TIMEOUT_SECS));
     let mut last = String::from("not true yet");
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());

@@ -195,7 +195,7 @@ impl Driver {
         let plan = &self.run.plan;
         let now = Utc::now();
         let window = plan.window.map_or(3600, |w| w.0);
-        let until = now + chrono::Duration::seconds(i64::try_from(window).unwrap_or(3600));
+        let until = later(now, window);
         let id = format!("c{}", fault_id(&format!("{}-change", self.run.id)));
         let opened = PlanEvent::ChangeOpened(p::ChangeOpened {
             change: id.clone(),
@@ -733,6 +733,16 @@ fn recover(exec: &Executor, journal: &Path, id: &str) -> Outcome {
     }
 }
 
+/// `secs` after `now`, capped at a century (a plan may say anything).
+fn later(now: chrono::DateTime<Utc>, secs: u64) -> chrono::DateTime<Utc> {
+    let cap = chrono::Duration::days(36_500);
+    let d = i64::try_from(secs)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .map_or(cap, |d| d.min(cap));
+    now.checked_add_signed(d).unwrap_or(now + cap)
+}
+
 /// A `silence` step headless: a journal silence (`alarm.silenced`, with
 /// its end) on every firing alarm matching `matchers`. Alertmanager's
 /// alarms need a silence on the Alertmanager, which only the console
@@ -773,7 +783,7 @@ fn silence(
         ));
     }
     let now = Utc::now();
-    let until = now + chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+    let until = later(now, secs);
     let events: Vec<NewEvent> = matching
         .iter()
         .map(|a| {
@@ -817,7 +827,7 @@ fn wait_resolved(journal: &Path, filter: &str, interval: u64, timeout: u64) -> O
         Err(e) => return Outcome::failed(e.to_string()),
     };
     let mut last = j.last_id().unwrap_or(0);
-    let deadline = Instant::now() + Duration::from_secs(timeout.max(1));
+    let deadline = Instant::now() + Duration::from_secs(timeout.clamp(1, 10 * 366 * 24 * 3600));
     loop {
         let firing = board
             .iter()
