@@ -93,6 +93,18 @@ enum Cmd {
         #[command(subcommand)]
         action: cocpit::faults::cli::FaultsCmd,
     },
+    /// List, show and run contingency plans (runbooks, changes, inspections)
+    Plan {
+        #[command(subcommand)]
+        action: cocpit::plans::cli::PlanCmd,
+    },
+    /// Validate plan files (or directories of them): every error as
+    /// file:line:column; exit 1 on any error, 0 when all are valid
+    Check {
+        /// Plan files or directories of them
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Recover faults past their deadline until none is live (started
     /// detached by the first injection; one per journal)
     #[command(hide = true)]
@@ -191,6 +203,13 @@ fn real_main() -> Result<ExitCode> {
             .map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::from(code))
         }
+        Some(Cmd::Plan { action }) => {
+            let env = plans_env(&cli.global, &cfg, journal);
+            let code =
+                cocpit::plans::cli::run(action, &env).map_err(color_eyre::eyre::Report::msg)?;
+            Ok(ExitCode::from(code))
+        }
+        Some(Cmd::Check { paths }) => Ok(ExitCode::from(cocpit::plans::cli::check(&paths))),
         Some(Cmd::Watchdog) => {
             cocpit::faults::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::SUCCESS)
@@ -318,6 +337,38 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         mouse: cfg.mouse.unwrap_or(true),
         plans: cfg.plans.clone(),
     })
+}
+
+/// What `cocpit plan …` needs: the journal, who runs, where plans live.
+fn plans_env(g: &Global, cfg: &Config, journal: PathBuf) -> cocpit::plans::cli::Env {
+    // The demo's plans are there when the demo would run: no live source.
+    let live = !cfg.alertmanager.is_empty()
+        || !cfg.prometheus.is_empty()
+        || cfg.webhook.is_some()
+        || cfg.spool.is_some();
+    cocpit::plans::cli::Env {
+        journal,
+        operator: g
+            .operator
+            .clone()
+            .or_else(|| cfg.operator.clone())
+            .unwrap_or_else(default_operator),
+        dirs: cfg.plans.dirs(),
+        embedded: cfg.plans.embedded.unwrap_or(!live),
+        prometheus: cfg
+            .plans
+            .prometheus
+            .clone()
+            .or_else(|| cfg.prometheus.first().map(|p| p.url.clone())),
+        faults: cfg.faults.clone(),
+        readonly: g.readonly,
+        observer: role(g, cfg) == cocpit::app::Role::Observer,
+        alertmanager_sources: cfg
+            .alertmanager
+            .iter()
+            .map(|a| a.source().to_string())
+            .collect(),
+    }
 }
 
 /// Live sources from the config plus the quick-start flags.

@@ -50,6 +50,10 @@ const RULES: &[(&str, Allowed)] = &[
         Allowed::Not(&["runtime", "ui", "faults", "config"]),
     ),
     ("faults", Allowed::Not(&["runtime", "ui", "sources"])),
+    // Plans' I/O half runs steps and writes the journal; it uses the
+    // faults executor for inject steps, never the runtime, the screen or
+    // the sources.
+    ("plans", Allowed::Not(&["runtime", "ui", "sources"])),
 ];
 
 /// `src/` files: (top-level module, path).
