@@ -350,8 +350,31 @@ fn an_operator_leaving_mid_run_interrupts_it_and_a_rollback_run_is_linked() {
         prev_hash: String::new(),
         hash: String::new(),
     };
+    // A headless run of the same operator is not the console's.
+    let mut headless = PlanRun::new(
+        plan(TWO_STEPS),
+        Start {
+            run_id: "run-h".into(),
+            ..start(false, &[("node", "n")])
+        },
+        t(0),
+    );
+    headless.headless = true;
+    let outs = headless.start(t(0));
+    let ne = records(&outs)[0].to_new_event(t(0), "alice");
+    h.runs.apply(&Event {
+        id: 50,
+        ts: ne.ts,
+        actor: ne.actor,
+        kind: ne.kind,
+        subject: ne.subject,
+        payload: ne.payload,
+        prev_hash: String::new(),
+        hash: String::new(),
+    });
     h.runs.apply(&left);
     assert_eq!(h.view_state(), RunState::Interrupted);
+    assert_eq!(h.runs.get("run-h").unwrap().state, RunState::Running);
     let v = h.runs.get("run-1").unwrap().clone();
     let mut rb = PlanRun::new(
         v.plan.clone(),

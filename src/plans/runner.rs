@@ -106,7 +106,7 @@ async fn drive(h: &Headless, writer: Writer) -> Result<RunState, String> {
         .map_err(|e| e.to_string())?
     };
     let now = Utc::now();
-    let run = PlanRun::new(
+    let mut run = PlanRun::new(
         h.plan.clone(),
         Start {
             run_id,
@@ -120,6 +120,7 @@ async fn drive(h: &Headless, writer: Writer) -> Result<RunState, String> {
         },
         now,
     );
+    run.headless = true;
     let instance = proc::instance_id();
     let faults = Executor::new(
         writer.clone(),

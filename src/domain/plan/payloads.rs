@@ -73,6 +73,9 @@ pub struct RunStarted {
     /// The interrupted run this one rolls back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_of: Option<String>,
+    /// Run by `cocpit plan run` rather than a console.
+    #[serde(default)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -309,6 +309,9 @@ pub struct PlanRun {
     /// Why the rollback runs (the failure or abort), for the outcome.
     rollback_reason: Option<RunState>,
     pub rollback_of: Option<String>,
+    /// Driven by `cocpit plan run`, not a console: the operator's console
+    /// leaving does not interrupt it. Set before [`PlanRun::start`].
+    pub headless: bool,
 }
 
 /// Why an operator's input was refused.
@@ -347,6 +350,7 @@ impl PlanRun {
             ended: None,
             rollback_reason: None,
             rollback_of: start.rollback_of.clone(),
+            headless: false,
         };
         if start.rollback_of.is_some() {
             for s in &mut run.steps {
@@ -408,6 +412,7 @@ impl PlanRun {
             attended: self.attended,
             rollback_only: self.rollback_of.is_some(),
             rollback_of: self.rollback_of.clone(),
+            headless: self.headless,
         }))];
         self.advance(now, &mut out);
         out

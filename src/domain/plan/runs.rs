@@ -64,6 +64,10 @@ pub struct RunView {
     pub rollback_only: bool,
     /// The rollback of this interrupted run was started (by a later run).
     pub rolled_back_by: Option<String>,
+    /// Run by `cocpit plan run`: a console of the same operator leaving
+    /// does not interrupt it.
+    #[serde(default)]
+    pub headless: bool,
 }
 
 impl RunView {
@@ -207,6 +211,7 @@ impl Runs {
                     change: None,
                     rollback_only: s.rollback_only,
                     rolled_back_by: None,
+                    headless: s.headless,
                 };
                 if s.rollback_only {
                     for st in &mut view.steps {
@@ -371,7 +376,7 @@ impl Runs {
                 let gone: Vec<String> = self
                     .runs
                     .values()
-                    .filter(|r| !r.is_over() && r.operator == ev.subject)
+                    .filter(|r| !r.is_over() && !r.headless && r.operator == ev.subject)
                     .map(|r| r.id.clone())
                     .collect();
                 for id in gone {
