@@ -346,6 +346,7 @@ fn due_runs_only_the_inspections_whose_time_has_come() {
             attended: false,
             rollback_only: false,
             rollback_of: None,
+            headless: false,
         })
         .to_new_event(Utc::now() - Age::minutes(ago), "bob@h")
     };
