@@ -881,3 +881,34 @@ async fn a_change_past_its_window_is_aborted_and_rolled_back() {
     assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
     assert!(rolled.exists());
 }
+
+#[tokio::test]
+async fn a_running_steps_output_can_be_watched_before_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    // Prints a line, then waits for the test to let it finish.
+    let script = format!(
+        "echo first line; while [ ! -e {} ]; do sleep 0.05; done; echo second line",
+        go.display()
+    );
+    let jobs = Jobs::new(ExecSettings::default());
+    let rx = start(&jobs, job("live", argv(&["sh", "-c", &script]), 20));
+    let mut seen = None;
+    for _ in 0..200 {
+        if let Some((run, _, total, text)) = jobs.live_output().into_iter().next()
+            && text.contains("first line")
+        {
+            seen = Some((run, total, text));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (run, total, text) = seen.expect("the first line shows while the step runs");
+    assert_eq!(run, "live");
+    assert_eq!(total, "first line\n".len() as u64);
+    assert!(!text.contains("second"));
+    std::fs::write(&go, "").unwrap();
+    let o = rx.await.unwrap();
+    assert!(o.ok && o.output.contains("second line"), "{o:?}");
+    assert!(jobs.live_output().is_empty(), "a finished step is not live");
+}

@@ -64,6 +64,8 @@ struct Running {
     kill: watch::Sender<bool>,
     /// The process group of a `run` step's child, once spawned.
     pgid: Arc<Mutex<Option<i32>>>,
+    /// What a `run` step's child has written so far (the live output pane).
+    tail: Arc<Mutex<Tail>>,
 }
 
 impl Jobs {
@@ -87,6 +89,7 @@ impl Jobs {
         let token = self.inner.next.fetch_add(1, Ordering::Relaxed);
         let (kill_tx, kill_rx) = watch::channel(false);
         let pgid = Arc::new(Mutex::new(None));
+        let tail = Arc::new(Mutex::new(Tail::default()));
         let key = (job.run.clone(), job.at);
         {
             let mut running = self.lock();
@@ -98,6 +101,7 @@ impl Jobs {
                     token,
                     kill: kill_tx,
                     pgid: Arc::clone(&pgid),
+                    tail: Arc::clone(&tail),
                 },
             ) {
                 stop(&old);
@@ -105,7 +109,9 @@ impl Jobs {
         }
         let jobs = self.clone();
         tokio::spawn(async move {
-            let outcome = jobs.execute(job.action, job.timeout, kill_rx, pgid).await;
+            let outcome = jobs
+                .execute(job.action, job.timeout, kill_rx, pgid, tail)
+                .await;
             {
                 let mut running = jobs.lock();
                 if running.get(&key).is_some_and(|r| r.token == token) {
@@ -131,6 +137,19 @@ impl Jobs {
         }
     }
 
+    /// The output so far of every running step that has written any, with
+    /// how many bytes it has written in all (to tell whether it changed).
+    pub fn live_output(&self) -> Vec<(String, At, u64, String)> {
+        self.lock()
+            .iter()
+            .filter_map(|((run, at), r)| {
+                let t = r.tail.lock().unwrap_or_else(PoisonError::into_inner);
+                let total = (t.cut + t.buf.len()) as u64;
+                (total > 0).then(|| (run.clone(), *at, total, t.text()))
+            })
+            .collect()
+    }
+
     /// How many jobs are running.
     pub fn running(&self) -> usize {
         self.lock().len()
@@ -149,6 +168,7 @@ impl Jobs {
         timeout: Secs,
         mut kill: watch::Receiver<bool>,
         pgid: Arc<Mutex<Option<i32>>>,
+        tail: Arc<Mutex<Tail>>,
     ) -> Outcome {
         // Capped so that `now + limit` never overflows (a plan may say anything).
         let limit = Duration::from_secs(timeout.0.clamp(1, MAX_TIMEOUT_SECS));
@@ -159,7 +179,18 @@ impl Jobs {
                     env,
                     cwd,
                     expect_exit,
-                } => run(&argv, &env, cwd.as_deref(), &expect_exit, limit, &pgid).await,
+                } => {
+                    run(
+                        &argv,
+                        &env,
+                        cwd.as_deref(),
+                        &expect_exit,
+                        limit,
+                        &pgid,
+                        tail,
+                    )
+                    .await
+                }
                 Action::Http(h) => {
                     bounded(limit, timeout, http(&self.inner.client, &h, limit)).await
                 }
@@ -294,6 +325,7 @@ async fn pump(mut r: impl tokio::io::AsyncRead + Unpin, tail: Arc<Mutex<Tail>>) 
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     argv: &[String],
     env: &BTreeMap<String, String>,
@@ -301,6 +333,7 @@ async fn run(
     expect: &Codes,
     limit: Duration,
     pgid: &Mutex<Option<i32>>,
+    tail: Arc<Mutex<Tail>>,
 ) -> Outcome {
     let Some((program, args)) = argv.split_first() else {
         return Outcome::failed("empty command");
@@ -329,7 +362,6 @@ async fn run(
     };
     let group = child.id().and_then(|p| i32::try_from(p).ok());
     *pgid.lock().unwrap_or_else(PoisonError::into_inner) = group;
-    let tail = Arc::new(Mutex::new(Tail::default()));
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
         readers.push(tokio::spawn(pump(out, Arc::clone(&tail))));
