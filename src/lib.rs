@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod faults;
 pub mod journal;
+pub mod plans;
 pub mod runtime;
 pub mod sources;
 pub mod spec;

@@ -123,6 +123,8 @@ pub enum Mode {
     },
     /// `Enter` in the Log view: one event, whole.
     Event(Box<log::EventView>),
+    /// The plans room's parameter form or dry-run preview.
+    Plans(Box<plans::Popup>),
     /// A yes / no question before an action (take someone's alarm, quit
     /// with faults to recover).
     Ask(Box<Ask>),

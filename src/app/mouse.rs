@@ -91,7 +91,7 @@ fn click(state: &mut State, x: u16, y: u16) {
             let list = layout::monitor_list(state);
             hit(list, false, state.monitor.groups.len(), &state.monitor.list)
         }
-        View::Monitor => None,
+        View::Monitor | View::Plans => None,
     };
     if let Some(i) = row {
         let now = super::update::list_mut(state).selected as isize;

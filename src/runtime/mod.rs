@@ -88,6 +88,7 @@ pub async fn run(opts: Options) -> Result<()> {
         writer: b.writer.as_ref(),
         sources: &b.sources,
         faults: b.faults.as_ref(),
+        plans: b.jobs.as_ref(),
     };
     // What was typed while catching up is not lost: it goes to the real console.
     for msg in typed {
