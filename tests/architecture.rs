@@ -24,13 +24,13 @@ const RULES: &[(&str, Allowed)] = &[
     (
         "app",
         Allowed::Not(&[
-            "faults", "journal", "runtime", "sources", "ui", "config", "spec",
+            "faults", "journal", "runtime", "sources", "ui", "config", "spec", "plans",
         ]),
     ),
     // Drawing reads the state; it never reaches the I/O layers.
     (
         "ui",
-        Allowed::Not(&["runtime", "journal", "faults", "sources", "config"]),
+        Allowed::Not(&["runtime", "journal", "faults", "sources", "config", "plans"]),
     ),
     // The file loader knows files and the domain, nothing that runs.
     ("spec", Allowed::Only(&["spec", "domain"])),
@@ -50,6 +50,8 @@ const RULES: &[(&str, Allowed)] = &[
         Allowed::Not(&["runtime", "ui", "faults", "config"]),
     ),
     ("faults", Allowed::Not(&["runtime", "ui", "sources"])),
+    // The plan executor runs steps; it knows the domain, not the console.
+    ("plans", Allowed::Not(&["runtime", "ui", "sources", "faults", "app"])),
 ];
 
 /// `src/` files: (top-level module, path).

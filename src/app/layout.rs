@@ -42,6 +42,8 @@ pub enum Part {
     /// `✗ N FAILING`, `◆ N live`: the same on a crowded header.
     FailingShort(usize),
     LiveShort(usize),
+    /// `⚑ N changes`: routine changes in their window.
+    Changes(usize),
     /// `CRIT 2`
     Count(Severity, usize),
     /// `│ 4 unacked`
@@ -61,6 +63,7 @@ impl Part {
             Part::Live(n) => format!("◆ {n} live fault{} ", if *n == 1 { "" } else { "s" }),
             Part::FailingShort(n) => format!(" ✗ {n} FAILING "),
             Part::LiveShort(n) => format!("◆ {n} live "),
+            Part::Changes(n) => format!("⚑ {n} change{} ", if *n == 1 { "" } else { "s" }),
             Part::Count(sev, n) => format!("{} {n}", sev.short()),
             Part::Unacked(n) => format!("│ {n} unacked "),
             Part::Down(name) => format!("✗ {} down", truncate(&inert(name), 16)),
@@ -98,6 +101,11 @@ pub fn header_parts(state: &State, nonzero_only: bool, one_line: bool, tight: bo
             out.push(Part::Down(s.name.clone()));
             out.push(Part::Gap(" │ "));
         }
+    }
+    let changes = state.plans.runs.open_changes(state.now).count();
+    if changes > 0 {
+        out.push(Part::Changes(changes));
+        out.push(Part::Gap("│ "));
     }
     let f = state.faults.ledger.counts();
     if f.failing > 0 {

@@ -257,6 +257,9 @@ async fn event_loop(
         let fault_wake = state
             .faults
             .next_wake(Utc::now())
+            .into_iter()
+            .chain(state.plans.next_wake())
+            .min()
             .and_then(|t| (t - Utc::now()).to_std().ok())
             .map(|d| Instant::now() + d);
         let mut msgs = Vec::new();
