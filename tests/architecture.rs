@@ -51,7 +51,10 @@ const RULES: &[(&str, Allowed)] = &[
     ),
     ("faults", Allowed::Not(&["runtime", "ui", "sources"])),
     // The plan executor runs steps; it knows the domain, not the console.
-    ("plans", Allowed::Not(&["runtime", "ui", "sources", "faults", "app"])),
+    (
+        "plans",
+        Allowed::Not(&["runtime", "ui", "sources", "faults", "app"]),
+    ),
 ];
 
 /// `src/` files: (top-level module, path).

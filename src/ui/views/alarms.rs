@@ -271,7 +271,10 @@ fn alarm_row<'a>(
                 .filter(|c| alarm.is_firing() && alarm.raised_at >= c.opened)
             {
                 Some(c) => (
-                    cell(&format!("⚑ during change {} · {}", c.id, alarm.summary()), w),
+                    cell(
+                        &format!("⚑ during change {} · {}", c.id, alarm.summary()),
+                        w,
+                    ),
                     st.warning(),
                 ),
                 None => (cell(alarm.summary(), w), body),
