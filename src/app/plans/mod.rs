@@ -122,8 +122,9 @@ pub struct Plans {
     pub pane: Pane,
     /// The run shown in the execution view.
     pub open: Option<String>,
-    /// The execution view's selected step, and its output pane's scroll.
-    pub step: usize,
+    /// The execution view's selected step (`None`: the run's current
+    /// one), and its output pane's scroll.
+    pub step: Option<usize>,
     pub scroll: u16,
     /// `p` on an alarm: only the plans that apply to it, for it.
     pub for_alarm: Option<(String, Vec<String>)>,
@@ -233,6 +234,23 @@ impl Plans {
         id
     }
 
+    /// The execution view's step: the one chosen, else the run's current.
+    pub fn shown_step(&self) -> usize {
+        if let Some(i) = self.step {
+            return i;
+        }
+        let Some(r) = self.open.as_deref().and_then(|id| self.runs.get(id)) else {
+            return 0;
+        };
+        match r.cursor {
+            Some(at) if at.section == crate::domain::plan::run::Section::Rollback => {
+                r.steps.len() + at.index
+            }
+            Some(at) => at.index,
+            None => 0,
+        }
+    }
+
     /// When the core next needs a tick for a driven run.
     pub fn next_wake(&self) -> Option<DateTime<Utc>> {
         let runs = self.driving.values().filter_map(PlanRun::next_wake);
@@ -282,11 +300,10 @@ pub fn move_by(state: &mut State, delta: isize) {
             .runs
             .get(id)
             .map_or(0, |r| r.steps.len() + r.rollback.len());
-        let next = (p.step as isize + delta).clamp(0, n.saturating_sub(1) as isize);
-        if next as usize != p.step {
-            p.step = next as usize;
-            p.scroll = 0;
-        }
+        let from = p.shown_step() as isize;
+        let next = (from + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
+        p.step = Some(next);
+        p.scroll = 0;
         return;
     }
     match p.pane {
@@ -374,16 +391,7 @@ pub fn open_run(state: &mut State, id: &str) {
     let p = &mut state.plans;
     p.open = Some(id.to_string());
     p.scroll = 0;
-    p.step = p
-        .runs
-        .get(id)
-        .and_then(|r| r.cursor)
-        .map_or(0, |at| match at.section {
-            crate::domain::plan::run::Section::Steps => at.index,
-            crate::domain::plan::run::Section::Rollback => {
-                p.runs.get(id).map_or(0, |r| r.steps.len()) + at.index
-            }
-        });
+    p.step = None;
     state.view = super::View::Plans;
 }
 

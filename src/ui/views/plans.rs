@@ -466,7 +466,7 @@ fn execution(frame: &mut Frame, area: Rect, state: &State, id: &str, st: &Styles
         );
     }
     let steps = all_steps(r);
-    let sel = state.plans.step.min(steps.len().saturating_sub(1));
+    let sel = state.plans.shown_step().min(steps.len().saturating_sub(1));
     let (list_area, out_area) = if body.width >= 100 {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(body);

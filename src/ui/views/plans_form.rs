@@ -154,7 +154,7 @@ fn preview(frame: &mut Frame, area: Rect, p: &Preview, st: &Styles) {
             Err(e) => (format!("✗ {}", inert(e)), st.error()),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{} ", cell(name, 20)), st.accent()),
+            Span::styled(format!("{:20} ", cell(name, 20)), st.accent()),
             Span::styled(format!("{:9}", ty.as_str()), st.dim()),
             Span::styled(text, style),
         ]));
