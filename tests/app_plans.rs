@@ -605,3 +605,68 @@ fn quitting_aborts_the_runs_this_console_drives() {
     assert!(k.contains(&"plan.run_finished"), "{k:?}");
     assert!(s.plans.driving.is_empty());
 }
+
+/// A real plan through the real runtime (journal writer and tailer, the
+/// executor, child processes): form, preview, start, every step, the rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_plan_runs_end_to_end_through_the_headless_runtime() {
+    use cocpit::runtime::boot::Options;
+    use cocpit::runtime::headless::Headless;
+    let dir = tempfile::tempdir().unwrap();
+    let plans = dir.path().join("plans");
+    std::fs::create_dir(&plans).unwrap();
+    std::fs::write(
+        plans.join("echo.yaml"),
+        r#"
+id: echo-twice
+title: Echo twice
+params:
+  - name: msg
+    default: "hello; rm -rf /"
+steps:
+  - name: say
+    run: [echo, "{{params.msg}}"]
+  - name: pause
+    wait: 1s
+  - name: again
+    run: [sh, -c, "echo again"]
+"#,
+    )
+    .unwrap();
+    let journal = dir.path().join("j.db");
+    let mut opts = Options::headless(
+        journal.clone(),
+        "op@test",
+        cocpit::sources::config::LiveConfig::default(),
+    );
+    opts.plans.dirs = vec![plans];
+    opts.plans.embedded = Some(false);
+    let mut h = Headless::start_with(&opts).await.unwrap();
+    assert_eq!(h.state.plans.catalog.plans.len(), 1, "{:?}", h.state.plans.catalog.errors);
+    h.typed("5");
+    h.key(KeyCode::Enter); // the form, prefilled with the default
+    h.key(KeyCode::Enter); // the preview
+    h.key(KeyCode::Enter); // start
+    let over = h
+        .until(std::time::Duration::from_secs(20), |s| {
+            s.plans.runs.runs.values().any(|r| r.is_over())
+        })
+        .await;
+    assert!(over, "the run did not end: {:?}", h.state.plans.runs);
+    let run = h.state.plans.runs.runs.values().next().unwrap().clone();
+    assert_eq!(run.state, RunState::Succeeded, "{run:?}");
+    assert_eq!(run.steps[0].output, "hello; rm -rf /\n", "one literal argument");
+    assert_eq!(run.steps[2].output, "again\n");
+    h.shutdown();
+    let j = cocpit::journal::Journal::open(&journal).unwrap();
+    let kinds: Vec<String> = j
+        .read_after(0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .filter(|k| k.starts_with("plan."))
+        .collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("plan.run_started"), "{kinds:?}");
+    assert_eq!(kinds.last().map(String::as_str), Some("plan.run_finished"), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "plan.step_finished").count(), 3, "{kinds:?}");
+}
