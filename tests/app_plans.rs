@@ -642,7 +642,12 @@ steps:
     opts.plans.dirs = vec![plans];
     opts.plans.embedded = Some(false);
     let mut h = Headless::start_with(&opts).await.unwrap();
-    assert_eq!(h.state.plans.catalog.plans.len(), 1, "{:?}", h.state.plans.catalog.errors);
+    assert_eq!(
+        h.state.plans.catalog.plans.len(),
+        1,
+        "{:?}",
+        h.state.plans.catalog.errors
+    );
     h.typed("5");
     h.key(KeyCode::Enter); // the form, prefilled with the default
     h.key(KeyCode::Enter); // the preview
@@ -655,7 +660,10 @@ steps:
     assert!(over, "the run did not end: {:?}", h.state.plans.runs);
     let run = h.state.plans.runs.runs.values().next().unwrap().clone();
     assert_eq!(run.state, RunState::Succeeded, "{run:?}");
-    assert_eq!(run.steps[0].output, "hello; rm -rf /\n", "one literal argument");
+    assert_eq!(
+        run.steps[0].output, "hello; rm -rf /\n",
+        "one literal argument"
+    );
     assert_eq!(run.steps[2].output, "again\n");
     h.shutdown();
     let j = cocpit::journal::Journal::open(&journal).unwrap();
@@ -666,7 +674,19 @@ steps:
         .map(|e| e.kind)
         .filter(|k| k.starts_with("plan."))
         .collect();
-    assert_eq!(kinds.first().map(String::as_str), Some("plan.run_started"), "{kinds:?}");
-    assert_eq!(kinds.last().map(String::as_str), Some("plan.run_finished"), "{kinds:?}");
-    assert_eq!(kinds.iter().filter(|k| *k == "plan.step_finished").count(), 3, "{kinds:?}");
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("plan.run_started"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("plan.run_finished"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "plan.step_finished").count(),
+        3,
+        "{kinds:?}"
+    );
 }
