@@ -247,8 +247,17 @@ impl Binding {
     /// Whether a console with `session` may use this binding (read-only
     /// consoles write nothing; observers never inject).
     pub fn offered(&self, session: &super::Session) -> bool {
+        // Observers may approve a run, never start or drive one.
+        let drives = matches!(
+            self.action,
+            Action::PlanConfirm
+                | Action::PlanSkip
+                | Action::PlanRetry
+                | Action::PlanAbort
+                | Action::PlanRollback
+        );
         !(session.readonly && self.writes)
-            && (session.may_inject() || self.action != Action::InjectFault)
+            && (session.may_inject() || (self.action != Action::InjectFault && !drives))
     }
 }
 

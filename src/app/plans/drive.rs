@@ -122,7 +122,12 @@ pub fn start(state: &mut State, mut run: PlanRun) -> Vec<Effect> {
         }
     }
     let id = run.id.clone();
-    let what = format!("run {id} of {} started", inert(&run.plan.title));
+    // Unattended runs (inspections) keep the status line for the operator.
+    let what = if run.attended {
+        format!("run {id} of {} started", inert(&run.plan.title))
+    } else {
+        String::new()
+    };
     state.plans.driving.insert(id.clone(), run);
     let (records, held) = split(outs);
     let events = records
@@ -200,6 +205,7 @@ fn settle(state: &mut State, run: &str) -> Vec<Effect> {
         return Vec::new();
     }
     let outcome = r.state.label().to_string();
+    let quiet = !r.attended && r.state == RunState::Succeeded;
     let is_change = r.plan.kind == PlanKind::Change && r.rollback_of.is_none();
     state.plans.driving.remove(run);
     state.plans.faults.retain(|_, w| w.run != run);
@@ -216,7 +222,14 @@ fn settle(state: &mut State, run: &str) -> Vec<Effect> {
         // Journal silences of the change end with the window they were
         // given; Alertmanager silences are not expired early (yet).
     }
-    state.say(Level::Info, format!("run {run} {outcome}"));
+    if !quiet {
+        let level = if outcome == "succeeded" {
+            Level::Info
+        } else {
+            Level::Warn
+        };
+        state.say(level, format!("run {run} {outcome}"));
+    }
     fx
 }
 
@@ -454,7 +467,9 @@ pub fn on_committed(
                 }
                 return Vec::new();
             }
-            state.confirm(what, result);
+            if !what.is_empty() {
+                state.confirm(what, result);
+            }
             let mut fx = Vec::new();
             for o in held {
                 fx.extend(dispatch(state, &run, o));
