@@ -298,8 +298,21 @@ impl Booted {
             first.push(ev.clone());
         }
         // Runs of this operator left unfinished cannot be running: this
-        // console just started. Journaled as interrupted, never resumed.
-        first.extend(app::plans::interrupted_rows(&state));
+        // console just started. Journaled as interrupted, never resumed —
+        // unless another console of the same operator still runs here.
+        let twin = state
+            .operators
+            .online
+            .get(&state.session.operator)
+            .is_some_and(|p| {
+                p.pid != 0
+                    && p.pid != std::process::id()
+                    && p.host == proc::hostname()
+                    && proc::running(p.pid, p.start)
+            });
+        if !twin {
+            first.extend(app::plans::interrupted_rows(&state));
+        }
         let jobs = writer.as_ref().map(|_| {
             crate::plans::Jobs::new(crate::plans::ExecSettings {
                 prometheus: opts.plans.prometheus.clone(),
