@@ -490,7 +490,13 @@ fn a_change_silences_and_marks_alarms_during_its_window() {
     let e = execs(&rest);
     assert_eq!(e.len(), 1);
     finish(&mut s, &mut j, &e[0], true, 61);
-    assert_eq!(kinds(&j).last().map(String::as_str), Some("change.closed"));
+    let k = kinds(&j);
+    assert!(k.contains(&"change.closed".to_string()), "{k:?}");
+    assert_eq!(
+        k.last().map(String::as_str),
+        Some("alarm.unacked"),
+        "its silence lifted: {k:?}"
+    );
     assert!(s.plans.runs.change_for(a_of(&s, &fp), t(62)).is_none());
 }
 

@@ -219,8 +219,7 @@ fn settle(state: &mut State, run: &str) -> Vec<Effect> {
         fx.push(Effect::Append(vec![
             ev.to_new_event(state.now, &state.session.operator),
         ]));
-        // Journal silences of the change end with the window they were
-        // given; Alertmanager silences are not expired early (yet).
+        fx.extend(unsilence_change(state, &change_id(run)));
     }
     if !quiet {
         let level = if outcome == "succeeded" {
@@ -426,6 +425,46 @@ fn silence_alarms(
         }
     }
     (fx, evs, hits.len())
+}
+
+/// A change is closed: the silences it made end with it (an Alertmanager
+/// silence is expired through the unack flow, a journal silence is
+/// lifted with `alarm.unacked`).
+fn unsilence_change(state: &mut State, change: &str) -> Vec<Effect> {
+    let tag = format!("cocpit change {change} ");
+    let hits: Vec<Alarm> = state
+        .board
+        .iter()
+        .filter(|a| {
+            a.ack
+                .as_ref()
+                .and_then(|k| k.comment.as_deref())
+                .is_some_and(|c| c.contains(&tag))
+        })
+        .cloned()
+        .collect();
+    let mut fx = Vec::new();
+    let mut lifted = Vec::new();
+    for a in &hits {
+        let silence = a.ack.as_ref().and_then(|k| k.silence_id.clone());
+        match silence {
+            Some(id) if state.silences.is_am(&a.observed.source) => {
+                fx.extend(silences::start_unack(state, a, &id));
+            }
+            _ => lifted.push(state.operator_event(
+                EventKind::AlarmUnacked,
+                a.fingerprint(),
+                payload(&AlarmAcked {
+                    reason: Some(format!("change {change} closed")),
+                    ..AlarmAcked::default()
+                }),
+            )),
+        }
+    }
+    if !lifted.is_empty() {
+        fx.push(Effect::Append(lifted));
+    }
+    fx
 }
 
 /// A step's answer (the runtime's, or the core's own).
