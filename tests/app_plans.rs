@@ -696,3 +696,116 @@ steps:
         "{kinds:?}"
     );
 }
+
+const IN_CORE: &str = r#"
+id: heal-payments
+title: Heal payments
+steps:
+  - name: heal
+    inject: {provider: sim, target: "sim:payments", action: heal, duration: 5m}
+  - name: quiet
+    silence: {matchers: 'service=payments', duration: 30m, comment: "healing"}
+  - name: resolved
+    wait_for: {alarm_resolved: 'service=payments'}
+    timeout: 60s
+  - name: unheal
+    recover: heal
+"#;
+
+#[test]
+fn inject_recover_silence_and_alarm_waits_are_done_in_the_core() {
+    use cocpit::app::faults::{FaultEffect, FaultMsg};
+    use cocpit::domain::fault::payloads::WithRecord;
+    use cocpit::domain::fault::{Owner, OwnerKind, RecoveryRecord};
+    let mut s = console(vec![plan(IN_CORE)]);
+    s.faults.me = Some(Owner {
+        kind: OwnerKind::Console,
+        actor: "alice@jump1".into(),
+        host: "jump1".into(),
+        pid: 42,
+        start: 7,
+        instance: "me".into(),
+    });
+    let mut j = MemJournal::default();
+    let rows = j.commit(vec![alarm("PaymentsDown", "payments", "pay-1", 0)]);
+    app::update(&mut s, Msg::Events(rows), t(0));
+    let fp = j.rows[0].subject.clone();
+    ch(&mut s, '5', 1);
+    key(&mut s, KeyCode::Enter, 1);
+    let fx = key(&mut s, KeyCode::Enter, 1);
+    let rest = drive(&mut s, &mut j, fx, 1);
+    // The inject step went through the faults room: intent journaled, then injected.
+    assert!(
+        kinds(&j).contains(&"fault.intended".to_string()),
+        "{:?}",
+        kinds(&j)
+    );
+    let Some(Effect::Fault(FaultEffect::Inject { id, .. })) = rest.first() else {
+        panic!("{rest:?}")
+    };
+    let id = id.clone();
+    assert!(
+        execs(&rest).is_empty(),
+        "nothing for the runtime's executor"
+    );
+    let rows = j.commit(vec![NewEvent::new(
+        t(2),
+        "alice@jump1",
+        EventKind::FaultActive,
+        &id,
+        payload(&WithRecord {
+            record: RecoveryRecord {
+                provider: "sim".into(),
+                summary: "heal payments".into(),
+                data: serde_json::json!({}),
+            },
+        }),
+    )]);
+    app::update(&mut s, Msg::Events(rows), t(2));
+    let fx = app::update(
+        &mut s,
+        Msg::Fault(FaultMsg::Done {
+            id: id.clone(),
+            error: None,
+        }),
+        t(2),
+    );
+    let rest = drive(&mut s, &mut j, fx, 2);
+    let run = s.plans.runs.runs.values().next().unwrap().clone();
+    assert_eq!(run.steps[0].state, StepState::Ok, "{:?}", run.steps[0]);
+    assert_eq!(run.steps[0].fault_id.as_deref(), Some(id.as_str()));
+    // The silence step: a journal silence (not an Alertmanager alarm).
+    assert_eq!(run.steps[1].state, StepState::Ok, "{:?}", run.steps[1]);
+    assert!(s.board.get(&fp).unwrap().is_acked(), "silenced");
+    // Waiting for the alarm to resolve: still firing.
+    assert!(matches!(run.steps[2].state, StepState::Running { .. }));
+    assert!(rest.is_empty(), "{rest:?}");
+    let resolved = NewEvent::new(
+        t(10),
+        "source:demo",
+        EventKind::AlarmResolved,
+        &fp,
+        serde_json::json!({}),
+    );
+    let rows = j.commit(vec![resolved]);
+    let fx = app::update(&mut s, Msg::Events(rows), t(10));
+    let rest = drive(&mut s, &mut j, fx, 10);
+    // Resolved: the recover step goes to the faults room.
+    assert!(
+        rest.iter().any(
+            |e| matches!(e, Effect::Fault(FaultEffect::Recover { fault, .. }) if fault.id == id)
+        ),
+        "{rest:?}"
+    );
+    let fx = app::update(
+        &mut s,
+        Msg::Fault(FaultMsg::Done {
+            id: id.clone(),
+            error: None,
+        }),
+        t(11),
+    );
+    drive(&mut s, &mut j, fx, 11);
+    let run = s.plans.runs.runs.values().next().unwrap();
+    assert_eq!(run.state, RunState::Succeeded, "{:?}", run.steps);
+}
