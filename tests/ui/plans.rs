@@ -252,3 +252,35 @@ fn the_header_shows_open_changes_and_tab_5_is_plans() {
         "{first}"
     );
 }
+
+#[test]
+fn an_alarm_raised_during_a_change_says_so_on_its_row_and_in_the_detail() {
+    let mut s = state_with(false, 120, 40);
+    with_plans(&mut s);
+    keys(&mut s, "5j");
+    key(&mut s, KeyCode::Enter);
+    let fx = key_fx(&mut s, KeyCode::Enter);
+    journal(&mut s, fx);
+    let labels = labels(&[("alertname", "PaymentsRestarting"), ("service", "payments")]);
+    let a = ObservedAlarm {
+        fingerprint: cocpit::domain::fingerprint(labels.iter()).into(),
+        source: "demo".into(),
+        name: "PaymentsRestarting".into(),
+        severity: Severity::Warning,
+        labels,
+        annotations: Default::default(),
+        starts_at: now(),
+        generator_url: None,
+    };
+    let ev = cocpit::domain::NewEvent::new(
+        now(),
+        "source:demo",
+        EventKind::AlarmRaised,
+        &a.fingerprint,
+        payload(&a),
+    );
+    journal(&mut s, vec![Effect::Append(vec![ev])]);
+    keys(&mut s, "1");
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(all.contains("⚑ during change change-"), "{all}");
+}

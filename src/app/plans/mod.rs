@@ -329,6 +329,11 @@ pub fn back(state: &mut State) -> bool {
         state.say(Level::Info, "all plans");
         return true;
     }
+    if !p.list.filter.is_empty() {
+        p.list.filter = Filter::default();
+        state.say(Level::Info, "filter cleared");
+        return true;
+    }
     false
 }
 

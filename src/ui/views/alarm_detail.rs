@@ -153,6 +153,7 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
     }
     if alarm.is_firing()
         && let Some(c) = state.plans.runs.change_for(alarm, now)
+        && alarm.raised_at >= c.opened
     {
         out.push(Line::styled(
             format!(
