@@ -284,3 +284,31 @@ fn an_alarm_raised_during_a_change_says_so_on_its_row_and_in_the_detail() {
     let all = text(draw(&s, 120, 40).backend().buffer());
     assert!(all.contains("⚑ during change change-"), "{all}");
 }
+
+#[test]
+fn every_size_draws_the_plans_screens_without_panicking() {
+    let mut modes: Vec<State> = Vec::new();
+    let mut s = state_with(false, 80, 24);
+    with_runs(&mut s);
+    modes.push(s.clone());
+    key(&mut s, KeyCode::Esc);
+    modes.push(s.clone());
+    let mut f = state_with(false, 80, 24);
+    with_plans(&mut f);
+    keys(&mut f, "5G");
+    key(&mut f, KeyCode::Enter);
+    modes.push(f.clone());
+    keys(&mut f, "pay-1");
+    key(&mut f, KeyCode::Enter);
+    key(&mut f, KeyCode::Enter);
+    modes.push(f);
+    for state in &modes {
+        for w in (1..=130).step_by(7) {
+            for h in (1..=45).step_by(4) {
+                let mut st = state.clone();
+                update(&mut st, Msg::Resize { width: w, height: h }, now());
+                draw(&st, w, h);
+            }
+        }
+    }
+}
