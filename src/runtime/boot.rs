@@ -314,9 +314,14 @@ impl Booted {
             first.extend(app::plans::interrupted_rows(&state));
         }
         let jobs = writer.as_ref().map(|_| {
-            crate::plans::Jobs::new(crate::plans::ExecSettings {
-                prometheus: opts.plans.prometheus.clone(),
-            })
+            // `wait_for: {promql}` asks `[plans] prometheus`, else the first
+            // configured Prometheus.
+            let prometheus = opts
+                .plans
+                .prometheus
+                .clone()
+                .or_else(|| opts.live.prometheus.first().map(|p| p.url.clone()));
+            crate::plans::Jobs::new(crate::plans::ExecSettings { prometheus })
         });
         let presence = opts.presence && !opts.readonly;
         if presence {

@@ -306,7 +306,14 @@ fn every_size_draws_the_plans_screens_without_panicking() {
         for w in (1..=130).step_by(7) {
             for h in (1..=45).step_by(4) {
                 let mut st = state.clone();
-                update(&mut st, Msg::Resize { width: w, height: h }, now());
+                update(
+                    &mut st,
+                    Msg::Resize {
+                        width: w,
+                        height: h,
+                    },
+                    now(),
+                );
                 draw(&st, w, h);
             }
         }
