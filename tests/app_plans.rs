@@ -606,6 +606,16 @@ fn quitting_aborts_the_runs_this_console_drives() {
     let mut j = MemJournal::default();
     let fx = start_restart(&mut s, "db1");
     drive(&mut s, &mut j, fx, 1);
+    // q asks first: the run would be aborted.
+    let fx = ch(&mut s, 'q', 2);
+    assert!(fx.is_empty() && !s.quit);
+    assert!(
+        matches!(&s.mode, Mode::Ask(a) if matches!(&**a, app::Ask::Quit { abort, .. } if abort.len() == 1)),
+        "{:?}",
+        s.mode
+    );
+    let fx = ch(&mut s, 'y', 2);
+    assert!(s.quit && fx.contains(&Effect::Quit));
     let rows = cocpit::app::plans::on_quit(&mut s);
     let k: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
     assert!(k.contains(&"plan.run_finished"), "{k:?}");

@@ -135,8 +135,12 @@ pub enum Mode {
 pub enum Ask {
     /// Take alarms other operators own: `(fingerprint, name, owner)`.
     TakeOwnership(Vec<(String, String, String)>),
-    /// Quit although this console's live faults will be recovered.
-    Quit { recover: Vec<String> },
+    /// Quit although this console's live faults will be recovered and
+    /// the plan runs it drives aborted.
+    Quit {
+        recover: Vec<String>,
+        abort: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

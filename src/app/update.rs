@@ -304,10 +304,18 @@ fn ask_quit(state: &mut State) -> Vec<Effect> {
         .iter()
         .map(|f| format!("{} {}", f.id, f.spec.label()))
         .collect();
-    if recover.is_empty() {
+    let abort: Vec<String> = state
+        .plans
+        .driving
+        .values()
+        // Unattended runs (inspections) are aborted without a question.
+        .filter(|r| r.attended)
+        .map(|r| format!("{} ({})", r.id, inert(&r.plan.title)))
+        .collect();
+    if recover.is_empty() && abort.is_empty() {
         return quit(state);
     }
-    state.mode = Mode::Ask(Box::new(Ask::Quit { recover }));
+    state.mode = Mode::Ask(Box::new(Ask::Quit { recover, abort }));
     Vec::new()
 }
 
