@@ -364,6 +364,11 @@ fn the_runner_cannot_approve_but_a_second_console_can() {
     assert!(status(&alice).contains("two-person"), "{}", status(&alice));
     // Bob's console sees the run on the journal and approves it.
     app::update(&mut bob, Msg::Events(j.rows.clone()), t(2));
+    assert!(
+        status(&bob).contains("approval"),
+        "bob is told: {}",
+        status(&bob)
+    );
     assert_eq!(
         bob.plans.runs.get(&run).unwrap().steps[0].state,
         StepState::WaitingApproval

@@ -644,6 +644,10 @@ fn inspections(state: &mut State) -> Vec<Effect> {
 pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     let mut fx = Vec::new();
     for ev in events {
+        if ev.kind() == Some(EventKind::PlanStepWaiting) {
+            announce_approval(state, &ev.subject);
+            continue;
+        }
         if ev.kind() != Some(EventKind::PlanDecided) {
             continue;
         }
@@ -679,6 +683,28 @@ pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     }
     fx.extend(check_resolved(state));
     fx
+}
+
+/// Another operator's run waits for an approval: say so on the consoles
+/// that may give it.
+fn announce_approval(state: &mut State, run: &str) {
+    let Some(r) = state.plans.runs.get(run) else {
+        return;
+    };
+    if r.operator == state.session.operator || state.session.readonly {
+        return;
+    }
+    let Some(at) = r.waiting_approval() else {
+        return;
+    };
+    let who = inert(r.operator.split('@').next().unwrap_or("")).into_owned();
+    let text = format!(
+        "{who}'s run {} of {} waits for a second operator's approval at step {} (5, w, a)",
+        r.id,
+        inert(&r.plan.title),
+        inert(&view_step_name(r, at))
+    );
+    state.say(Level::Warn, text);
 }
 
 /// `c`, `s`, `r`, `A`, `a`, `R` on the open (or selected) run.
