@@ -824,3 +824,34 @@ fn inject_recover_silence_and_alarm_waits_are_done_in_the_core() {
     let run = s.plans.runs.runs.values().next().unwrap();
     assert_eq!(run.state, RunState::Succeeded, "{:?}", run.steps);
 }
+
+#[test]
+fn a_click_selects_a_plan_or_a_run() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut s = console(vec![plan(RESTART), plan(APPROVE)]);
+    app::update(
+        &mut s,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+        t(0),
+    );
+    ch(&mut s, '5', 0);
+    let a = cocpit::app::layout::plans(&s);
+    let click = |x: u16, y: u16| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Rows by id: failover-db, restart-payments; the second one.
+    app::update(&mut s, click(a.list.x + 3, a.list.y + 3), t(0));
+    assert_eq!(
+        s.plans.selected_plan().map(|p| p.id.as_str()),
+        Some("restart-payments")
+    );
+    assert_eq!(s.plans.pane, cocpit::app::plans::Pane::Plans);
+}

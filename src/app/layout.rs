@@ -343,6 +343,57 @@ pub fn monitor_list(state: &State) -> Area {
     }
 }
 
+/// The Plans view's regions: the file-problem banner, the plans list,
+/// the plan's detail, the runs list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlansAreas {
+    pub banner: Area,
+    pub list: Area,
+    pub detail: Area,
+    pub runs: Area,
+}
+
+pub fn plans(state: &State) -> PlansAreas {
+    plans_in(body(state), state.plans.catalog.errors.len())
+}
+
+/// [`plans`] for a body area and a number of file problems.
+pub fn plans_in(b: Area, errors: usize) -> PlansAreas {
+    let banner_h = (errors as u16).min(3).min(b.height);
+    let rest = b.height - banner_h;
+    let runs_h = if rest >= 16 {
+        (rest / 3).max(6)
+    } else {
+        rest / 3
+    };
+    let top_h = rest - runs_h;
+    let dw = (b.width * 45 / 100).max(30).min(b.width);
+    let top_y = b.y + banner_h;
+    PlansAreas {
+        banner: Area {
+            height: banner_h,
+            ..b
+        },
+        list: Area {
+            y: top_y,
+            width: b.width - dw,
+            height: top_h,
+            ..b
+        },
+        detail: Area {
+            x: b.x + b.width - dw,
+            y: top_y,
+            width: dw,
+            height: top_h,
+        },
+        runs: Area {
+            y: top_y + top_h,
+            height: runs_h,
+            ..b
+        },
+    }
+}
+
 /// Which row of a bordered table with a heading row a screen line shows:
 /// `table` is the table's area (border included), the list has `len`
 /// rows, `selected` and `offset` as the list keeps them.

@@ -5,8 +5,8 @@
 //! with its state and time, and the selected step's output. Outside text
 //! (plan files, output, actors) is made inert.
 
-use crate::app::State;
 use crate::app::plans::Pane;
+use crate::app::{State, layout};
 use crate::domain::plan::PlanKind;
 use crate::domain::plan::run::{At, RunState, Section, StepState};
 use crate::domain::plan::runs::{RunView, StepView};
@@ -79,18 +79,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         return;
     }
     let errors = &state.plans.catalog.errors;
-    let banner_h = (errors.len() as u16).min(3);
-    let runs_h = if area.height >= 16 {
-        (area.height / 3).max(6)
-    } else {
-        area.height / 3
-    };
-    let [banner, top, runs] = Layout::vertical([
-        Constraint::Length(banner_h),
-        Constraint::Min(3),
-        Constraint::Length(runs_h),
-    ])
-    .areas(area);
+    // The same arithmetic the mouse maps clicks back through.
+    let a = layout::plans_in(
+        layout::Area {
+            x: area.x,
+            y: area.y,
+            width: area.width,
+            height: area.height,
+        },
+        errors.len(),
+    );
+    let rect = |a: layout::Area| Rect::new(a.x, a.y, a.width, a.height);
+    let (banner, list, detail, runs) = (rect(a.banner), rect(a.list), rect(a.detail), rect(a.runs));
+    let banner_h = banner.height;
     if banner_h > 0 {
         let mut lines: Vec<Line> = errors
             .iter()
@@ -112,9 +113,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         }
         frame.render_widget(Paragraph::new(lines), banner);
     }
-    let dw = (top.width * 45 / 100).max(30).min(top.width);
-    let [list, detail] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(dw)]).areas(top);
     plan_list(frame, list, state, st);
     plan_detail(frame, detail, state, st);
     run_list(frame, runs, state, st);
