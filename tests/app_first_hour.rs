@@ -428,7 +428,7 @@ fn q_asks_when_faults_would_be_recovered_and_shift_q_does_not() {
     )]);
     assert!(c.key('q').is_empty());
     assert!(
-        matches!(&c.state.mode, Mode::Ask(a) if matches!(&**a, Ask::Quit { recover } if recover[0].contains("f1")))
+        matches!(&c.state.mode, Mode::Ask(a) if matches!(&**a, Ask::Quit { recover, .. } if recover[0].contains("f1")))
     );
     assert!(c.key('n').is_empty(), "any other key stays");
     assert!(!c.state.quit);

@@ -24,13 +24,13 @@ const RULES: &[(&str, Allowed)] = &[
     (
         "app",
         Allowed::Not(&[
-            "faults", "journal", "runtime", "sources", "ui", "config", "spec",
+            "faults", "journal", "runtime", "sources", "ui", "config", "spec", "plans",
         ]),
     ),
     // Drawing reads the state; it never reaches the I/O layers.
     (
         "ui",
-        Allowed::Not(&["runtime", "journal", "faults", "sources", "config"]),
+        Allowed::Not(&["runtime", "journal", "faults", "sources", "config", "plans"]),
     ),
     // The file loader knows files and the domain, nothing that runs.
     ("spec", Allowed::Only(&["spec", "domain"])),
@@ -51,9 +51,9 @@ const RULES: &[(&str, Allowed)] = &[
     ),
     ("faults", Allowed::Not(&["runtime", "ui", "sources"])),
     // Plans' I/O half runs steps and writes the journal; it uses the
-    // faults executor for inject steps, never the runtime, the screen or
-    // the sources.
-    ("plans", Allowed::Not(&["runtime", "ui", "sources"])),
+    // faults executor for inject steps, never the console (app), the
+    // runtime, the screen or the sources.
+    ("plans", Allowed::Not(&["runtime", "ui", "sources", "app"])),
 ];
 
 /// `src/` files: (top-level module, path).

@@ -16,6 +16,8 @@ pub enum Step {
     Silence(super::silences::Step),
     /// A fault intent waiting to be durable before injecting (the faults room).
     Fault(super::faults::Step),
+    /// A plan run's rows waiting to be durable before it goes on (the plans room).
+    Plan(super::plans::Step),
 }
 
 impl From<super::silences::Step> for Step {

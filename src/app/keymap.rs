@@ -10,10 +10,17 @@ pub enum View {
     Monitor,
     Log,
     Faults,
+    Plans,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Alarms, View::Monitor, View::Log, View::Faults];
+    pub const ALL: [View; 5] = [
+        View::Alarms,
+        View::Monitor,
+        View::Log,
+        View::Faults,
+        View::Plans,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -21,6 +28,7 @@ impl View {
             View::Monitor => "Monitor",
             View::Log => "Log",
             View::Faults => "Faults",
+            View::Plans => "Plans",
         }
     }
 
@@ -30,6 +38,7 @@ impl View {
             View::Monitor => "monitor",
             View::Log => "log",
             View::Faults => "faults",
+            View::Plans => "plans",
         }
     }
 
@@ -40,6 +49,7 @@ impl View {
             View::Monitor => &["monitor", "mon", "m"],
             View::Log => &["log", "l"],
             View::Faults => &["faults", "fault", "f"],
+            View::Plans => &["plans", "plan", "p", "runs"],
         }
     }
 
@@ -50,6 +60,7 @@ impl View {
             View::Monitor => "monitoring feeds",
             View::Log => "journal log",
             View::Faults => "injected faults and their recovery",
+            View::Plans => "contingency plans, changes, inspections and their runs",
         }
     }
 
@@ -106,6 +117,21 @@ pub enum Action {
     /// Monitor: a wider / narrower time window.
     WiderWindow,
     NarrowerWindow,
+    /// Alarms: the plans that apply to the selected alarm.
+    PlansForAlarm,
+    /// Plans: a plan's parameter form, or a run's execution view.
+    PlanOpen,
+    /// Plans: switch between the plans and the runs list.
+    PlanPane,
+    PlanConfirm,
+    PlanSkip,
+    PlanRetry,
+    PlanAbort,
+    PlanApprove,
+    /// Roll back an interrupted run.
+    PlanRollback,
+    PlanOutputDown,
+    PlanOutputUp,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -221,8 +247,17 @@ impl Binding {
     /// Whether a console with `session` may use this binding (read-only
     /// consoles write nothing; observers never inject).
     pub fn offered(&self, session: &super::Session) -> bool {
+        // Observers may approve a run, never start or drive one.
+        let drives = matches!(
+            self.action,
+            Action::PlanConfirm
+                | Action::PlanSkip
+                | Action::PlanRetry
+                | Action::PlanAbort
+                | Action::PlanRollback
+        );
         !(session.readonly && self.writes)
-            && (session.may_inject() || self.action != Action::InjectFault)
+            && (session.may_inject() || (self.action != Action::InjectFault && !drives))
     }
 }
 
@@ -245,6 +280,7 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(Global, &[k('3')], Action::Goto(View::Log), "log view"),
     bind(Global, &[k('4')], Action::Goto(View::Faults), "faults view"),
+    bind(Global, &[k('5')], Action::Goto(View::Plans), "plans view"),
     bind(
         Global,
         &[k('j'), code(KeyCode::Down)],
@@ -392,6 +428,78 @@ pub const KEYMAP: &[Binding] = &[
         &[k('s')],
         Action::Silence,
         "silence for a duration, with a comment (Alertmanager)",
+    ),
+    bind(
+        In(View::Alarms),
+        &[k('p')],
+        Action::PlansForAlarm,
+        "plans for this alarm (straight to the form when one applies)",
+    )
+    .hint("plans"),
+    bind(
+        In(View::Plans),
+        &[code(KeyCode::Enter)],
+        Action::PlanOpen,
+        "run the plan (form, preview, confirm) / open the run",
+    )
+    .hint("open"),
+    bind(
+        In(View::Plans),
+        &[k('w')],
+        Action::PlanPane,
+        "switch between the plans and the runs list",
+    )
+    .hint("runs"),
+    write(
+        In(View::Plans),
+        &[k('c')],
+        Action::PlanConfirm,
+        "run: confirm the step / tick off a manual step",
+    )
+    .hint("confirm"),
+    write(
+        In(View::Plans),
+        &[k('s')],
+        Action::PlanSkip,
+        "run: skip the current step",
+    ),
+    write(
+        In(View::Plans),
+        &[k('r')],
+        Action::PlanRetry,
+        "run: retry the failed step",
+    ),
+    write(
+        In(View::Plans),
+        &[k('A')],
+        Action::PlanAbort,
+        "run: abort (runs the rollback)",
+    )
+    .hint("abort"),
+    write(
+        In(View::Plans),
+        &[k('a')],
+        Action::PlanApprove,
+        "run: approve another operator's step (two-person rule)",
+    )
+    .hint("approve"),
+    write(
+        In(View::Plans),
+        &[k('R')],
+        Action::PlanRollback,
+        "run: roll back an interrupted run",
+    ),
+    bind(
+        In(View::Plans),
+        &[k('J')],
+        Action::PlanOutputDown,
+        "run: scroll the step's output down",
+    ),
+    bind(
+        In(View::Plans),
+        &[k('K')],
+        Action::PlanOutputUp,
+        "run: scroll the step's output up",
     ),
     bind(
         In(View::Monitor),

@@ -42,6 +42,8 @@ pub enum Part {
     /// `✗ N FAILING`, `◆ N live`: the same on a crowded header.
     FailingShort(usize),
     LiveShort(usize),
+    /// `⚑ N changes`: routine changes in their window.
+    Changes(usize),
     /// `CRIT 2`
     Count(Severity, usize),
     /// `│ 4 unacked`
@@ -61,6 +63,7 @@ impl Part {
             Part::Live(n) => format!("◆ {n} live fault{} ", if *n == 1 { "" } else { "s" }),
             Part::FailingShort(n) => format!(" ✗ {n} FAILING "),
             Part::LiveShort(n) => format!("◆ {n} live "),
+            Part::Changes(n) => format!("⚑ {n} change{} ", if *n == 1 { "" } else { "s" }),
             Part::Count(sev, n) => format!("{} {n}", sev.short()),
             Part::Unacked(n) => format!("│ {n} unacked "),
             Part::Down(name) => format!("✗ {} down", truncate(&inert(name), 16)),
@@ -98,6 +101,11 @@ pub fn header_parts(state: &State, nonzero_only: bool, one_line: bool, tight: bo
             out.push(Part::Down(s.name.clone()));
             out.push(Part::Gap(" │ "));
         }
+    }
+    let changes = state.plans.runs.open_changes(state.now).count();
+    if changes > 0 {
+        out.push(Part::Changes(changes));
+        out.push(Part::Gap("│ "));
     }
     let f = state.faults.ledger.counts();
     if f.failing > 0 {
@@ -332,6 +340,57 @@ pub fn monitor_list(state: &State) -> Area {
     Area {
         width: (longest + 6).clamp(12, 26).min(b.width / 3),
         ..b
+    }
+}
+
+/// The Plans view's regions: the file-problem banner, the plans list,
+/// the plan's detail, the runs list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlansAreas {
+    pub banner: Area,
+    pub list: Area,
+    pub detail: Area,
+    pub runs: Area,
+}
+
+pub fn plans(state: &State) -> PlansAreas {
+    plans_in(body(state), state.plans.catalog.errors.len())
+}
+
+/// [`plans`] for a body area and a number of file problems.
+pub fn plans_in(b: Area, errors: usize) -> PlansAreas {
+    let banner_h = (errors as u16).min(3).min(b.height);
+    let rest = b.height - banner_h;
+    let runs_h = if rest >= 16 {
+        (rest / 3).max(6)
+    } else {
+        rest / 3
+    };
+    let top_h = rest - runs_h;
+    let dw = (b.width * 45 / 100).max(30).min(b.width);
+    let top_y = b.y + banner_h;
+    PlansAreas {
+        banner: Area {
+            height: banner_h,
+            ..b
+        },
+        list: Area {
+            y: top_y,
+            width: b.width - dw,
+            height: top_h,
+            ..b
+        },
+        detail: Area {
+            x: b.x + b.width - dw,
+            y: top_y,
+            width: dw,
+            height: top_h,
+        },
+        runs: Area {
+            y: top_y + top_h,
+            height: runs_h,
+            ..b
+        },
     }
 }
 

@@ -123,6 +123,8 @@ pub enum Mode {
     },
     /// `Enter` in the Log view: one event, whole.
     Event(Box<log::EventView>),
+    /// The plans room's parameter form or dry-run preview.
+    Plans(Box<plans::Popup>),
     /// A yes / no question before an action (take someone's alarm, quit
     /// with faults to recover).
     Ask(Box<Ask>),
@@ -133,8 +135,12 @@ pub enum Mode {
 pub enum Ask {
     /// Take alarms other operators own: `(fingerprint, name, owner)`.
     TakeOwnership(Vec<(String, String, String)>),
-    /// Quit although this console's live faults will be recovered.
-    Quit { recover: Vec<String> },
+    /// Quit although this console's live faults will be recovered and
+    /// the plan runs it drives aborted.
+    Quit {
+        recover: Vec<String>,
+        abort: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -91,7 +91,20 @@ fn click(state: &mut State, x: u16, y: u16) {
             let list = layout::monitor_list(state);
             hit(list, false, state.monitor.groups.len(), &state.monitor.list)
         }
-        View::Monitor => None,
+        View::Plans if state.plans.open.is_none() => {
+            let a = layout::plans(state);
+            let p = &state.plans;
+            if let Some(i) = hit(a.list, true, p.rows().len(), &p.list) {
+                state.plans.pane = super::plans::Pane::Plans;
+                Some(i)
+            } else if let Some(i) = hit(a.runs, true, p.run_rows().len(), &p.runs_list) {
+                state.plans.pane = super::plans::Pane::Runs;
+                Some(i)
+            } else {
+                None
+            }
+        }
+        View::Monitor | View::Plans => None,
     };
     if let Some(i) = row {
         let now = super::update::list_mut(state).selected as isize;

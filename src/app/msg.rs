@@ -59,6 +59,8 @@ pub enum Msg {
     Source(super::sources::SourceMsg),
     /// Fault injection and recovery runs reporting back.
     Fault(super::faults::FaultMsg),
+    /// Plan steps run by the runtime reporting back.
+    Plan(super::plans::PlanMsg),
     /// Which consoles and fault owners asked about with
     /// [`Effect::Liveness`] are gone.
     Liveness(super::presence::Liveness),
@@ -82,6 +84,8 @@ pub enum Effect {
     Source(super::sources::SourceEffect),
     /// Inject or recover a fault (blocking work, run off the core).
     Fault(super::faults::FaultEffect),
+    /// Run or stop a plan step's action (answered with [`Msg::Plan`]).
+    Plan(super::plans::PlanEffect),
     /// Whether these processes on this host still run; answered with
     /// [`Msg::Liveness`].
     Liveness(Vec<super::presence::Process>),

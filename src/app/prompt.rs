@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 fn current_filter_text(state: &State) -> String {
     match state.view {
         View::Log => state.log.list.filter.source.clone(),
+        View::Plans => state.plans.list.filter.source.clone(),
         _ => state.alarms.list.filter.source.clone(),
     }
 }
@@ -85,6 +86,7 @@ pub fn live_filter(state: &mut State) {
 fn set_filter(state: &mut State, f: Filter) {
     match state.view {
         View::Log => log::set_filter(state, f),
+        View::Plans => super::plans::set_filter(state, f),
         _ => alarms::set_filter(state, f),
     }
 }

@@ -7,8 +7,8 @@ use super::keymap::{self, Action, View};
 use super::list::{List, Sort};
 use super::sources::SourceMsg;
 use super::{
-    Ask, Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, mouse, presence, prompt,
-    recording, silences, sources,
+    Ask, Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, mouse, plans, presence,
+    prompt, recording, silences, sources,
 };
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind, Severity};
@@ -39,7 +39,15 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Tick => on_tick(state),
         Msg::Events(events) => on_events(state, &events),
         Msg::Committed { token, result } => on_committed(state, token, result),
-        Msg::Fault(m) => faults::on_msg(state, m),
+        Msg::Fault(m) => {
+            let mut fx = Vec::new();
+            if let faults::FaultMsg::Done { id, error } = &m {
+                fx = plans::drive::on_fault_done(state, id, error.as_deref());
+            }
+            fx.extend(faults::on_msg(state, m));
+            fx
+        }
+        Msg::Plan(m) => plans::on_msg(state, m),
         Msg::Snapshot { source, firing } => alarms::ingest::on_snapshot(state, &source, firing),
         Msg::Changes {
             source,
@@ -88,6 +96,7 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     let mut fx = faults::on_tick(state);
     fx.extend(presence::on_tick(state));
     fx.extend(recording::on_tick(state));
+    fx.extend(plans::drive::on_tick(state));
     fx
 }
 
@@ -138,7 +147,9 @@ fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     if !taken.is_empty() {
         state.say(Level::Warn, taken.join("; "));
     }
-    faults::after_events(state, events)
+    let mut fx = faults::after_events(state, events);
+    fx.extend(plans::drive::after_events(state, events));
+    fx
 }
 
 /// `ev` raises an alarm at critical that was not firing at critical.
@@ -191,6 +202,7 @@ fn on_committed(state: &mut State, token: u64, result: Result<Vec<i64>, String>)
             state.confirm(&flow.what, &result);
             fx
         }
+        Step::Plan(step) => plans::drive::on_committed(state, &flow.what, step, &result),
     }
 }
 
@@ -200,7 +212,7 @@ fn on_answer(state: &mut State, token: u64, result: Result<String, String>) -> V
         Some(flow) => match flow.step {
             Step::Silence(step) => silences::on_am_done(state, step, result),
             // Only the silences room calls a source.
-            Step::Action | Step::Fault(_) => Vec::new(),
+            Step::Action | Step::Fault(_) | Step::Plan(_) => Vec::new(),
         },
         None => Vec::new(),
     }
@@ -223,6 +235,7 @@ fn on_paste(state: &mut State, text: &str) {
                 form.on_paste(text);
             }
         }
+        Mode::Plans(popup) => plans::form::on_paste(popup, text),
         Mode::Search { input, .. } => {
             input.insert_str(text);
             prompt::live_search(state);
@@ -246,6 +259,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Faults(_) => faults::form::on_key(state, key),
+        Mode::Plans(_) => plans::form::on_key(state, key),
         Mode::Search { .. } => {
             prompt::on_search_key(state, key);
             Vec::new()
@@ -290,10 +304,18 @@ fn ask_quit(state: &mut State) -> Vec<Effect> {
         .iter()
         .map(|f| format!("{} {}", f.id, f.spec.label()))
         .collect();
-    if recover.is_empty() {
+    let abort: Vec<String> = state
+        .plans
+        .driving
+        .values()
+        // Unattended runs (inspections) are aborted without a question.
+        .filter(|r| r.attended)
+        .map(|r| format!("{} ({})", r.id, inert(&r.plan.title)))
+        .collect();
+    if recover.is_empty() && abort.is_empty() {
         return quit(state);
     }
-    state.mode = Mode::Ask(Box::new(Ask::Quit { recover }));
+    state.mode = Mode::Ask(Box::new(Ask::Quit { recover, abort }));
     Vec::new()
 }
 
@@ -381,6 +403,17 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::RecoverOrphans
         | Action::DismissFault
         | Action::Panic => return faults::on_action(state, action),
+        Action::PlansForAlarm
+        | Action::PlanOpen
+        | Action::PlanPane
+        | Action::PlanConfirm
+        | Action::PlanSkip
+        | Action::PlanRetry
+        | Action::PlanAbort
+        | Action::PlanApprove
+        | Action::PlanRollback
+        | Action::PlanOutputDown
+        | Action::PlanOutputUp => return plans::on_action(state, action),
     }
     Vec::new()
 }
@@ -392,6 +425,8 @@ pub(crate) fn list_mut(state: &mut State) -> &mut List {
         View::Log => &mut state.log.list,
         View::Faults => &mut state.faults.list,
         View::Monitor => &mut state.monitor.list,
+        View::Plans if state.plans.pane == plans::Pane::Runs => &mut state.plans.runs_list,
+        View::Plans => &mut state.plans.list,
     }
 }
 
@@ -401,7 +436,7 @@ pub(crate) fn columns(view: View) -> (&'static [&'static str], Option<Sort>) {
         View::Alarms => (alarms::COLUMNS, Some(alarms::NATURAL)),
         View::Log => (log::COLUMNS, log::NATURAL),
         View::Faults => (faults::COLUMNS, None),
-        View::Monitor => (&[], None),
+        View::Monitor | View::Plans => (&[], None),
     }
 }
 
@@ -422,7 +457,7 @@ pub(crate) fn resorted(state: &mut State) {
                 .map_or("live first".into(), Sort::label);
             state.say(Level::Info, format!("sorted by {label}"));
         }
-        View::Monitor => state.say(Level::Info, "this view has nothing to sort"),
+        View::Monitor | View::Plans => state.say(Level::Info, "this view has nothing to sort"),
     }
 }
 
@@ -434,6 +469,7 @@ fn rows(state: &State) -> usize {
         View::Log => state.log.visible.len(),
         View::Faults => state.faults.rows().len(),
         View::Monitor => state.monitor.groups.len(),
+        View::Plans => state.plans.rows().len(),
     }
 }
 
@@ -461,6 +497,11 @@ fn row_matches(state: &State, i: usize, q: &str) -> bool {
             .groups
             .get(i)
             .is_some_and(|g| crate::domain::filter::contains_ci(g, q)),
+        View::Plans => state
+            .plans
+            .rows()
+            .get(i)
+            .is_some_and(|p| plans::search_matches(p, q)),
     }
 }
 
@@ -525,6 +566,12 @@ fn toggle_mark(state: &mut State) {
             .map(str::to_string)
             .into_iter()
             .collect(),
+        View::Plans => state
+            .plans
+            .selected_plan()
+            .map(|p| p.id.clone())
+            .into_iter()
+            .collect(),
     };
     if keys.is_empty() {
         return;
@@ -551,6 +598,7 @@ pub(crate) fn move_by(state: &mut State, delta: isize) {
         View::Log => log::move_by(state, delta),
         View::Faults => faults::move_by(state, delta),
         View::Monitor => monitor::move_by(state, delta),
+        View::Plans => plans::move_by(state, delta),
     }
     after_move(state);
 }
@@ -572,6 +620,7 @@ fn back(state: &mut State) {
     let handled = match state.view {
         View::Alarms => alarms::back(state),
         View::Log => log::back(state),
+        View::Plans => plans::back(state),
         View::Monitor | View::Faults => false,
     };
     if !handled && state.view != View::Alarms {

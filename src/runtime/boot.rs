@@ -107,6 +107,8 @@ pub struct Booted {
     pub sources: SourceTasks,
     /// `None` on a read-only console: it neither injects nor recovers.
     pub faults: Option<ConsoleFaults>,
+    /// `None` on a read-only console: it runs no plan step.
+    pub jobs: Option<crate::plans::Jobs>,
     /// The leader lock (held or waited for) when leadership is elected.
     pub lock: Option<LeaderLock>,
     demo_task: Option<JoinHandle<()>>,
@@ -295,6 +297,32 @@ impl Booted {
         {
             first.push(ev.clone());
         }
+        // Runs of this operator left unfinished cannot be running: this
+        // console just started. Journaled as interrupted, never resumed —
+        // unless another console of the same operator still runs here.
+        let twin = state
+            .operators
+            .online
+            .get(&state.session.operator)
+            .is_some_and(|p| {
+                p.pid != 0
+                    && p.pid != std::process::id()
+                    && p.host == proc::hostname()
+                    && proc::running(p.pid, p.start)
+            });
+        if !twin {
+            first.extend(app::plans::interrupted_rows(&state));
+        }
+        let jobs = writer.as_ref().map(|_| {
+            // `wait_for: {promql}` asks `[plans] prometheus`, else the first
+            // configured Prometheus.
+            let prometheus = opts
+                .plans
+                .prometheus
+                .clone()
+                .or_else(|| opts.live.prometheus.first().map(|p| p.url.clone()));
+            crate::plans::Jobs::new(crate::plans::ExecSettings { prometheus })
+        });
         let presence = opts.presence && !opts.readonly;
         if presence {
             first.push(operator_event(&state, EventKind::OperatorJoined));
@@ -337,6 +365,7 @@ impl Booted {
             tailer,
             sources,
             faults,
+            jobs,
             lock,
             demo_task,
             background,
@@ -350,6 +379,7 @@ impl Booted {
             writer: self.writer.as_ref(),
             sources: &self.sources,
             faults: self.faults.as_ref(),
+            plans: self.jobs.as_ref(),
         }
     }
 
@@ -364,6 +394,17 @@ impl Booted {
     /// the sources, journal `operator.left`, and flush the journal.
     pub async fn shutdown(mut self, recover: bool) {
         self.checkpoint_on_exit().await;
+        // Runs this console drives stop with it: aborted (the rollback is
+        // not waited for) and their steps killed.
+        let aborted = app::plans::on_quit(&mut self.state);
+        if let Some(jobs) = &self.jobs {
+            jobs.kill_all();
+        }
+        if let Some(w) = &self.writer
+            && !aborted.is_empty()
+        {
+            effects::commit_now(w, aborted).await;
+        }
         if recover && let Some(faults) = &self.faults {
             // Normal exit recovers this console's faults (the watchdog covers a crash).
             let (recovered, failures) = faults.finish(&self.state.faults.ledger).await;
@@ -434,6 +475,9 @@ impl Booted {
     /// Stop everything without journaling anything more: what is queued is
     /// still written.
     pub fn close(mut self) {
+        if let Some(j) = &self.jobs {
+            j.kill_all();
+        }
         if let Some(t) = self.demo_task.take() {
             t.abort();
         }

@@ -2,6 +2,7 @@
 //! (operator actions, answered with `Msg::Committed` once durable), calls
 //! to sources (silences), answered with `Msg::Source`, and fault runs.
 
+use crate::app::plans::{PlanEffect, PlanMsg};
 use crate::app::{Effect, Msg};
 use crate::domain::NewEvent;
 use crate::faults::console::ConsoleFaults;
@@ -17,6 +18,8 @@ pub struct Executors<'a> {
     pub sources: &'a SourceTasks,
     /// `None` on a read-only console: no fault is touched.
     pub faults: Option<&'a ConsoleFaults>,
+    /// `None` on a read-only console: no plan step runs.
+    pub plans: Option<&'a crate::plans::Jobs>,
 }
 
 /// Why a read-only console does not do what it was asked.
@@ -75,10 +78,59 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
                 let _ = tx.try_send(Msg::Liveness(answer));
             }
         }
+        Effect::Plan(p) => run_plan(p, ex, tx),
         Effect::Fault(f) => match ex.faults {
             Some(faults) => faults.run(f, tx),
             None => tracing::warn!("{READ_ONLY}: fault run refused"),
         },
+    }
+}
+
+/// A plan step's action to the executor; its outcome comes back as
+/// `Msg::Plan(Finished)` on the console's channel.
+fn run_plan(effect: PlanEffect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
+    let Some(jobs) = ex.plans else {
+        tracing::warn!("{READ_ONLY}: plan step refused");
+        return;
+    };
+    match effect {
+        PlanEffect::Exec {
+            run,
+            at,
+            attempt,
+            action,
+            timeout,
+        } => {
+            let tx = tx.clone();
+            let answer = run.clone();
+            let done = Box::new(move |outcome| {
+                let msg = Msg::Plan(PlanMsg::Finished {
+                    run: answer,
+                    at,
+                    attempt,
+                    outcome,
+                });
+                match tokio::runtime::Handle::try_current() {
+                    Ok(h) => {
+                        h.spawn(async move {
+                            let _ = tx.send(msg).await;
+                        });
+                    }
+                    Err(_) => {
+                        let _ = tx.blocking_send(msg);
+                    }
+                }
+            });
+            let job = crate::plans::Job {
+                run,
+                at,
+                attempt,
+                action,
+                timeout,
+            };
+            jobs.start(job, done);
+        }
+        PlanEffect::Kill { run, at } => jobs.kill(&run, at),
     }
 }
 

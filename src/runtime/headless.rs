@@ -1,5 +1,5 @@
 //! A console without a terminal: the same boot (journal writer and tailer,
-//! live sources, fault runner, `app::update`) driven by the caller with keys
+//! live sources, fault runner, plan executor, `app::update`) driven by the caller with keys
 //! and messages. The real-server tests and the benchmarks use it; it is
 //! always the ingest leader and journals no presence.
 
@@ -35,6 +35,14 @@ impl Headless {
         let opts = Options::headless(journal.to_path_buf(), operator, cfg);
         Ok(Headless {
             booted: Booted::start(&opts).await?,
+        })
+    }
+
+    /// A headless console from options built by the caller (plans
+    /// directories, role, faults settings …).
+    pub async fn start_with(opts: &Options) -> Result<Headless> {
+        Ok(Headless {
+            booted: Booted::start(opts).await?,
         })
     }
 

@@ -89,6 +89,7 @@ pub async fn run(opts: Options) -> Result<()> {
         writer: b.writer.as_ref(),
         sources: &b.sources,
         faults: b.faults.as_ref(),
+        plans: b.jobs.as_ref(),
     };
     // What was typed while catching up is not lost: it goes to the real console.
     for msg in typed {
@@ -257,6 +258,9 @@ async fn event_loop(
         let fault_wake = state
             .faults
             .next_wake(Utc::now())
+            .into_iter()
+            .chain(state.plans.next_wake())
+            .min()
             .and_then(|t| (t - Utc::now()).to_std().ok())
             .map(|d| Instant::now() + d);
         let mut msgs = Vec::new();

@@ -89,7 +89,7 @@ fn part<'a>(p: &layout::Part, st: &Styles) -> Span<'a> {
         | Part::Failing(_)
         | Part::FailingShort(_)
         | Part::Down(_) => st.chip(st.theme.error),
-        Part::Live(_) | Part::LiveShort(_) => {
+        Part::Live(_) | Part::LiveShort(_) | Part::Changes(_) => {
             st.on_bar(st.theme.warning).add_modifier(Modifier::BOLD)
         }
         // Non-zero counts in the severity's colour (a chip when that colour

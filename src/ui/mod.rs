@@ -66,6 +66,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Silence(editor) => popups::silence::render(frame, area, editor, &st),
         Mode::Help { scroll } => popups::help::render(frame, body, state, *scroll, &st),
         Mode::Faults(popup) => popups::inject::render(frame, area, popup, state, &st),
+        Mode::Plans(popup) => views::plans_form::render(frame, area, popup, state, &st),
         Mode::Search { input, .. } => views::prompt::search(frame, prompt, input, state, &st),
         Mode::Event(view) => popups::event::render(frame, body, view, &st),
         Mode::Ask(ask) => popups::confirm::ask(frame, area, ask, &st),
@@ -78,5 +79,6 @@ fn body_view(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         View::Monitor => views::monitor::render(frame, area, state, st),
         View::Log => views::log::render(frame, area, state, st),
         View::Faults => views::faults::render(frame, area, state, st),
+        View::Plans => views::plans::render(frame, area, state, st),
     }
 }

@@ -25,5 +25,6 @@ mod first_hour;
 mod fixtures;
 mod log;
 mod monitor;
+mod plans;
 mod popups;
 mod screen;

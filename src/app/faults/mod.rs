@@ -203,7 +203,7 @@ pub fn search_matches(f: &Fault, needle: &str) -> bool {
         || contains_ci(&f.owner.actor, needle)
 }
 
-fn recover_effect(state: &mut State, f: &Fault, trigger: Trigger) -> Option<Effect> {
+pub(crate) fn recover_effect(state: &mut State, f: &Fault, trigger: Trigger) -> Option<Effect> {
     if state.faults.busy.contains_key(&f.id) {
         return None;
     }
@@ -529,16 +529,30 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
     if !allowed_to_inject(state) {
         return Vec::new();
     }
+    match intend_for(state, spec) {
+        Ok((_, fx)) => {
+            state.view = super::View::Faults;
+            fx
+        }
+        Err(e) => {
+            state.say(Level::Error, e);
+            Vec::new()
+        }
+    }
+}
+
+/// The same intent for a plan's `inject` step: the fault's id and the
+/// commit, or why not (limits, no owner identity). The view stays where
+/// it is.
+pub fn intend_for(state: &mut State, spec: FaultSpec) -> Result<(String, Vec<Effect>), String> {
+    if !state.session.may_inject() {
+        return Err("this console may not inject faults".into());
+    }
     if let Err(e) = limits::check(&spec, &state.faults.ledger, &state.faults.config) {
-        state.say(Level::Error, format!("refused: {e}"));
-        return Vec::new();
+        return Err(format!("refused: {e}"));
     }
     let Some(me) = state.faults.me.clone() else {
-        state.say(
-            Level::Error,
-            "this console cannot inject (no owner identity)",
-        );
-        return Vec::new();
+        return Err("this console cannot inject (no owner identity)".into());
     };
     state.faults.next += 1;
     let id = fault_id(&format!("{}-{}", me.instance, state.faults.next));
@@ -547,13 +561,19 @@ pub fn intend(state: &mut State, spec: FaultSpec) -> Vec<Effect> {
     let what = format!("fault {id} intended: {}", inert(&spec.label()));
     let subject = format!("fault:{id}");
     state.faults.busy.insert(id.clone(), false);
-    let step = Step::Intent { id, spec, deadline };
+    let step = Step::Intent {
+        id: id.clone(),
+        spec,
+        deadline,
+    };
     let token = state.flows.begin(Some(&subject), what, step);
-    state.view = super::View::Faults;
-    vec![Effect::Commit {
-        token,
-        events: vec![ev],
-    }]
+    Ok((
+        id,
+        vec![Effect::Commit {
+            token,
+            events: vec![ev],
+        }],
+    ))
 }
 
 /// An intent is durable: now inject.

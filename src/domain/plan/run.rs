@@ -403,9 +403,16 @@ impl PlanRun {
 
     /// The first outputs: `plan.run_started`, then the first step.
     pub fn start(&mut self, now: DateTime<Utc>) -> Vec<Out> {
+        // A secret's default is a secret too: never journaled.
+        let mut plan = self.plan.clone();
+        for prm in plan.params.iter_mut().filter(|p| p.secret) {
+            if prm.default.is_some() {
+                prm.default = Some(template::MASK.into());
+            }
+        }
         let mut out = vec![Out::Record(p::PlanEvent::RunStarted(p::RunStarted {
             run: self.id.clone(),
-            plan: self.plan.clone(),
+            plan,
             operator: self.operator.clone(),
             alarm: self.alarm.clone(),
             params: self.public_params(),

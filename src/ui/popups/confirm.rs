@@ -68,12 +68,23 @@ pub fn ask(frame: &mut Frame, area: Rect, ask: &Ask, st: &Styles) {
                 st,
             );
         }
-        Ask::Quit { recover } => {
-            let question = format!(
-                "Quit? {} live fault(s) of this console will be recovered: {}",
-                recover.len(),
-                inert(&recover.join(", "))
-            );
+        Ask::Quit { recover, abort } => {
+            let mut parts = Vec::new();
+            if !recover.is_empty() {
+                parts.push(format!(
+                    "{} live fault(s) of this console will be recovered: {}",
+                    recover.len(),
+                    inert(&recover.join(", "))
+                ));
+            }
+            if !abort.is_empty() {
+                parts.push(format!(
+                    "{} plan run(s) of this console will be aborted: {}",
+                    abort.len(),
+                    inert(&abort.join(", "))
+                ));
+            }
+            let question = format!("Quit? {}", parts.join("; "));
             yes_no(
                 frame,
                 area,

@@ -151,6 +151,21 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
             st.warning().add_modifier(Modifier::BOLD),
         ));
     }
+    if alarm.is_firing()
+        && let Some(c) = state.plans.runs.change_for(alarm, now)
+        && alarm.raised_at >= c.opened
+    {
+        out.push(Line::styled(
+            format!(
+                "⚑ during change {}: {} (by {}, until {})",
+                inert(&c.id),
+                inert(&c.title),
+                inert(&c.operator),
+                c.until.format("%H:%M UTC")
+            ),
+            st.warning().add_modifier(Modifier::BOLD),
+        ));
+    }
     out.push(Line::raw(""));
     out.push(ack_line(alarm, state, st));
     out.push(field(

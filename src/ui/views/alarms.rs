@@ -264,7 +264,21 @@ fn alarm_row<'a>(
             Col::Age => (age(alarm.raised_at, state.now), body),
             Col::Service => (cell(alarm.service(), w), body),
             Col::Name => (cell(alarm.name(), w), body),
-            Col::Summary => (cell(alarm.summary(), w), body),
+            Col::Summary => match state
+                .plans
+                .runs
+                .change_for(alarm, state.now)
+                .filter(|c| alarm.is_firing() && alarm.raised_at >= c.opened)
+            {
+                Some(c) => (
+                    cell(
+                        &format!("⚑ during change {} · {}", c.id, alarm.summary()),
+                        w,
+                    ),
+                    st.warning(),
+                ),
+                None => (cell(alarm.summary(), w), body),
+            },
             Col::Ack if state.is_pending(alarm.fingerprint()) => ("…".into(), st.warning()),
             Col::Ack => match &alarm.ack {
                 Some(ack) => (cell(&format!("✓ {}", who(&ack.by)), w), st.ok()),

@@ -5,6 +5,8 @@ pub mod alarms;
 pub mod faults;
 pub mod log;
 pub mod monitor;
+pub mod plans;
+pub mod plans_form;
 pub mod prompt;
 pub mod targets;
 pub mod too_small;
