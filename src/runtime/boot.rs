@@ -111,6 +111,8 @@ pub struct Booted {
     pub jobs: Option<crate::plans::Jobs>,
     /// The leader lock (held or waited for) when leadership is elected.
     pub lock: Option<LeaderLock>,
+    /// Watching the plan directories (dropped: the watch stops).
+    _plan_watch: Option<notify::RecommendedWatcher>,
     demo_task: Option<JoinHandle<()>>,
     /// The journal's write health forwarded to the core, the chain check.
     background: Vec<JoinHandle<()>>,
@@ -357,6 +359,10 @@ impl Booted {
         let sources = SourceTasks::start(&opts.live, &state.board, tx.clone())
             .await
             .wrap_err("starting the live sources")?;
+        let plan_watch = super::plan_watch::spawn(
+            super::plan_watch::Reloader::new(opts.plans.dirs(), plans_embedded(opts)),
+            tx.clone(),
+        );
         Ok(Booted {
             state,
             tx,
@@ -367,6 +373,7 @@ impl Booted {
             faults,
             jobs,
             lock,
+            _plan_watch: plan_watch,
             demo_task,
             background,
             presence,
@@ -529,7 +536,7 @@ fn save_checkpoint(journal: &std::path::Path, projection: Projection, hash: Stri
 /// says so), then the configured directories. Broken files are listed,
 /// never fatal.
 pub fn load_plans(opts: &Options) -> app::plans::Catalog {
-    let embedded = opts.plans.embedded.unwrap_or(!opts.live.is_live());
+    let embedded = plans_embedded(opts);
     let providers = crate::domain::fault::catalog::names();
     let cat = crate::spec::plans::load_all(&opts.plans.dirs(), embedded, &providers);
     for e in &cat.errors {
@@ -539,6 +546,10 @@ pub fn load_plans(opts: &Options) -> app::plans::Catalog {
         plans: cat.plans.into_values().map(|l| l.plan).collect(),
         errors: cat.errors.iter().map(|e| e.to_string()).collect(),
     }
+}
+
+fn plans_embedded(opts: &Options) -> bool {
+    opts.plans.embedded.unwrap_or(!opts.live.is_live())
 }
 
 fn operator_event(state: &State, kind: EventKind) -> NewEvent {

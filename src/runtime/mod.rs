@@ -237,6 +237,8 @@ async fn event_loop(
 
     // Input errors in a row: a terminal that keeps failing is gone.
     let mut input_errors = 0;
+    // How much of each running plan step's output was last shown.
+    let mut live_seen = std::collections::HashMap::new();
     loop {
         if dirty && last_frame.elapsed() >= FRAME {
             if let Err(e) = terminal::draw(term, |f| crate::ui::render(f, state)) {
@@ -281,7 +283,10 @@ async fn event_loop(
                 None => break,
             },
             Some(msg) = rx.recv() => msgs.push(msg),
-            _ = clock.tick() => msgs.push(Msg::Tick),
+            _ = clock.tick() => {
+                msgs.push(Msg::Tick);
+                msgs.extend(live_output(executors, &mut live_seen));
+            }
             _ = tokio::time::sleep_until(fault_wake.unwrap_or_else(Instant::now)), if fault_wake.is_some() => msgs.push(Msg::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => {}
         }
@@ -303,6 +308,26 @@ async fn event_loop(
         }
     }
     Ok(())
+}
+
+/// Running plan steps' output that grew since the last look, for the
+/// execution view's live pane (once a second, with the clock).
+fn live_output(
+    executors: &Executors<'_>,
+    seen: &mut std::collections::HashMap<(String, crate::domain::plan::run::At), u64>,
+) -> Vec<Msg> {
+    let Some(jobs) = executors.plans else {
+        return Vec::new();
+    };
+    let live = jobs.live_output();
+    seen.retain(|k, _| live.iter().any(|(r, a, _, _)| (r, a) == (&k.0, &k.1)));
+    live.into_iter()
+        .filter_map(|(run, at, total, text)| {
+            let key = (run.clone(), at);
+            (seen.insert(key, total) != Some(total))
+                .then(|| Msg::Plan(app::plans::PlanMsg::Output { run, at, text }))
+        })
+        .collect()
 }
 
 /// Messages that cannot change what is on screen do not trigger a frame.

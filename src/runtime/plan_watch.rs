@@ -70,7 +70,7 @@ impl Reloader {
 /// can be watched.
 pub fn spawn(
     mut reloader: Reloader,
-    send: impl Fn(Catalog) -> bool + Send + 'static,
+    to: mpsc::Sender<crate::app::Msg>,
 ) -> Option<notify::RecommendedWatcher> {
     let (tx, mut rx) = mpsc::unbounded_channel::<()>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -114,7 +114,8 @@ pub fn spawn(
                 return;
             };
             reloader = r;
-            if !send(cat) {
+            let msg = crate::app::Msg::Plan(crate::app::plans::PlanMsg::Catalog(cat));
+            if to.send(msg).await.is_err() {
                 return;
             }
         }

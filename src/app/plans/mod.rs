@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// The loaded plans and what was wrong with the files that did not load.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub plans: Vec<Plan>,
     /// `file:line:column: message` per problem.
@@ -65,6 +65,11 @@ pub enum PlanMsg {
         attempt: u32,
         outcome: Outcome,
     },
+    /// What a running step has written so far (the live output pane; the
+    /// journal gets the bounded tail when it ends).
+    Output { run: String, at: At, text: String },
+    /// The plan files changed: the catalog as reloaded.
+    Catalog(Catalog),
 }
 
 /// What the flow table holds for this room's tokens: outputs held back
@@ -133,6 +138,8 @@ pub struct Plans {
     pub resolved_waits: Vec<ResolvedWait>,
     /// Runs whose start is on its way to the journal (nothing runs yet).
     pub starting: BTreeMap<String, u64>,
+    /// Output so far of this console's running steps, by run and step.
+    pub live: BTreeMap<(String, At), String>,
     seq: u64,
 }
 
@@ -407,6 +414,29 @@ pub fn on_msg(state: &mut State, msg: PlanMsg) -> Vec<Effect> {
             at,
             attempt,
             outcome,
-        } => drive::finished(state, &run, at, attempt, outcome),
+        } => {
+            state.plans.live.remove(&(run.clone(), at));
+            drive::finished(state, &run, at, attempt, outcome)
+        }
+        PlanMsg::Output { run, at, text } => {
+            state.plans.live.insert((run, at), text);
+            Vec::new()
+        }
+        PlanMsg::Catalog(catalog) => {
+            let n = catalog.plans.len();
+            let broken = catalog.errors.len();
+            state.plans.catalog = catalog;
+            let len = state.plans.rows().len();
+            state.plans.list.clamp(len);
+            if broken > 0 {
+                state.say(
+                    Level::Warn,
+                    format!("plans reloaded: {n} loaded, {broken} problems (5 Plans shows them)"),
+                );
+            } else {
+                state.say(Level::Info, format!("plans reloaded: {n} loaded"));
+            }
+            Vec::new()
+        }
     }
 }

@@ -522,11 +522,17 @@ fn execution(frame: &mut Frame, area: Rect, state: &State, id: &str, st: &Styles
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+    let live = steps
+        .get(sel)
+        .filter(|(_, _, v)| matches!(v.state, StepState::Running { .. }))
+        .and_then(|(at, _, _)| state.plans.live.get(&(r.id.clone(), *at)))
+        .map(String::as_str);
     output(
         frame,
         out_area,
         state,
         steps.get(sel).map(|(_, s, v)| (*s, *v)),
+        live,
         st,
     );
 }
@@ -537,6 +543,7 @@ fn output(
     area: Rect,
     state: &State,
     step: Option<(&crate::domain::plan::Step, &StepView)>,
+    live: Option<&str>,
     st: &Styles,
 ) {
     let title = step.map_or(" Output ".to_string(), |(s, _)| {
@@ -574,7 +581,8 @@ fn output(
     }) {
         lines.push(Line::styled(inert(reason).into_owned(), st.warning()));
     }
-    for l in v.output.lines() {
+    // A running step shows what it has written so far.
+    for l in live.unwrap_or(&v.output).lines() {
         lines.push(Line::styled(inert(l).into_owned(), st.text()));
     }
     if lines.is_empty() {
