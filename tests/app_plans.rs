@@ -855,3 +855,45 @@ fn a_click_selects_a_plan_or_a_run() {
     );
     assert_eq!(s.plans.pane, cocpit::app::plans::Pane::Plans);
 }
+
+/// The console watches its plan directories: a new file appears in the
+/// catalog, a broken edit keeps the last good version and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_files_are_reloaded_while_the_console_runs() {
+    use cocpit::runtime::boot::Options;
+    use cocpit::runtime::headless::Headless;
+    let dir = tempfile::tempdir().unwrap();
+    let plans = dir.path().join("plans");
+    std::fs::create_dir_all(&plans).unwrap();
+    let file = plans.join("a.yaml");
+    std::fs::write(&file, "id: a\ntitle: First\nsteps:\n  - name: s\n    wait: 1s\n").unwrap();
+    let mut opts = Options::headless(
+        dir.path().join("j.db"),
+        "op@test",
+        cocpit::sources::config::LiveConfig::default(),
+    );
+    opts.plans.dirs = vec![plans.clone()];
+    opts.plans.embedded = Some(false);
+    let mut h = Headless::start_with(&opts).await.unwrap();
+    assert_eq!(h.state.plans.catalog.plans.len(), 1);
+    std::fs::write(
+        plans.join("b.yaml"),
+        "id: b\ntitle: Second\nsteps:\n  - name: s\n    wait: 1s\n",
+    )
+    .unwrap();
+    let d = std::time::Duration::from_secs(10);
+    assert!(
+        h.until(d, |s| s.plans.catalog.plans.len() == 2).await,
+        "the new plan was not loaded: {:?}",
+        h.state.plans.catalog
+    );
+    std::fs::write(&file, "id: a\ntitle: First\nstpes: []\n").unwrap();
+    assert!(
+        h.until(d, |s| !s.plans.catalog.errors.is_empty()).await,
+        "the broken edit was not noticed"
+    );
+    let c = &h.state.plans.catalog;
+    assert_eq!(c.plans.len(), 2, "the last good version of a is kept");
+    assert!(c.errors[0].contains("a.yaml") && c.errors[0].contains("stpes"), "{:?}", c.errors);
+    h.shutdown();
+}

@@ -319,3 +319,64 @@ fn every_size_draws_the_plans_screens_without_panicking() {
         }
     }
 }
+
+#[test]
+fn a_running_steps_output_shows_live_and_inert() {
+    let mut s = state_with(false, 120, 40);
+    with_plans(&mut s);
+    keys(&mut s, "5G");
+    key(&mut s, KeyCode::Enter);
+    keys(&mut s, "pay-1");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    let fx = key_fx(&mut s, KeyCode::Enter);
+    let fx = journal(&mut s, fx);
+    let Some(Effect::Plan(PlanEffect::Exec { run, at, attempt, .. })) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::Plan(PlanEffect::Exec { .. })))
+        .cloned()
+    else {
+        panic!("no step running: {fx:?}")
+    };
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(!all.contains("cordoning so far"), "{all}");
+    update(
+        &mut s,
+        Msg::Plan(PlanMsg::Output {
+            run: run.clone(),
+            at,
+            text: "cordoning so far\x1b[2J\n".into(),
+        }),
+        now(),
+    );
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(all.contains("cordoning so far"), "{all}");
+    assert!(!all.contains('\x1b'), "escape sequences drawn inert");
+    update(
+        &mut s,
+        Msg::Plan(PlanMsg::Finished {
+            run,
+            at,
+            attempt,
+            outcome: Outcome::ok("final output"),
+        }),
+        now(),
+    );
+    assert!(s.plans.live.is_empty(), "a finished step is not live");
+}
+
+#[test]
+fn a_reloaded_catalog_replaces_the_plans_and_shows_its_problems() {
+    let mut s = state_with(false, 120, 40);
+    with_plans(&mut s);
+    keys(&mut s, "5");
+    let catalog = cocpit::app::plans::Catalog {
+        plans: s.plans.catalog.plans[..1].to_vec(),
+        errors: vec!["/srv/plans/new.yaml:3:5: unknown field `stpes`".into()],
+    };
+    update(&mut s, Msg::Plan(PlanMsg::Catalog(catalog)), now());
+    assert_eq!(s.plans.catalog.plans.len(), 1);
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(all.contains("new.yaml:3:5"), "{all}");
+    assert!(all.contains("plans reloaded"), "{all}");
+}
