@@ -866,7 +866,11 @@ async fn plan_files_are_reloaded_while_the_console_runs() {
     let plans = dir.path().join("plans");
     std::fs::create_dir_all(&plans).unwrap();
     let file = plans.join("a.yaml");
-    std::fs::write(&file, "id: a\ntitle: First\nsteps:\n  - name: s\n    wait: 1s\n").unwrap();
+    std::fs::write(
+        &file,
+        "id: a\ntitle: First\nsteps:\n  - name: s\n    wait: 1s\n",
+    )
+    .unwrap();
     let mut opts = Options::headless(
         dir.path().join("j.db"),
         "op@test",
@@ -894,6 +898,10 @@ async fn plan_files_are_reloaded_while_the_console_runs() {
     );
     let c = &h.state.plans.catalog;
     assert_eq!(c.plans.len(), 2, "the last good version of a is kept");
-    assert!(c.errors[0].contains("a.yaml") && c.errors[0].contains("stpes"), "{:?}", c.errors);
+    assert!(
+        c.errors[0].contains("a.yaml") && c.errors[0].contains("stpes"),
+        "{:?}",
+        c.errors
+    );
     h.shutdown();
 }

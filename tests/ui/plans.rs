@@ -331,7 +331,9 @@ fn a_running_steps_output_shows_live_and_inert() {
     key(&mut s, KeyCode::Enter);
     let fx = key_fx(&mut s, KeyCode::Enter);
     let fx = journal(&mut s, fx);
-    let Some(Effect::Plan(PlanEffect::Exec { run, at, attempt, .. })) = fx
+    let Some(Effect::Plan(PlanEffect::Exec {
+        run, at, attempt, ..
+    })) = fx
         .iter()
         .find(|e| matches!(e, Effect::Plan(PlanEffect::Exec { .. })))
         .cloned()
