@@ -158,3 +158,47 @@ async fn a_change_silences_its_alarms_on_the_alertmanager_for_its_window_and_lif
     assert_eq!(state, "expired", "the change's silence was not lifted");
     h.shutdown();
 }
+
+/// `wait_for: {promql}` against a real Prometheus (Debian's 2.42): true
+/// once the expression has a result, a timeout while it has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_promql_waits_on_a_real_prometheus() {
+    use cocpit::domain::plan::Secs;
+    use cocpit::domain::plan::run::{Action, At, Section};
+    use cocpit::plans::{ExecSettings, Job, Jobs};
+    if !support::servers::available("wait_for_promql_waits_on_a_real_prometheus") {
+        return;
+    }
+    let am = Alertmanager::start(None);
+    let prom = support::servers::Prometheus::start(&am);
+    let jobs = Jobs::new(ExecSettings {
+        prometheus: Some(prom.url()),
+    });
+    let run = |expr: &str, timeout: u64| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        jobs.start(
+            Job {
+                run: "r".into(),
+                at: At {
+                    section: Section::Steps,
+                    index: 0,
+                },
+                attempt: 1,
+                action: Action::WaitForPromql {
+                    expr: expr.into(),
+                    interval: Secs(1),
+                },
+                timeout: Secs(timeout),
+            },
+            Box::new(move |o| {
+                let _ = tx.send(o);
+            }),
+        );
+        rx
+    };
+    // Prometheus scrapes itself: `up` turns 1 after its first scrape.
+    let o = run("up{job=\"prometheus\"} == 1", 60).await.unwrap();
+    assert!(o.ok, "{o:?}");
+    let o = run("up{job=\"no-such-job\"} == 1", 3).await.unwrap();
+    assert!(!o.ok && o.detail.starts_with("timed out"), "{o:?}");
+}

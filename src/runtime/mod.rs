@@ -106,6 +106,9 @@ pub async fn run(opts: Options) -> Result<()> {
         &executors,
     )
     .await;
+    // Dropping the stream stops crossterm's reader thread, which on a hung
+    // up terminal spins on EIO; it must not compete with the cleanup.
+    drop(input);
     leave_terminal(term);
     if let Some(t) = leader_task {
         t.abort();

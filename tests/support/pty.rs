@@ -151,9 +151,10 @@ impl Console {
                 return status.signal().is_none().then(|| status.exit_code());
             }
             if start.elapsed() > timeout {
+                let stacks = self.pid().map(stacks).unwrap_or_default();
                 let _ = self.child.kill();
                 panic!(
-                    "cocpit did not exit within {timeout:?}; screen:\n{}",
+                    "cocpit did not exit within {timeout:?}; screen:\n{}\nthreads:\n{stacks}",
                     self.screen()
                 );
             }
@@ -212,4 +213,20 @@ impl Drop for Console {
             let _ = self.child.kill();
         }
     }
+}
+
+/// Every thread's stack of a hung process, when gdb is there: what it was
+/// stuck on is the one thing a timeout cannot tell.
+fn stacks(pid: u32) -> String {
+    std::process::Command::new("gdb")
+        .args([
+            "-p",
+            &pid.to_string(),
+            "-batch",
+            "-ex",
+            "thread apply all bt 25",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(no gdb: {e})"))
 }
