@@ -404,3 +404,15 @@ fn an_operator_leaving_mid_run_interrupts_it_and_a_rollback_run_is_linked() {
         Some("run-2")
     );
 }
+
+#[test]
+fn the_preview_fills_templates_in_manual_and_approval_texts() {
+    let yaml = "id: p\ntitle: P\nparams:\n  - name: node\nsteps:\n  - name: look\n    manual: 'check {{params.node}}'\n  - name: ok\n    approve: 'drain {{params.node}}'\n";
+    let run = PlanRun::new(plan(yaml), start(true, &[("node", "n7")]), t(0));
+    let p = run.preview();
+    assert_eq!(p[0].3.as_deref(), Ok("operator checks: check n7"));
+    assert_eq!(
+        p[1].3.as_deref(),
+        Ok("a second operator approves: drain n7")
+    );
+}

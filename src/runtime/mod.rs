@@ -328,7 +328,7 @@ fn live_output(
         .filter_map(|(run, at, total, text)| {
             let key = (run.clone(), at);
             (seen.insert(key, total) != Some(total))
-                .then(|| Msg::Plan(app::plans::PlanMsg::Output { run, at, text }))
+                .then_some(Msg::Plan(app::plans::PlanMsg::Output { run, at, text }))
         })
         .collect()
 }

@@ -440,14 +440,17 @@ impl PlanRun {
             (Section::Rollback, &self.plan.rollback),
         ] {
             for s in steps {
+                let text = |t: Option<&str>| {
+                    let raw = t.unwrap_or("");
+                    template::render(raw, &masked).unwrap_or_else(|_| raw.to_string())
+                };
                 let what = match s.step_type() {
-                    StepType::Manual => Ok(format!(
-                        "operator checks: {}",
-                        s.manual.as_deref().unwrap_or("")
-                    )),
+                    StepType::Manual => {
+                        Ok(format!("operator checks: {}", text(s.manual.as_deref())))
+                    }
                     StepType::Approve => Ok(format!(
                         "a second operator approves: {}",
-                        s.approve.as_deref().unwrap_or("")
+                        text(s.approve.as_deref())
                     )),
                     StepType::Wait => Ok(format!(
                         "wait {}",
