@@ -60,6 +60,20 @@ fn records(outs: &[Out]) -> Vec<PlanEvent> {
         .collect()
 }
 
+/// A journal row as the tailer gives it.
+fn row(id: i64, ne: NewEvent) -> Event {
+    Event {
+        id,
+        ts: ne.ts,
+        actor: ne.actor,
+        kind: ne.kind,
+        subject: ne.subject,
+        payload: ne.payload,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
 const S0: At = At {
     section: Section::Steps,
     index: 0,
@@ -96,18 +110,7 @@ impl Harness {
 
     fn record(&mut self, outs: &[Out], at: i64) {
         for r in records(outs) {
-            let ne: NewEvent = r.to_new_event(t(at), "alice");
-            let id = self.events.len() as i64 + 1;
-            let ev = Event {
-                id,
-                ts: ne.ts,
-                actor: ne.actor,
-                kind: ne.kind,
-                subject: ne.subject,
-                payload: ne.payload,
-                prev_hash: String::new(),
-                hash: String::new(),
-            };
+            let ev = row(self.events.len() as i64 + 1, r.to_new_event(t(at), "alice"));
             self.runs.apply(&ev);
             self.events.push(ev);
         }
@@ -361,17 +364,8 @@ fn an_operator_leaving_mid_run_interrupts_it_and_a_rollback_run_is_linked() {
     );
     headless.headless = true;
     let outs = headless.start(t(0));
-    let ne = records(&outs)[0].to_new_event(t(0), "alice");
-    h.runs.apply(&Event {
-        id: 50,
-        ts: ne.ts,
-        actor: ne.actor,
-        kind: ne.kind,
-        subject: ne.subject,
-        payload: ne.payload,
-        prev_hash: String::new(),
-        hash: String::new(),
-    });
+    h.runs
+        .apply(&row(50, records(&outs)[0].to_new_event(t(0), "alice")));
     h.runs.apply(&left);
     assert_eq!(h.view_state(), RunState::Interrupted);
     assert_eq!(h.runs.get("run-h").unwrap().state, RunState::Running);
@@ -388,17 +382,8 @@ fn an_operator_leaving_mid_run_interrupts_it_and_a_rollback_run_is_linked() {
     );
     let outs = rb.start(t(4));
     assert_eq!(execs(&outs)[0].0, R0, "only the rollback runs");
-    let ev = records(&outs)[0].to_new_event(t(4), "alice");
-    h.runs.apply(&Event {
-        id: 100,
-        ts: ev.ts,
-        actor: ev.actor,
-        kind: ev.kind,
-        subject: ev.subject,
-        payload: ev.payload,
-        prev_hash: String::new(),
-        hash: String::new(),
-    });
+    h.runs
+        .apply(&row(100, records(&outs)[0].to_new_event(t(4), "alice")));
     assert_eq!(
         h.runs.get("run-1").unwrap().rolled_back_by.as_deref(),
         Some("run-2")

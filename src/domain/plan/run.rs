@@ -808,23 +808,30 @@ impl PlanRun {
         }
     }
 
+    /// Every unfinished step of `section` is skipped, a running one killed.
+    fn stop_section(&mut self, section: Section, reason: &str, out: &mut Vec<Out>) {
+        let runs = match section {
+            Section::Steps => &mut self.steps,
+            Section::Rollback => &mut self.rollback,
+        };
+        for (index, r) in runs.iter_mut().enumerate() {
+            if r.state.is_done() {
+                continue;
+            }
+            if matches!(r.state, StepState::Running { .. }) {
+                out.push(Out::Kill {
+                    at: At { section, index },
+                });
+            }
+            r.state = StepState::Skipped {
+                reason: reason.to_string(),
+            };
+        }
+    }
+
     /// Stop the main steps and run the rollback; the run ends as `why`.
     fn roll_back(&mut self, why: RunState, now: DateTime<Utc>, out: &mut Vec<Out>) {
-        for (i, r) in self.steps.iter_mut().enumerate() {
-            if !r.state.is_done() {
-                if matches!(r.state, StepState::Running { .. }) {
-                    out.push(Out::Kill {
-                        at: At {
-                            section: Section::Steps,
-                            index: i,
-                        },
-                    });
-                }
-                r.state = StepState::Skipped {
-                    reason: "not run: the run stopped".into(),
-                };
-            }
-        }
+        self.stop_section(Section::Steps, "not run: the run stopped", out);
         self.rollback_reason = Some(why.clone());
         if self.plan.rollback.is_empty() {
             self.end(why, now, out);
@@ -1055,21 +1062,11 @@ impl PlanRun {
         let mut out = Vec::new();
         if self.state == RunState::RollingBack {
             // Abort during the rollback: stop it where it is.
-            for (i, r) in self.rollback.iter_mut().enumerate() {
-                if !r.state.is_done() {
-                    if matches!(r.state, StepState::Running { .. }) {
-                        out.push(Out::Kill {
-                            at: At {
-                                section: Section::Rollback,
-                                index: i,
-                            },
-                        });
-                    }
-                    r.state = StepState::Skipped {
-                        reason: format!("rollback aborted by {by}"),
-                    };
-                }
-            }
+            self.stop_section(
+                Section::Rollback,
+                &format!("rollback aborted by {by}"),
+                &mut out,
+            );
             let reason = format!("aborted by {by} during the rollback");
             self.end(RunState::Aborted { reason }, now, &mut out);
             return Ok(out);
