@@ -106,8 +106,9 @@ pub async fn run(opts: Options) -> Result<()> {
         &executors,
     )
     .await;
-    // Dropping the stream stops crossterm's reader thread, which on a hung
-    // up terminal spins on EIO; it must not compete with the cleanup.
+    // Done with the terminal's input before the cleanup: the stream's
+    // reader thread is told to stop rather than left polling a terminal
+    // that may be gone (a hang-up) while faults are recovered.
     drop(input);
     leave_terminal(term);
     if let Some(t) = leader_task {
