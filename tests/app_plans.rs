@@ -580,6 +580,50 @@ fn a_crash_interrupted_run_is_shown_interrupted_and_r_rolls_it_back() {
         plans: vec![plan(RESTART)],
         errors: Vec::new(),
     };
+    // A `cocpit plan run` of alice's, still going from a shell, is not
+    // the dead console's.
+    let mut with_headless = runs.clone();
+    let headless = {
+        let mut p = plan(RESTART);
+        p.id = "headless-one".into();
+        let mut r = cocpit::domain::plan::PlanRun::new(
+            p,
+            cocpit::domain::plan::run::Start {
+                run_id: "run-headless".into(),
+                operator: "alice@jump1".into(),
+                alarm: None,
+                attended: false,
+                assume_yes: true,
+                params: [("host".to_string(), "db1".to_string())].into(),
+                ctx: Default::default(),
+                rollback_of: None,
+            },
+            t(50),
+        );
+        r.headless = true;
+        r.start(t(50))
+    };
+    for o in headless {
+        if let cocpit::domain::plan::run::Out::Record(ev) = o {
+            let mut ne = ev.to_new_event(t(50), "alice@jump1");
+            ne.ts = t(50);
+            with_headless.apply(&cocpit::domain::Event {
+                id: with_headless.last_event_id + 1,
+                ts: ne.ts,
+                actor: ne.actor,
+                kind: ne.kind,
+                subject: ne.subject,
+                payload: ne.payload,
+                prev_hash: String::new(),
+                hash: String::new(),
+            });
+        }
+    }
+    let mut both = init.clone();
+    both.plan_runs = with_headless;
+    let rows = cocpit::app::plans::interrupted_rows(&State::from_init(both));
+    assert_eq!(rows.len(), 1, "only the console's run: {rows:?}");
+    assert_ne!(rows[0].subject, "run-headless");
     init.plan_runs = runs;
     let mut s = State::from_init(init);
     let rows = cocpit::app::plans::interrupted_rows(&s);

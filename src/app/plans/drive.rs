@@ -840,7 +840,8 @@ pub fn interrupted_rows(state: &State) -> Vec<NewEvent> {
         .plans
         .runs
         .active()
-        .filter(|r| &r.operator == me)
+        // A `cocpit plan run` of the same operator is not this console's.
+        .filter(|r| &r.operator == me && !r.headless)
         .map(|r| {
             PlanEvent::Interrupted(p::Interrupted {
                 run: r.id.clone(),
