@@ -18,9 +18,8 @@ use crate::app::{self, Msg, State};
 use boot::Booted;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event as TermEvent, KeyEventKind, MouseEventKind};
 use effects::Executors;
-use futures::StreamExt;
 use leader::LeaderLock;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -42,12 +41,9 @@ pub async fn run(opts: Options) -> Result<()> {
     let (sig_tx, mut sig_rx) = mpsc::channel::<Msg>(4);
     let signals = tokio::spawn(signal_loop(sig_tx));
 
-    // One input stream for the life of the console: dropping a crossterm
-    // `EventStream` wakes the shared poller, and that wake can swallow the
-    // edge-triggered readiness of keys already waiting on the tty, which
-    // then sit unread until the next keystroke (keys typed while catching
-    // up were lost that way).
-    let mut input = EventStream::new();
+    // One reader of the terminal for the life of the console, on its own
+    // thread (see `Input`).
+    let mut input = Input::spawn();
     let (mut booted, typed) = match starting(&mut term, &opts, &mut sig_rx, &mut input).await {
         Ok(Some(b)) => b,
         Ok(None) => {
@@ -106,9 +102,8 @@ pub async fn run(opts: Options) -> Result<()> {
         &executors,
     )
     .await;
-    // Done with the terminal's input before the cleanup: the stream's
-    // reader thread is told to stop rather than left polling a terminal
-    // that may be gone (a hang-up) while faults are recovered.
+    // Done with the terminal's input before the cleanup: the reader
+    // thread stops at its next look.
     drop(input);
     leave_terminal(term);
     if let Some(t) = leader_task {
@@ -118,6 +113,54 @@ pub async fn run(opts: Options) -> Result<()> {
     forward.abort();
     booted.shutdown(true).await;
     result
+}
+
+/// Terminal input, read on a thread of its own and handed over through a
+/// channel. Two reasons: crossterm spins forever inside one read when the
+/// terminal is hung up (EIO is neither "would block" nor "interrupted" to
+/// it), which on the event loop's thread stalled the console's cleanup
+/// after an SSH drop; and one reader for the whole life of the console
+/// (replacing an `EventStream` drops its waker's wake-up into the shared
+/// poller, which could strand keys typed while catching up).
+struct Input(mpsc::Receiver<std::io::Result<TermEvent>>);
+
+impl Input {
+    fn spawn() -> Input {
+        let (tx, rx) = mpsc::channel(256);
+        let reader = move || {
+            loop {
+                // A hung-up terminal is never read again: the loop sees the
+                // channel close and leaves as on `q`.
+                if !terminal::alive() || tx.is_closed() {
+                    return;
+                }
+                match crossterm::event::poll(Duration::from_millis(200)) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        let ev = crossterm::event::read();
+                        let failed = ev.is_err();
+                        if tx.blocking_send(ev).is_err() || failed && !terminal::alive() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        if !terminal::alive() {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            }
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("cocpit-input".into())
+            .spawn(reader)
+        {
+            tracing::error!("terminal input thread: {e}");
+        }
+        Input(rx)
+    }
 }
 
 /// Give the terminal back, or, when it is gone (a hang-up), never write to
@@ -140,7 +183,7 @@ async fn starting(
     term: &mut terminal::Term,
     opts: &Options,
     signals: &mut mpsc::Receiver<Msg>,
-    input: &mut EventStream,
+    input: &mut Input,
 ) -> Result<Option<(Booted, Vec<Msg>)>> {
     let mut typed = Vec::new();
     let (progress_tx, mut progress) = tokio::sync::watch::channel((0u64, 0u64));
@@ -176,7 +219,7 @@ async fn starting(
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
             }
-            ev = input.next() => match ev {
+            ev = input.0.recv() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
                     let ctrl_c = k.code == crossterm::event::KeyCode::Char('c')
                         && k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL);
@@ -226,7 +269,7 @@ fn placeholder(opts: &Options) -> State {
 
 async fn event_loop(
     term: &mut terminal::Term,
-    input: &mut EventStream,
+    input: &mut Input,
     state: &mut State,
     rx: &mut mpsc::Receiver<Msg>,
     tx: &mpsc::Sender<Msg>,
@@ -271,7 +314,7 @@ async fn event_loop(
             .map(|d| Instant::now() + d);
         let mut msgs = Vec::new();
         tokio::select! {
-            ev = input.next() => match ev {
+            ev = input.0.recv() => match ev {
                 Some(Ok(ev)) => {
                     input_errors = 0;
                     msgs.extend(term_msg(ev));
