@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod ctk;
 pub mod domain;
 pub mod faults;
 pub mod journal;
@@ -11,4 +12,5 @@ pub mod runtime;
 pub mod sources;
 pub mod spec;
 pub mod theme;
+pub mod timeline;
 pub mod ui;

@@ -98,6 +98,14 @@ enum Cmd {
         #[command(subcommand)]
         action: cocpit::plans::cli::PlanCmd,
     },
+    /// Run chaos drills (scenario ids or files) and Chaos Toolkit
+    /// experiments; list scenarios; abort a running drill
+    Drill {
+        #[command(subcommand)]
+        action: DrillCmd,
+    },
+    /// Print the fault timeline of a window or a drill
+    Timeline(cocpit::timeline::cli::Args),
     /// Validate plan files (or directories of them): every error as
     /// file:line:column; exit 1 on any error, 0 when all are valid
     Check {
@@ -125,6 +133,38 @@ enum Cmd {
         #[arg(long)]
         fault: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DrillCmd {
+    /// Run a drill scenario (id or file) or a Chaos Toolkit experiment
+    /// (.json / .yaml); exit 0 only when it completed and did not deviate
+    Run(DrillRunArgs),
+}
+
+#[derive(Args, Debug)]
+struct DrillRunArgs {
+    /// A scenario id, a scenario file, or a Chaos Toolkit experiment file
+    target: String,
+    /// Run without the console, printing a line per phase
+    #[arg(long)]
+    headless: bool,
+    /// Where the Chaos Toolkit-compatible journal goes
+    #[arg(long, value_name = "PATH", default_value = "journal.json")]
+    journal_path: PathBuf,
+    /// When rollbacks run: always (cocpit's default), default (Chaos
+    /// Toolkit's: not after a failed or interrupted run), never, deviated
+    #[arg(long, value_name = "S", default_value = "always")]
+    rollback_strategy: String,
+    /// A configuration value, `key=value` (repeatable)
+    #[arg(long = "var", value_name = "K=V")]
+    vars: Vec<String>,
+    /// A JSON, YAML or .env file of configuration values (repeatable)
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// Also write JUnit XML: a test case per expectation and per probe
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -208,6 +248,18 @@ fn real_main() -> Result<ExitCode> {
             let code =
                 cocpit::plans::cli::run(action, &env).map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::from(code))
+        }
+        Some(Cmd::Drill { action }) => {
+            let operator = (cli.global.operator.clone())
+                .or_else(|| cfg.operator.clone())
+                .unwrap_or_else(default_operator);
+            let code = drill_cmd(action, &cfg, journal, operator)?;
+            Ok(ExitCode::from(code))
+        }
+        Some(Cmd::Timeline(args)) => {
+            let code = cocpit::timeline::cli::run(&journal, &args)
+                .map_err(color_eyre::eyre::Report::msg)?;
+            Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         Some(Cmd::Check { paths }) => Ok(ExitCode::from(cocpit::plans::cli::check(&paths))),
         Some(Cmd::Watchdog) => {
@@ -340,6 +392,51 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
 }
 
 /// What `cocpit plan …` needs: the journal, who runs, where plans live.
+fn drill_cmd(action: DrillCmd, cfg: &Config, journal: PathBuf, operator: String) -> Result<u8> {
+    match action {
+        DrillCmd::Run(a) => {
+            let strategy = cocpit::domain::drill::RollbackStrategy::parse(&a.rollback_strategy)
+                .ok_or_else(|| {
+                    color_eyre::eyre::eyre!(
+                        "--rollback-strategy {:?}: expected always, default, never or deviated",
+                        a.rollback_strategy
+                    )
+                })?;
+            let path = PathBuf::from(&a.target);
+            let code = if path.is_file() && cocpit::ctk::cli::is_experiment(&path) {
+                let mut vars = Vec::new();
+                for v in &a.vars {
+                    let (k, val) = v.split_once('=').ok_or_else(|| {
+                        color_eyre::eyre::eyre!("--var {v:?}: expected key=value")
+                    })?;
+                    vars.push((k.to_string(), val.to_string()));
+                }
+                cocpit::ctk::cli::run(&cocpit::ctk::cli::Opts {
+                    file: path,
+                    journal_path: a.journal_path,
+                    rollback_strategy: strategy,
+                    vars,
+                    var_files: a.var_files,
+                    junit: a.junit,
+                    events: journal,
+                    operator,
+                    faults: cfg.faults.clone(),
+                })
+            } else {
+                cocpit::runtime::drill::run(&cocpit::runtime::drill::RunOpts {
+                    target: a.target,
+                    headless: a.headless,
+                    journal,
+                    operator,
+                    junit: a.junit,
+                })
+            }
+            .map_err(color_eyre::eyre::Report::msg)?;
+            Ok(code.clamp(0, 255) as u8)
+        }
+    }
+}
+
 fn plans_env(g: &Global, cfg: &Config, journal: PathBuf) -> cocpit::plans::cli::Env {
     // The demo's plans are there when the demo would run: no live source.
     let live = !cfg.alertmanager.is_empty()

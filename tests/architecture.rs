@@ -24,13 +24,16 @@ const RULES: &[(&str, Allowed)] = &[
     (
         "app",
         Allowed::Not(&[
-            "faults", "journal", "runtime", "sources", "ui", "config", "spec", "plans",
+            "faults", "journal", "runtime", "sources", "ui", "config", "spec", "plans", "ctk",
+            "timeline",
         ]),
     ),
     // Drawing reads the state; it never reaches the I/O layers.
     (
         "ui",
-        Allowed::Not(&["runtime", "journal", "faults", "sources", "config", "plans"]),
+        Allowed::Not(&[
+            "runtime", "journal", "faults", "sources", "config", "plans", "ctk", "timeline",
+        ]),
     ),
     // The file loader knows files and the domain, nothing that runs.
     ("spec", Allowed::Only(&["spec", "domain"])),
@@ -54,6 +57,14 @@ const RULES: &[(&str, Allowed)] = &[
     // faults executor for inject steps, never the console (app), the
     // runtime, the screen or the sources.
     ("plans", Allowed::Not(&["runtime", "ui", "sources", "app"])),
+    // Chaos Toolkit experiments run from the command line: activities and
+    // the journal, never the console, the runtime, the screen or sources.
+    ("ctk", Allowed::Not(&["runtime", "ui", "sources", "app"])),
+    // The timeline on the command line reads the journal into domain lanes.
+    (
+        "timeline",
+        Allowed::Only(&["timeline", "domain", "journal"]),
+    ),
 ];
 
 /// `src/` files: (top-level module, path).

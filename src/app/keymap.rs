@@ -11,15 +11,19 @@ pub enum View {
     Log,
     Faults,
     Plans,
+    Drills,
+    Timeline,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 7] = [
         View::Alarms,
         View::Monitor,
         View::Log,
         View::Faults,
         View::Plans,
+        View::Drills,
+        View::Timeline,
     ];
 
     pub fn title(self) -> &'static str {
@@ -29,6 +33,8 @@ impl View {
             View::Log => "Log",
             View::Faults => "Faults",
             View::Plans => "Plans",
+            View::Drills => "Drills",
+            View::Timeline => "Timeline",
         }
     }
 
@@ -39,6 +45,8 @@ impl View {
             View::Log => "log",
             View::Faults => "faults",
             View::Plans => "plans",
+            View::Drills => "drills",
+            View::Timeline => "timeline",
         }
     }
 
@@ -50,6 +58,8 @@ impl View {
             View::Log => &["log", "l"],
             View::Faults => &["faults", "fault", "f"],
             View::Plans => &["plans", "plan", "p", "runs"],
+            View::Drills => &["drills", "drill", "d"],
+            View::Timeline => &["timeline", "time", "t"],
         }
     }
 
@@ -61,6 +71,8 @@ impl View {
             View::Log => "journal log",
             View::Faults => "injected faults and their recovery",
             View::Plans => "contingency plans, changes, inspections and their runs",
+            View::Drills => "chaos drills: scenarios, the running drill, results",
+            View::Timeline => "the fault timeline: faults, alarms, actions, runs, drills",
         }
     }
 
@@ -281,6 +293,13 @@ pub const KEYMAP: &[Binding] = &[
     bind(Global, &[k('3')], Action::Goto(View::Log), "log view"),
     bind(Global, &[k('4')], Action::Goto(View::Faults), "faults view"),
     bind(Global, &[k('5')], Action::Goto(View::Plans), "plans view"),
+    bind(Global, &[k('6')], Action::Goto(View::Drills), "drills view"),
+    bind(
+        Global,
+        &[k('7')],
+        Action::Goto(View::Timeline),
+        "timeline view",
+    ),
     bind(
         Global,
         &[k('j'), code(KeyCode::Down)],

@@ -10,6 +10,7 @@
 
 pub mod alarms;
 pub mod command;
+pub mod drills;
 pub mod faults;
 pub mod flow;
 pub mod form;
@@ -27,6 +28,7 @@ pub mod prompt;
 pub mod recording;
 pub mod silences;
 pub mod sources;
+pub mod timeline;
 mod update;
 
 pub use crate::domain::Role;
@@ -237,6 +239,8 @@ pub struct State {
     pub log: LogView,
     pub faults: faults::Faults,
     pub plans: plans::Plans,
+    pub drills: drills::Drills,
+    pub timeline: timeline::Timeline,
     pub ingest: Ingest,
     /// Whether this console runs the sources (one per journal does).
     pub ingest_leader: bool,
@@ -309,6 +313,8 @@ impl State {
             log: LogView::default(),
             faults,
             plans: plans::Plans::new(init.plans, init.plan_runs),
+            drills: drills::Drills::default(),
+            timeline: timeline::Timeline::default(),
             ingest_leader: false,
             operators: presence::Operators::with(init.online),
             recording: recording::Recording::default(),

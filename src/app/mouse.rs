@@ -104,7 +104,11 @@ fn click(state: &mut State, x: u16, y: u16) {
                 None
             }
         }
-        View::Monitor | View::Plans => None,
+        View::Drills if state.drills.open.is_none() => {
+            let table = layout::body(state);
+            hit(table, true, state.drills.rows(), &state.drills.list)
+        }
+        View::Monitor | View::Plans | View::Drills | View::Timeline => None,
     };
     if let Some(i) = row {
         let now = super::update::list_mut(state).selected as isize;

@@ -7,8 +7,8 @@ use super::keymap::{self, Action, View};
 use super::list::{List, Sort};
 use super::sources::SourceMsg;
 use super::{
-    Ask, Effect, Level, Mode, Msg, State, alarms, faults, log, monitor, mouse, plans, presence,
-    prompt, recording, silences, sources,
+    Ask, Effect, Level, Mode, Msg, State, alarms, drills, faults, log, monitor, mouse, plans,
+    presence, prompt, recording, silences, sources, timeline,
 };
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind, Severity};
@@ -427,6 +427,7 @@ pub(crate) fn list_mut(state: &mut State) -> &mut List {
         View::Monitor => &mut state.monitor.list,
         View::Plans if state.plans.pane == plans::Pane::Runs => &mut state.plans.runs_list,
         View::Plans => &mut state.plans.list,
+        View::Drills | View::Timeline => &mut state.drills.list,
     }
 }
 
@@ -436,7 +437,7 @@ pub(crate) fn columns(view: View) -> (&'static [&'static str], Option<Sort>) {
         View::Alarms => (alarms::COLUMNS, Some(alarms::NATURAL)),
         View::Log => (log::COLUMNS, log::NATURAL),
         View::Faults => (faults::COLUMNS, None),
-        View::Monitor | View::Plans => (&[], None),
+        View::Monitor | View::Plans | View::Drills | View::Timeline => (&[], None),
     }
 }
 
@@ -457,7 +458,9 @@ pub(crate) fn resorted(state: &mut State) {
                 .map_or("live first".into(), Sort::label);
             state.say(Level::Info, format!("sorted by {label}"));
         }
-        View::Monitor | View::Plans => state.say(Level::Info, "this view has nothing to sort"),
+        View::Monitor | View::Plans | View::Drills | View::Timeline => {
+            state.say(Level::Info, "this view has nothing to sort")
+        }
     }
 }
 
@@ -470,6 +473,8 @@ fn rows(state: &State) -> usize {
         View::Faults => state.faults.rows().len(),
         View::Monitor => state.monitor.groups.len(),
         View::Plans => state.plans.rows().len(),
+        View::Drills => state.drills.rows(),
+        View::Timeline => 0,
     }
 }
 
@@ -502,6 +507,8 @@ fn row_matches(state: &State, i: usize, q: &str) -> bool {
             .rows()
             .get(i)
             .is_some_and(|p| plans::search_matches(p, q)),
+        View::Drills => drills::search_matches(state, i, q),
+        View::Timeline => false,
     }
 }
 
@@ -572,6 +579,8 @@ fn toggle_mark(state: &mut State) {
             .map(|p| p.id.clone())
             .into_iter()
             .collect(),
+        View::Drills => drills::selected_key(state).into_iter().collect(),
+        View::Timeline => Vec::new(),
     };
     if keys.is_empty() {
         return;
@@ -599,6 +608,8 @@ pub(crate) fn move_by(state: &mut State, delta: isize) {
         View::Faults => faults::move_by(state, delta),
         View::Monitor => monitor::move_by(state, delta),
         View::Plans => plans::move_by(state, delta),
+        View::Drills => drills::move_by(state, delta),
+        View::Timeline => timeline::move_by(state, delta),
     }
     after_move(state);
 }
@@ -621,6 +632,8 @@ fn back(state: &mut State) {
         View::Alarms => alarms::back(state),
         View::Log => log::back(state),
         View::Plans => plans::back(state),
+        View::Drills => drills::back(state),
+        View::Timeline => timeline::back(state),
         View::Monitor | View::Faults => false,
     };
     if !handled && state.view != View::Alarms {

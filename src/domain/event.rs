@@ -55,10 +55,16 @@ pub enum EventKind {
     PlanInterrupted,
     ChangeOpened,
     ChangeClosed,
+    DrillStarted,
+    DrillPhase,
+    DrillGate,
+    DrillMeasured,
+    DrillFinished,
+    DrillInterrupted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 43] = [
+    pub const ALL: [EventKind; 49] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -102,6 +108,12 @@ impl EventKind {
         EventKind::PlanInterrupted,
         EventKind::ChangeOpened,
         EventKind::ChangeClosed,
+        EventKind::DrillStarted,
+        EventKind::DrillPhase,
+        EventKind::DrillGate,
+        EventKind::DrillMeasured,
+        EventKind::DrillFinished,
+        EventKind::DrillInterrupted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -149,6 +161,12 @@ impl EventKind {
             EventKind::PlanInterrupted => "plan.interrupted",
             EventKind::ChangeOpened => "change.opened",
             EventKind::ChangeClosed => "change.closed",
+            EventKind::DrillStarted => "drill.started",
+            EventKind::DrillPhase => "drill.phase",
+            EventKind::DrillGate => "drill.gate",
+            EventKind::DrillMeasured => "drill.measured",
+            EventKind::DrillFinished => "drill.finished",
+            EventKind::DrillInterrupted => "drill.interrupted",
         }
     }
 

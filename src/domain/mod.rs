@@ -4,6 +4,7 @@
 
 pub mod alarm;
 pub mod board;
+pub mod drill;
 pub mod event;
 pub mod fault;
 pub mod filter;

@@ -5,6 +5,7 @@
 //! a synchronized update).
 
 pub mod boot;
+pub mod drill;
 mod effects;
 pub mod headless;
 pub mod leader;

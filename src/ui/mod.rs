@@ -80,5 +80,7 @@ fn body_view(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         View::Log => views::log::render(frame, area, state, st),
         View::Faults => views::faults::render(frame, area, state, st),
         View::Plans => views::plans::render(frame, area, state, st),
+        View::Drills => views::drills::render(frame, area, state, st),
+        View::Timeline => views::timeline::render(frame, area, state, st),
     }
 }

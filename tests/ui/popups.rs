@@ -16,8 +16,9 @@ fn snapshot_help_readonly() {
     assert!(!all.contains("acknowledge"), "readonly help lists ack");
     assert!(all.contains("Read-only console"));
     let mut rw = state_with(false, 120, 40);
-    // The Alarms keys follow the global ones (five views since the Plans view).
-    keys(&mut rw, "?jj");
+    // The Alarms keys follow the global ones (seven views since Drills and
+    // Timeline).
+    keys(&mut rw, "?jjjj");
     assert!(text(draw(&rw, 120, 40).backend().buffer()).contains("acknowledge alarm"));
 }
 

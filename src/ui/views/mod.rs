@@ -2,6 +2,7 @@
 
 pub mod alarm_detail;
 pub mod alarms;
+pub mod drills;
 pub mod faults;
 pub mod log;
 pub mod monitor;
@@ -9,4 +10,5 @@ pub mod plans;
 pub mod plans_form;
 pub mod prompt;
 pub mod targets;
+pub mod timeline;
 pub mod too_small;
