@@ -61,10 +61,11 @@ pub enum EventKind {
     DrillMeasured,
     DrillFinished,
     DrillInterrupted,
+    DrillAbortRequested,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 49] = [
+    pub const ALL: [EventKind; 50] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -114,6 +115,7 @@ impl EventKind {
         EventKind::DrillMeasured,
         EventKind::DrillFinished,
         EventKind::DrillInterrupted,
+        EventKind::DrillAbortRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +169,7 @@ impl EventKind {
             EventKind::DrillMeasured => "drill.measured",
             EventKind::DrillFinished => "drill.finished",
             EventKind::DrillInterrupted => "drill.interrupted",
+            EventKind::DrillAbortRequested => "drill.abort_requested",
         }
     }
 

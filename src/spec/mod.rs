@@ -4,6 +4,7 @@
 //! with errors that say `file:line:column: why`.
 
 mod doc;
+pub mod drills;
 pub mod plans;
 
 pub use doc::{Doc, SourceFile};

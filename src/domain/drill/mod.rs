@@ -1,7 +1,14 @@
 //! Chaos drills: the scenario file model, the pure drill runner and the
 //! `drill.*` payloads.
 
+pub mod drills;
 pub mod payloads;
+pub mod run;
+pub mod scenario;
+pub mod validate;
+
+pub use run::{DrillRun, Out};
+pub use scenario::Scenario;
 
 use serde::{Deserialize, Serialize};
 

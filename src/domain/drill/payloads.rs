@@ -109,6 +109,9 @@ pub struct Started {
     /// Run by `cocpit drill run --headless` rather than a console.
     #[serde(default)]
     pub headless: bool,
+    /// The process driving it: once it is gone, the drill is interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<crate::domain::fault::Owner>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +203,16 @@ pub struct Interrupted {
     pub phase: Option<Phase>,
 }
 
+/// Someone asked a running drill to stop (another console's `A`, the
+/// panic key, `cocpit drill abort`); its driver aborts it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbortRequested {
+    pub drill: String,
+    pub by: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
 /// Everything a drill records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DrillEvent {
@@ -209,6 +222,7 @@ pub enum DrillEvent {
     Measured(Measured),
     Finished(Finished),
     Interrupted(Interrupted),
+    AbortRequested(AbortRequested),
 }
 
 impl DrillEvent {
@@ -220,6 +234,7 @@ impl DrillEvent {
             DrillEvent::Measured(_) => EventKind::DrillMeasured,
             DrillEvent::Finished(_) => EventKind::DrillFinished,
             DrillEvent::Interrupted(_) => EventKind::DrillInterrupted,
+            DrillEvent::AbortRequested(_) => EventKind::DrillAbortRequested,
         }
     }
 
@@ -232,6 +247,7 @@ impl DrillEvent {
             DrillEvent::Measured(p) => &p.drill,
             DrillEvent::Finished(p) => &p.drill,
             DrillEvent::Interrupted(p) => &p.drill,
+            DrillEvent::AbortRequested(p) => &p.drill,
         }
     }
 
@@ -244,6 +260,7 @@ impl DrillEvent {
             DrillEvent::Measured(p) => payload(p),
             DrillEvent::Finished(p) => payload(p),
             DrillEvent::Interrupted(p) => payload(p),
+            DrillEvent::AbortRequested(p) => payload(p),
         }
     }
 
@@ -261,6 +278,9 @@ impl DrillEvent {
             EventKind::DrillMeasured => DrillEvent::Measured(serde_json::from_value(v).ok()?),
             EventKind::DrillFinished => DrillEvent::Finished(serde_json::from_value(v).ok()?),
             EventKind::DrillInterrupted => DrillEvent::Interrupted(serde_json::from_value(v).ok()?),
+            EventKind::DrillAbortRequested => {
+                DrillEvent::AbortRequested(serde_json::from_value(v).ok()?)
+            }
             _ => return None,
         })
     }

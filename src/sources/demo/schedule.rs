@@ -13,7 +13,7 @@ impl SimRows {
     pub fn forward(&self, events: &[Event]) {
         let rows: Vec<_> = events
             .iter()
-            .filter(|e| e.kind.starts_with("fault."))
+            .filter(|e| e.kind.starts_with("fault.") || e.kind.starts_with("drill."))
             .cloned()
             .collect();
         if !rows.is_empty() {
@@ -42,7 +42,15 @@ pub struct SimSchedule {
     rx: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<crate::domain::Event>>>,
     /// Fault id → the simulator's id for it.
     applied: std::collections::HashMap<String, u64>,
+    /// Drill id → (started, ended): the scripted incidents pause while a
+    /// drill runs.
+    drills: std::collections::BTreeMap<String, DrillWindow>,
 }
+
+type DrillWindow = (
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
 
 impl SimSchedule {
     pub fn new(
@@ -53,6 +61,29 @@ impl SimSchedule {
             ledger,
             rx: Some(rx),
             applied: Default::default(),
+            drills: Default::default(),
+        }
+    }
+
+    /// The drills already on the journal (replayed at start).
+    pub fn with_drills(mut self, drills: &crate::domain::drill::drills::Drills) -> SimSchedule {
+        for d in drills.drills.values() {
+            self.drills.insert(d.id.clone(), (d.started, d.ended));
+        }
+        self
+    }
+
+    fn drill_row(drills: &mut std::collections::BTreeMap<String, DrillWindow>, ev: &Event) {
+        match ev.kind.as_str() {
+            "drill.started" => {
+                drills.insert(ev.subject.clone(), (ev.ts, None));
+            }
+            "drill.finished" | "drill.interrupted" => {
+                if let Some(w) = drills.get_mut(&ev.subject) {
+                    w.1.get_or_insert(ev.ts);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -66,11 +97,20 @@ impl SimSchedule {
         if let Some(rx) = &mut self.rx {
             while let Ok(events) = rx.try_recv() {
                 for ev in &events {
-                    self.ledger.apply(ev);
+                    if ev.kind.starts_with("drill.") {
+                        Self::drill_row(&mut self.drills, ev);
+                    } else {
+                        self.ledger.apply(ev);
+                    }
                 }
             }
         }
         let margin = chrono::Duration::seconds(1);
+        sim.set_quiet(
+            self.drills
+                .values()
+                .any(|(s, e)| *s + margin <= at && e.is_none_or(|e| at < e + margin)),
+        );
         let mut wanted = std::collections::HashMap::new();
         for f in self.ledger.all() {
             let (Some(rec), Some(since)) = (&f.record, f.active_at) else {

@@ -60,6 +60,9 @@ pub struct Simulator {
     faults: BTreeMap<u64, SimFault>,
     next_fault_id: u64,
     series_ids: Vec<String>,
+    /// A drill has the environment: the scripted incidents pause, so
+    /// what the drill observes is what it injected.
+    quiet: bool,
 }
 
 impl Simulator {
@@ -88,6 +91,7 @@ impl Simulator {
             faults: BTreeMap::new(),
             next_fault_id: 1,
             series_ids,
+            quiet: false,
         }
     }
 
@@ -156,9 +160,11 @@ impl Simulator {
                 }
             }
         }
-        for (service, kind) in incident::effects_at(sc, t) {
-            if !healed[service] {
-                impairments[service].add(&kind);
+        if !self.quiet {
+            for (service, kind) in incident::effects_at(sc, t) {
+                if !healed[service] {
+                    impairments[service].add(&kind);
+                }
             }
         }
 
@@ -183,8 +189,17 @@ impl Simulator {
         SimTick {
             samples,
             firing,
-            incidents: incident::changes_at(sc, t),
+            incidents: if self.quiet {
+                Vec::new()
+            } else {
+                incident::changes_at(sc, t)
+            },
         }
+    }
+
+    /// Pause (or resume) the scripted incidents while a drill runs.
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
     }
 
     /// Start a fault; it takes effect from the next `step`. Magnitudes are
