@@ -42,6 +42,32 @@ pub struct Config {
     /// Contingency plans, changes and inspections (`docs/PLANS.md`).
     #[serde(default)]
     pub plans: PlansConfig,
+    /// Chaos drill scenarios (`docs/DRILLS.md`).
+    #[serde(default)]
+    pub drills: DrillsConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DrillsConfig {
+    /// Directories of scenario files; default `$XDG_CONFIG_HOME/cocpit/drills/`.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Load the demo's scenarios (`fixtures/drills/`) too; default: only
+    /// when the demo runs.
+    pub embedded: Option<bool>,
+}
+
+impl DrillsConfig {
+    /// The directories to load, the default one when none is configured.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        if !self.dirs.is_empty() {
+            return self.dirs.clone();
+        }
+        dirs()
+            .map(|d| vec![d.config_dir().join("drills")])
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

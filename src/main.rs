@@ -140,6 +140,17 @@ enum DrillCmd {
     /// Run a drill scenario (id or file) or a Chaos Toolkit experiment
     /// (.json / .yaml); exit 0 only when it completed and did not deviate
     Run(DrillRunArgs),
+    /// The scenarios with their last result, and the drills running
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask a running drill's console to abort it (recover every fault, run
+    /// the rollbacks)
+    Abort {
+        /// The drill id (`cocpit drill list` shows running drills)
+        id: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +176,9 @@ struct DrillRunArgs {
     /// Also write JUnit XML: a test case per expectation and per probe
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
+    /// Pass `gate: manual` holds without waiting (headless)
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -253,7 +267,9 @@ fn real_main() -> Result<ExitCode> {
             let operator = (cli.global.operator.clone())
                 .or_else(|| cfg.operator.clone())
                 .unwrap_or_else(default_operator);
-            let code = drill_cmd(action, &cfg, journal, operator)?;
+            let mut opts = console_options(&cli.global, &cfg, journal.clone())?;
+            opts.live = live_config(&cli.quick, &cfg)?;
+            let code = drill_cmd(action, &cfg, opts, operator)?;
             Ok(ExitCode::from(code))
         }
         Some(Cmd::Timeline(args)) => {
@@ -388,12 +404,27 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         bell: cfg.bell.unwrap_or(true),
         mouse: cfg.mouse.unwrap_or(true),
         plans: cfg.plans.clone(),
+        drills: cfg.drills.clone(),
+        drill: None,
+        drill_file: None,
+        drill_headless: false,
+        drill_yes: false,
     })
 }
 
 /// What `cocpit plan …` needs: the journal, who runs, where plans live.
-fn drill_cmd(action: DrillCmd, cfg: &Config, journal: PathBuf, operator: String) -> Result<u8> {
+fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) -> Result<u8> {
+    let journal = opts.journal.clone();
     match action {
+        DrillCmd::List { json } => {
+            let code = runtime::drill::list(&opts, json).map_err(color_eyre::eyre::Report::msg)?;
+            Ok(code.clamp(0, 255) as u8)
+        }
+        DrillCmd::Abort { id } => {
+            let code = runtime::drill::abort(&journal, &operator, &id)
+                .map_err(color_eyre::eyre::Report::msg)?;
+            Ok(code.clamp(0, 255) as u8)
+        }
         DrillCmd::Run(a) => {
             let strategy = cocpit::domain::drill::RollbackStrategy::parse(&a.rollback_strategy)
                 .ok_or_else(|| {
@@ -423,18 +454,56 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, journal: PathBuf, operator: String)
                     faults: cfg.faults.clone(),
                 })
             } else {
-                cocpit::runtime::drill::run(&cocpit::runtime::drill::RunOpts {
-                    target: a.target,
-                    headless: a.headless,
-                    journal,
-                    operator,
-                    junit: a.junit,
-                })
+                return drill_scenario(a, opts);
             }
             .map_err(color_eyre::eyre::Report::msg)?;
             Ok(code.clamp(0, 255) as u8)
         }
     }
+}
+
+/// `cocpit drill run SCENARIO`: headless, or the console with the drill
+/// started on the Drills view.
+fn drill_scenario(a: DrillRunArgs, mut opts: Options) -> Result<u8> {
+    let path = PathBuf::from(&a.target);
+    let id = if path.is_file() {
+        let providers = cocpit::domain::fault::catalog::names();
+        match cocpit::spec::drills::load_file(&path, &providers) {
+            Ok(s) => {
+                opts.drill_file = Some(path);
+                s.id
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                return Ok(2);
+            }
+        }
+    } else {
+        a.target.clone()
+    };
+    opts.drill = Some(id);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if a.headless {
+        opts.drill_headless = true;
+        opts.presence = false;
+        let out = runtime::drill::Outputs {
+            journal_json: Some(a.journal_path),
+            junit: a.junit,
+        };
+        opts.drill_yes = a.yes;
+        let code = rt.block_on(runtime::drill::run_headless(opts, out))?;
+        return Ok(code.clamp(0, 255) as u8);
+    }
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("the console needs a terminal; run the drill with --headless from scripts");
+    }
+    rt.block_on(runtime::run(opts))?;
+    Ok(0)
 }
 
 fn plans_env(g: &Global, cfg: &Config, journal: PathBuf) -> cocpit::plans::cli::Env {

@@ -18,6 +18,8 @@ pub enum Step {
     Fault(super::faults::Step),
     /// A plan run's rows waiting to be durable before it goes on (the plans room).
     Plan(super::plans::Step),
+    /// A drill's rows waiting to be durable before it goes on (the drills room).
+    Drill(super::drills::Step),
 }
 
 impl From<super::silences::Step> for Step {

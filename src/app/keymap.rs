@@ -144,6 +144,10 @@ pub enum Action {
     PlanRollback,
     PlanOutputDown,
     PlanOutputUp,
+    DrillStart,
+    DrillGate,
+    DrillAbort,
+    DrillHistory,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -520,6 +524,34 @@ pub const KEYMAP: &[Binding] = &[
         Action::PlanOutputUp,
         "run: scroll the step's output up",
     ),
+    write(
+        In(View::Drills),
+        &[code(KeyCode::Enter)],
+        Action::DrillStart,
+        "start the selected scenario (preflight first)",
+    )
+    .hint("start"),
+    write(
+        In(View::Drills),
+        &[k(' ')],
+        Action::DrillGate,
+        "let a drill held at a gate go on",
+    )
+    .hint("gate"),
+    write(
+        In(View::Drills),
+        &[k('A')],
+        Action::DrillAbort,
+        "abort the drill: recover every fault, run the rollbacks",
+    )
+    .hint("abort"),
+    bind(
+        In(View::Drills),
+        &[k('w')],
+        Action::DrillHistory,
+        "show the next drill of the history (Esc: the current one)",
+    )
+    .hint("history"),
     bind(
         In(View::Monitor),
         &[k('t')],

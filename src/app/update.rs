@@ -43,6 +43,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             let mut fx = Vec::new();
             if let faults::FaultMsg::Done { id, error } = &m {
                 fx = plans::drive::on_fault_done(state, id, error.as_deref());
+                fx.extend(drills::on_fault_done(state, id, error.as_deref()));
             }
             fx.extend(faults::on_msg(state, m));
             fx
@@ -97,6 +98,7 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     fx.extend(presence::on_tick(state));
     fx.extend(recording::on_tick(state));
     fx.extend(plans::drive::on_tick(state));
+    fx.extend(drills::on_tick(state));
     fx
 }
 
@@ -149,6 +151,7 @@ fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     }
     let mut fx = faults::after_events(state, events);
     fx.extend(plans::drive::after_events(state, events));
+    fx.extend(drills::after_events(state, events));
     fx
 }
 
@@ -203,6 +206,7 @@ fn on_committed(state: &mut State, token: u64, result: Result<Vec<i64>, String>)
             fx
         }
         Step::Plan(step) => plans::drive::on_committed(state, &flow.what, step, &result),
+        Step::Drill(step) => drills::on_committed(state, &flow.what, step, &result),
     }
 }
 
@@ -212,7 +216,7 @@ fn on_answer(state: &mut State, token: u64, result: Result<String, String>) -> V
         Some(flow) => match flow.step {
             Step::Silence(step) => silences::on_am_done(state, step, result),
             // Only the silences room calls a source.
-            Step::Action | Step::Fault(_) | Step::Plan(_) => Vec::new(),
+            Step::Action | Step::Fault(_) | Step::Plan(_) | Step::Drill(_) => Vec::new(),
         },
         None => Vec::new(),
     }
@@ -414,6 +418,9 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PlanRollback
         | Action::PlanOutputDown
         | Action::PlanOutputUp => return plans::on_action(state, action),
+        Action::DrillStart | Action::DrillGate | Action::DrillAbort | Action::DrillHistory => {
+            return drills::on_action(state, action);
+        }
     }
     Vec::new()
 }

@@ -68,6 +68,16 @@ pub struct Options {
     pub mouse: bool,
     /// Where plans come from (`[plans]`).
     pub plans: crate::config::PlansConfig,
+    /// Where drill scenarios come from (`[drills]`).
+    pub drills: crate::config::DrillsConfig,
+    /// Start this drill scenario once the sources answer (`cocpit drill run`).
+    pub drill: Option<String>,
+    /// A scenario file named on the command line, loaded with the others.
+    pub drill_file: Option<PathBuf>,
+    /// This console is `cocpit drill run --headless`.
+    pub drill_headless: bool,
+    /// `--yes`: pass the drill's gates without waiting.
+    pub drill_yes: bool,
 }
 
 impl Options {
@@ -92,6 +102,11 @@ impl Options {
             bell: false,
             mouse: false,
             plans: Default::default(),
+            drills: Default::default(),
+            drill: None,
+            drill_file: None,
+            drill_headless: false,
+            drill_yes: false,
         }
     }
 }
@@ -225,6 +240,11 @@ impl Booted {
                 .wrap_err("preparing the demo environment")?,
             )
         };
+        // Drills are few rows: read them through the kind index.
+        let mut drill_journal = crate::domain::drill::drills::Drills::default();
+        journal
+            .for_each_kind_prefix("drill.", |ev| drill_journal.apply(ev))
+            .wrap_err("reading the drills from the journal")?;
         drop(journal);
 
         let session = Session {
@@ -252,7 +272,8 @@ impl Booted {
         let (sim_rows, sim_rx) = demo::sim_rows();
         // Live consoles have no demo: `sim` rows then have nowhere to go.
         if let Some(plan) = plan.as_mut() {
-            plan.faults = demo::SimSchedule::new(ledger.clone(), sim_rx);
+            plan.faults =
+                demo::SimSchedule::new(ledger.clone(), sim_rx).with_drills(&drill_journal);
         }
         let mut state = State::from_init(Init {
             session,
@@ -273,6 +294,10 @@ impl Booted {
             plan_runs,
             now: Utc::now(),
         });
+        state.drills = app::drills::Drills::new(load_drills(opts), drill_journal);
+        state.drills.autostart = opts.drill.clone();
+        state.drills.headless = opts.drill_headless;
+        state.drills.auto_gates = opts.drill_yes;
         app::update(&mut state, Msg::Events(recent), Utc::now());
         app::update(&mut state, Msg::IngestRole { leader }, Utc::now());
 
@@ -315,6 +340,9 @@ impl Booted {
         if !twin {
             first.extend(app::plans::interrupted_rows(&state));
         }
+        // Drills whose driving process is gone stop as interrupted, their
+        // measurements kept (the watchdog recovers their faults).
+        first.extend(app::drills::interrupted_rows(&state, &|o| !proc::alive(o)));
         let jobs = writer.as_ref().map(|_| {
             // `wait_for: {promql}` asks `[plans] prometheus`, else the first
             // configured Prometheus.
@@ -403,7 +431,8 @@ impl Booted {
         self.checkpoint_on_exit().await;
         // Runs this console drives stop with it: aborted (the rollback is
         // not waited for) and their steps killed.
-        let aborted = app::plans::on_quit(&mut self.state);
+        let mut aborted = app::drills::on_quit(&mut self.state);
+        aborted.extend(app::plans::on_quit(&mut self.state));
         if let Some(jobs) = &self.jobs {
             jobs.kill_all();
         }
@@ -535,6 +564,34 @@ fn save_checkpoint(journal: &std::path::Path, projection: Projection, hash: Stri
 /// The plan catalog: the demo's plans when the demo runs (or `embedded`
 /// says so), then the configured directories. Broken files are listed,
 /// never fatal.
+pub fn load_drills(opts: &Options) -> app::drills::Catalog {
+    let embedded = opts.drills.embedded.unwrap_or(!opts.live.is_live());
+    let providers = crate::domain::fault::catalog::names();
+    let mut cat = crate::spec::drills::load_all(&opts.drills.dirs(), embedded, &providers);
+    if let Some(f) = &opts.drill_file {
+        match crate::spec::drills::load_file(f, &providers) {
+            // The file named on the command line wins over a loaded namesake.
+            Ok(s) => {
+                cat.scenarios.insert(
+                    s.id.clone(),
+                    crate::spec::drills::Loaded {
+                        scenario: s,
+                        origin: f.display().to_string(),
+                    },
+                );
+            }
+            Err(mut e) => cat.errors.append(&mut e),
+        }
+    }
+    for e in &cat.errors {
+        tracing::warn!("drill scenario: {e}");
+    }
+    app::drills::Catalog {
+        scenarios: cat.scenarios.into_values().map(|l| l.scenario).collect(),
+        errors: cat.errors.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
 pub fn load_plans(opts: &Options) -> app::plans::Catalog {
     let embedded = plans_embedded(opts);
     let providers = crate::domain::fault::catalog::names();

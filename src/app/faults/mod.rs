@@ -461,8 +461,9 @@ pub fn recover_selected(state: &mut State) -> Vec<Effect> {
 
 /// The panic key, confirmed: recover every live fault, whoever owns it.
 pub fn panic_all(state: &mut State) -> Vec<Effect> {
+    // A drill stops with its faults: it records why and runs its rollbacks.
+    let mut fx = super::drills::abort_all(state, "the panic key");
     let live: Vec<Fault> = state.faults.ledger.live().cloned().collect();
-    let mut fx = Vec::new();
     let mut later = 0;
     for f in &live {
         let injecting_here = matches!(f.state, FaultState::Intended | FaultState::Injecting)
@@ -481,10 +482,10 @@ pub fn panic_all(state: &mut State) -> Vec<Effect> {
     let text = if later > 0 {
         format!(
             "PANIC: recovering {} faults ({later} once their injection ends)",
-            fx.len()
+            live.len() - later
         )
     } else {
-        format!("PANIC: recovering all {} live faults", fx.len())
+        format!("PANIC: recovering all {} live faults", live.len())
     };
     state.say(Level::Warn, text);
     fx

@@ -64,7 +64,7 @@ impl ParamForm {
 
 /// A parameter's value before anything is typed: from the alarm, else
 /// the default.
-fn prefill(p: &crate::domain::plan::Param, alarm: Option<&Alarm>) -> String {
+pub fn prefill(p: &crate::domain::plan::Param, alarm: Option<&Alarm>) -> String {
     let from_alarm = p.from.as_deref().zip(alarm).and_then(|(from, a)| {
         if let Some(k) = from.strip_prefix("alarm.labels.") {
             a.observed.labels.get(k).map(|v| v.to_string())

@@ -70,10 +70,17 @@ pub struct Drills {
     pub drills: BTreeMap<String, DrillView>,
     /// Scenario id → (verdict, when) of its latest finished drill.
     pub last: BTreeMap<String, (Verdict, DateTime<Utc>)>,
+    /// The newest row applied: a row seen twice (replay, then the log's
+    /// priming) counts once.
+    pub last_id: i64,
 }
 
 impl Drills {
     pub fn apply(&mut self, ev: &Event) {
+        if ev.id > 0 && ev.id <= self.last_id {
+            return;
+        }
+        self.last_id = self.last_id.max(ev.id);
         let Some(kind) = EventKind::parse(&ev.kind) else {
             return;
         };
