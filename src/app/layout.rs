@@ -414,3 +414,43 @@ pub fn table_row(
     let i = range.start + (y - first) as usize;
     range.contains(&i).then_some(i)
 }
+
+/// The Drills view: the scenario list and the drill pane (side by side
+/// when wide, stacked otherwise); the list's rows are what a click picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrillsAreas {
+    pub list: Area,
+    pub drill: Area,
+}
+
+pub fn drills(state: &State) -> DrillsAreas {
+    drills_in(body(state), state.drills.rows())
+}
+
+/// [`drills`] for a body area and a number of scenarios.
+pub fn drills_in(b: Area, scenarios: usize) -> DrillsAreas {
+    if b.width >= 110 {
+        let lw = (b.width * 38 / 100).clamp(36, 60);
+        return DrillsAreas {
+            list: Area { width: lw, ..b },
+            drill: Area {
+                x: b.x + lw,
+                width: b.width - lw,
+                ..b
+            },
+        };
+    }
+    // Stacked: the list as tall as its rows (heading and borders), at most
+    // a third of the body.
+    let lh = (scenarios as u16 + 3)
+        .min(b.height / 3)
+        .max(3.min(b.height));
+    DrillsAreas {
+        list: Area { height: lh, ..b },
+        drill: Area {
+            y: b.y + lh,
+            height: b.height - lh,
+            ..b
+        },
+    }
+}

@@ -104,11 +104,11 @@ fn click(state: &mut State, x: u16, y: u16) {
                 None
             }
         }
-        View::Drills if state.drills.open.is_none() => {
-            let table = layout::body(state);
-            hit(table, true, state.drills.rows(), &state.drills.list)
+        View::Drills => {
+            let a = layout::drills(state);
+            hit(a.list, true, state.drills.rows(), &state.drills.list)
         }
-        View::Monitor | View::Plans | View::Drills | View::Timeline => None,
+        View::Monitor | View::Plans | View::Timeline => None,
     };
     if let Some(i) = row {
         let now = super::update::list_mut(state).selected as isize;

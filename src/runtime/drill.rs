@@ -87,7 +87,11 @@ pub async fn run_headless(opts: Options, out: Outputs) -> Result<i32> {
             {
                 let _ = writeln!(stdout, "cannot write {}: {e}", p.display());
             }
-            break if v.verdict == Some(Verdict::Passed) { 0 } else { 1 };
+            break if v.verdict == Some(Verdict::Passed) {
+                0
+            } else {
+                1
+            };
         }
     };
     booted.shutdown(true).await;
@@ -246,12 +250,20 @@ fn xml(s: &str) -> String {
 pub fn junit(v: &DrillView) -> String {
     let mut cases = Vec::new();
     for e in &v.expect {
-        let name = if e.name.is_empty() { &e.filter } else { &e.name };
+        let name = if e.name.is_empty() {
+            &e.filter
+        } else {
+            &e.name
+        };
         let failure = match v.expectation(name) {
             Some(m) if m.ok => None,
             Some(m) => Some(format!(
                 "{}: {}",
-                if m.what == Measure::Missed { "missed" } else { "late" },
+                if m.what == Measure::Missed {
+                    "missed"
+                } else {
+                    "late"
+                },
                 m.detail
             )),
             None => Some("no measurement (the drill ended first)".into()),
@@ -260,7 +272,10 @@ pub fn junit(v: &DrillView) -> String {
         cases.push((format!("expect: {name}"), secs, failure));
     }
     for (_, m) in &v.measurements {
-        if matches!(m.what, Measure::Probe | Measure::Recovered | Measure::Mitigated) {
+        if matches!(
+            m.what,
+            Measure::Probe | Measure::Recovered | Measure::Mitigated
+        ) {
             let what = match m.what {
                 Measure::Probe => "probe",
                 Measure::Recovered => "recovery",
@@ -348,14 +363,21 @@ pub fn list(opts: &Options, json: bool) -> Result<i32, String> {
             .map(|d| serde_json::json!({"id": d.id, "scenario": d.scenario, "phase": d.phase.as_str(), "commander": d.commander}))
             .collect();
         let v = serde_json::json!({"scenarios": rows, "running": running, "errors": cat.errors});
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        );
         return Ok(0);
     }
     let _ = writeln!(out, "{:<24} {:<8} {:<22} TITLE", "ID", "FAULTS", "LAST");
     for s in &cat.scenarios {
-        let last = drills.last.get(&s.id).map_or("never".to_string(), |(v, at)| {
-            format!("{} {}", v.as_str(), at.format("%m-%d %H:%M"))
-        });
+        let last = drills
+            .last
+            .get(&s.id)
+            .map_or("never".to_string(), |(v, at)| {
+                format!("{} {}", v.as_str(), at.format("%m-%d %H:%M"))
+            });
         let faults: usize = s.groups.iter().map(|g| g.faults.len()).sum();
         let _ = writeln!(
             out,
@@ -393,10 +415,16 @@ pub fn abort(journal: &std::path::Path, operator: &str, id: &str) -> Result<i32,
         return Err(format!("no drill {id:?} on {}", journal.display()));
     };
     if !d.is_running() {
-        println!("drill {id} is over ({})", d.verdict.map_or("?", Verdict::as_str));
+        println!(
+            "drill {id} is over ({})",
+            d.verdict.map_or("?", Verdict::as_str)
+        );
         return Ok(0);
     }
-    let gone = d.owner.as_ref().is_some_and(|o| !crate::faults::proc::alive(o));
+    let gone = d
+        .owner
+        .as_ref()
+        .is_some_and(|o| !crate::faults::proc::alive(o));
     let ev = if gone {
         DrillEvent::Interrupted(Interrupted {
             drill: id.to_string(),

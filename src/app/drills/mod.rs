@@ -15,7 +15,9 @@
 
 mod run;
 
-pub use run::{abort_all, interrupted_rows, may_start, on_quit, preflight, probe_plan, start_scenario};
+pub use run::{
+    abort_all, interrupted_rows, may_start, on_quit, preflight, probe_plan, start_scenario,
+};
 
 use super::keymap::Action;
 use super::list::List;

@@ -15,7 +15,9 @@ use crate::domain::fault::limits;
 use crate::domain::fault::{Owner, Trigger, fault_id};
 use crate::domain::filter::Filter;
 use crate::domain::plan::run::StepState;
-use crate::domain::plan::{Codes, OnFailure, Plan, PlanKind, Retry, Secs, Step as PlanStep, WaitFor};
+use crate::domain::plan::{
+    Codes, OnFailure, Plan, PlanKind, Retry, Secs, Step as PlanStep, WaitFor,
+};
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind, NewEvent, Role};
 use chrono::Duration;
@@ -111,11 +113,7 @@ fn sources_up(state: &State) -> Result<(), String> {
 
 /// A new drill id: short, unique across consoles.
 fn new_id(state: &State, scenario: &str) -> String {
-    let instance = state
-        .faults
-        .me
-        .as_ref()
-        .map_or("", |m| m.instance.as_str());
+    let instance = state.faults.me.as_ref().map_or("", |m| m.instance.as_str());
     format!(
         "d{}",
         fault_id(&format!(
@@ -212,7 +210,12 @@ fn settle(state: &mut State) -> Vec<Effect> {
     };
     state.say(
         level,
-        format!("drill {} {}: {}", run.id, v.as_str(), inert(&run.scenario.title)),
+        format!(
+            "drill {} {}: {}",
+            run.id,
+            v.as_str(),
+            inert(&run.scenario.title)
+        ),
     );
     state.drills.open = Some(run.id);
     Vec::new()
@@ -331,7 +334,9 @@ fn start_plan(state: &mut State) -> Vec<Effect> {
         .find(|p| p.id == pref.id)
         .cloned()
     else {
-        return with_run(state, |r| r.plan_refused(&format!("plan {:?} is not loaded", pref.id), now));
+        return with_run(state, |r| {
+            r.plan_refused(&format!("plan {:?} is not loaded", pref.id), now)
+        });
     };
     let a = alarm.as_deref().and_then(|fp| state.board.get(fp)).cloned();
     let params = match plan_params(&plan, &pref.params, a.as_ref()) {
@@ -489,7 +494,12 @@ fn check_probes(state: &mut State) -> Vec<Effect> {
         if !view.state.is_over() {
             return Vec::new();
         }
-        let external: Vec<&Probe> = s.steady_state.probes.iter().filter(|p| !p.in_core()).collect();
+        let external: Vec<&Probe> = s
+            .steady_state
+            .probes
+            .iter()
+            .filter(|p| !p.in_core())
+            .collect();
         for (p, st) in external.iter().zip(&view.steps) {
             let (ok, detail) = match &st.state {
                 StepState::Ok => (true, String::new()),
@@ -566,7 +576,11 @@ fn observe(state: &State, run: &DrillRun) -> Observation {
             .iter()
             .find(|a| a.is_firing() && a.raised_at >= run.started && f.matches(a))
         {
-            let name = if g.name.is_empty() { g.alarm.clone().unwrap_or_default() } else { g.name.clone() };
+            let name = if g.name.is_empty() {
+                g.alarm.clone().unwrap_or_default()
+            } else {
+                g.name.clone()
+            };
             obs.guard = Some((name, format!("{} on {} is firing", a.name(), a.service())));
             break;
         }
@@ -673,9 +687,9 @@ pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     let mut fx = Vec::new();
     for ev in events {
         match ev.kind() {
-            Some(EventKind::FaultRecovered | EventKind::FaultFailed | EventKind::FaultDismissed)
-                if state.drills.faults.contains_key(&ev.subject) =>
-            {
+            Some(
+                EventKind::FaultRecovered | EventKind::FaultFailed | EventKind::FaultDismissed,
+            ) if state.drills.faults.contains_key(&ev.subject) => {
                 let id = ev.subject.clone();
                 fx.extend(with_run(state, |r| r.fault_ended(&id, now)));
             }
@@ -791,7 +805,10 @@ pub fn abort(state: &mut State, reason: &str) -> Vec<Effect> {
     };
     let id = run.id.clone();
     let outs = run.abort(reason, now);
-    state.say(Level::Warn, format!("drill {id}: {reason}: recovering its faults"));
+    state.say(
+        Level::Warn,
+        format!("drill {id}: {reason}: recovering its faults"),
+    );
     emit(state, outs, None)
 }
 
@@ -839,10 +856,13 @@ pub fn on_quit(state: &mut State) -> Vec<NewEvent> {
             *t = crate::domain::drill::run::FaultTrack::Ended { id: None };
         }
         outs.extend(run.rollbacks_done(true, "not waited for", now));
-        outs.extend(run.tick(now, &Observation {
-            expected_resolved: true,
-            ..Observation::default()
-        }));
+        outs.extend(run.tick(
+            now,
+            &Observation {
+                expected_resolved: true,
+                ..Observation::default()
+            },
+        ));
         outs.extend(run.force_review(now));
     }
     for o in outs {
