@@ -291,11 +291,15 @@ impl DrillRun {
             }),
         );
         match phase {
-            Phase::Preflight | Phase::Observe => {}
-            Phase::SteadyBefore | Phase::SteadyAfter => out.push(Out::Probe(phase)),
-            Phase::Inject => {
+            Phase::Preflight => {}
+            // The clocks start once the group's faults are all in: the
+            // time to detect is from the fault being in force.
+            Phase::Observe => {
                 self.group_started[group] = Some(now);
                 self.first_inject.get_or_insert(now);
+            }
+            Phase::SteadyBefore | Phase::SteadyAfter => out.push(Out::Probe(phase)),
+            Phase::Inject => {
                 let specs: Vec<(usize, FaultSpec)> = self
                     .fault_specs()
                     .into_iter()
@@ -808,11 +812,13 @@ impl DrillRun {
                     .unwrap_or(now)
                     .max(self.phase_started + Duration::seconds(10));
                 let recovered = self.recovered.is_some() || self.first_inject.is_none();
+                let aborted = self.aborted.is_some();
                 let plan_done =
                     !matches!(self.plan, PlanTrack::Starting | PlanTrack::Running { .. })
-                        || self.aborted.is_some();
-                if faults_out && plan_done && (recovered || now >= deadline) {
-                    if !recovered {
+                        || aborted;
+                // An aborted drill does not wait for the alarms to clear.
+                if faults_out && plan_done && (recovered || aborted || now >= deadline) {
+                    if !recovered && !aborted {
                         self.failures.push(format!(
                             "not recovered within {limit}s: expected alarms still firing"
                         ));
@@ -839,7 +845,7 @@ impl DrillRun {
     }
 
     fn after_recovery(&mut self, now: DateTime<Utc>, out: &mut Vec<Out>) {
-        if !self.scenario.rollbacks.is_empty() && self.first_inject.is_some() {
+        if !self.scenario.rollbacks.is_empty() && !self.fault_ids().is_empty() {
             if !self.rollbacks_started {
                 self.rollbacks_started = true;
                 out.push(Out::Rollbacks);

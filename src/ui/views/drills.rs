@@ -437,7 +437,7 @@ fn drill_pane(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         lines.push(Line::styled("Progress", st.heading()));
         let skip = (d.scroll as usize).min(v.log.len());
         let end = v.log.len() - skip;
-        let start = end.saturating_sub(room.saturating_sub(1).max(1));
+        let start = end.saturating_sub(room);
         for (at, text) in &v.log[start..end] {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {} ", clock(*at)), st.dim()),
