@@ -430,7 +430,7 @@ pub fn drills(state: &State) -> DrillsAreas {
 /// [`drills`] for a body area and a number of scenarios.
 pub fn drills_in(b: Area, scenarios: usize) -> DrillsAreas {
     if b.width >= 110 {
-        let lw = (b.width * 38 / 100).clamp(36, 60);
+        let lw = (b.width * 42 / 100).clamp(36, 64);
         return DrillsAreas {
             list: Area { width: lw, ..b },
             drill: Area {

@@ -640,6 +640,16 @@ pub fn all_modes() -> Vec<(&'static str, State)> {
             }),
         ),
         (
+            "drills",
+            with(&|s| {
+                let cat =
+                    cocpit::spec::drills::load_all(&[], true, &cocpit::app::faults::providers());
+                s.drills.catalog.scenarios =
+                    cat.scenarios.into_values().map(|l| l.scenario).collect();
+                keys(s, "6");
+            }),
+        ),
+        (
             "empty",
             State::new(session(false), AlarmBoard::new(), Theme::embedded(), now()),
         ),

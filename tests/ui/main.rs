@@ -20,6 +20,7 @@ macro_rules! snapshot {
 
 mod alarms;
 mod contrast;
+mod drills;
 mod faults;
 mod first_hour;
 mod fixtures;

@@ -97,7 +97,8 @@ fn scenario_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     }
     let w = inner.width as usize;
     let last_w = 10;
-    let id_w = (w.saturating_sub(last_w + 2) / 2).clamp(8, 24);
+    let longest = rows.iter().map(|s| width(&s.id)).max().unwrap_or(8);
+    let id_w = longest.min(w.saturating_sub(last_w + 2) * 3 / 5).max(8);
     let title_w = w.saturating_sub(id_w + last_w + 2);
     let mut lines = vec![Line::styled(
         format!(
