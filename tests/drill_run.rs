@@ -435,8 +435,7 @@ steady_state:
       run: [sh, -c, 'echo hi']
 "#;
     let errs: Vec<String> = cocpit::spec::drills::parse("bad.yaml", bad, &["sim"])
-        .err()
-        .expect("invalid")
+        .expect_err("invalid")
         .iter()
         .map(|e| e.to_string())
         .collect();
