@@ -106,7 +106,7 @@ enum Cmd {
     },
     /// Print the fault timeline of a window or a drill
     Timeline(cocpit::timeline::cli::Args),
-    /// Validate plan files (or directories of them): every error as
+    /// Validate plan and drill scenario files (or directories of them): every error as
     /// file:line:column; exit 1 on any error, 0 when all are valid
     Check {
         /// Plan files or directories of them

@@ -624,8 +624,18 @@ pub fn check(paths: &[PathBuf]) -> u8 {
         }
     }
     let mut ok = 0;
+    let mut scenarios = 0;
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for f in &files {
+        // Drill scenarios live beside plans: a top-level `groups:` says so.
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        if text.lines().any(|l| l.trim_end() == "groups:") {
+            match crate::spec::drills::load_file(f, &providers) {
+                Ok(_) => scenarios += 1,
+                Err(es) => errors.extend(es.iter().map(|e| e.to_string())),
+            }
+            continue;
+        }
         match spec::load_file(f, &providers) {
             Ok(plan) => {
                 if let Some(first) = ids.get(&plan.id) {
@@ -646,7 +656,11 @@ pub fn check(paths: &[PathBuf]) -> u8 {
         println!("{}", inert(e));
     }
     if errors.is_empty() {
-        println!("{ok} plans OK");
+        if scenarios > 0 {
+            println!("{ok} plans OK, {scenarios} drill scenarios OK");
+        } else {
+            println!("{ok} plans OK");
+        }
         0
     } else {
         eprintln!(
