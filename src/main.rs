@@ -417,7 +417,9 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, journal: PathBuf, operator: String)
                     // Only an explicit flag beats the experiment's own
                     // `runtime.rollbacks.strategy` (clap fills the default).
                     rollback_strategy: std::env::args()
-                        .any(|x| x == "--rollback-strategy" || x.starts_with("--rollback-strategy="))
+                        .any(|x| {
+                            x == "--rollback-strategy" || x.starts_with("--rollback-strategy=")
+                        })
                         .then_some(strategy),
                     vars,
                     var_files: a.var_files,

@@ -46,8 +46,19 @@ pub fn is_experiment(path: &Path) -> bool {
         return false;
     };
     let json = path.extension().is_some_and(|e| e == "json");
+    // A YAML experiment has one of Chaos Toolkit's own top-level keys.
     json || text.contains("steady-state-hypothesis")
-        || text.lines().any(|l| l.starts_with("method:"))
+        || text.lines().any(|l| {
+            [
+                "method:",
+                "rollbacks:",
+                "configuration:",
+                "secrets:",
+                "controls:",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
+        })
 }
 
 fn say(line: &str) {
@@ -70,8 +81,7 @@ fn load_overrides(opts: &Opts) -> Result<Overrides, String> {
     let mut over = Overrides::default();
     for f in &opts.var_files {
         let name = f.display();
-        let text =
-            std::fs::read_to_string(f).map_err(|e| format!("--var-file {name}: {e}"))?;
+        let text = std::fs::read_to_string(f).map_err(|e| format!("--var-file {name}: {e}"))?;
         let lower = f.to_string_lossy().to_ascii_lowercase();
         if lower.ends_with(".json") || lower.ends_with(".yaml") || lower.ends_with(".yml") {
             if text.trim().is_empty() {
@@ -103,15 +113,20 @@ pub struct Prepared {
 pub fn prepare(opts: &Opts) -> Result<Prepared, String> {
     let name = opts.file.display().to_string();
     let text = std::fs::read_to_string(&opts.file).map_err(|e| format!("{name}: {e}"))?;
-    let experiment = exp::parse(&text, Format::of_path(&name)).map_err(|e| format!("{name}: {e}"))?;
+    let experiment =
+        exp::parse(&text, Format::of_path(&name)).map_err(|e| format!("{name}: {e}"))?;
     let over = load_overrides(opts)?;
     let env = environment(&over);
     let on_path = |p: &str| super::exec::which(p, &env).is_some();
     exp::validate(&experiment, &on_path).map_err(|e| format!("{name}: invalid experiment: {e}"))?;
     let vars = vars::resolve(&experiment, &env, &over)
         .map_err(|e| format!("{name}: invalid experiment: {e}"))?;
-    let strategy = run::strategy(opts.rollback_strategy, &experiment, RollbackStrategy::Always)
-        .map_err(|e| format!("{name}: {e}"))?;
+    let strategy = run::strategy(
+        opts.rollback_strategy,
+        &experiment,
+        RollbackStrategy::Always,
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
     Ok(Prepared {
         experiment,
         vars,
@@ -125,8 +140,13 @@ fn shell_activities(experiment: &Value) -> Vec<String> {
     exp::all_activities(experiment)
         .into_iter()
         .filter(|a| {
-            a.get("provider").and_then(|p| p.get("type")).and_then(Value::as_str) == Some("process")
-                && a.get("provider").and_then(|p| p.get("arguments")).is_some_and(Value::is_string)
+            a.get("provider")
+                .and_then(|p| p.get("type"))
+                .and_then(Value::as_str)
+                == Some("process")
+                && a.get("provider")
+                    .and_then(|p| p.get("arguments"))
+                    .is_some_and(Value::is_string)
         })
         .map(exp::name_of)
         .collect()
@@ -140,15 +160,36 @@ fn platform() -> String {
         return std::env::consts::OS.to_string();
     }
     let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|c| **c != 0).map(|c| *c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|c| **c != 0)
+            .map(|c| *c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    format!("{}-{}-{}", field(&u.sysname), field(&u.release), field(&u.machine))
+    format!(
+        "{}-{}-{}",
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.machine)
+    )
 }
 
 /// Run the experiment; the exit code (`0` only when completed and not
 /// deviated).
 pub fn run(opts: &Opts) -> Result<i32, String> {
+    // `chaos run` exits 1 on an invalid experiment, as on a failed run;
+    // the reason names the file and what is wrong.
+    match run_inner(opts) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            say(&format!("cocpit drill: {e}"));
+            Ok(1)
+        }
+    }
+}
+
+fn run_inner(opts: &Opts) -> Result<i32, String> {
     let p = prepare(opts)?;
     for name in shell_activities(&p.experiment) {
         say(&format!(
@@ -157,8 +198,12 @@ pub fn run(opts: &Opts) -> Result<i32, String> {
     }
     let title = p.experiment.get("title").map(exp::text).unwrap_or_default();
     let drill = format!("ctk-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
-    let writer = Writer::spawn(&opts.events)
-        .map_err(|e| format!("{}: cannot open cocpit's journal: {e}", opts.events.display()))?;
+    let writer = Writer::spawn(&opts.events).map_err(|e| {
+        format!(
+            "{}: cannot open cocpit's journal: {e}",
+            opts.events.display()
+        )
+    })?;
     let actor = opts.operator.clone();
     let record = {
         let writer = writer.clone();
@@ -178,7 +223,10 @@ pub fn run(opts: &Opts) -> Result<i32, String> {
         headless: true,
     }));
     say(&format!("cocpit drill: running experiment: {title}"));
-    say(&format!("cocpit drill: rollback strategy: {}", p.strategy.as_str()));
+    say(&format!(
+        "cocpit drill: rollback strategy: {}",
+        p.strategy.as_str()
+    ));
     let mut real = super::exec::Real::new(p.env.clone())?;
     {
         let drill = drill.clone();
@@ -205,7 +253,10 @@ pub fn run(opts: &Opts) -> Result<i32, String> {
     match serde_json::to_string_pretty(&journal) {
         Ok(text) => {
             if let Err(e) = std::fs::write(&opts.journal_path, text + "\n") {
-                errors.push(format!("{}: cannot write the journal: {e}", opts.journal_path.display()));
+                errors.push(format!(
+                    "{}: cannot write the journal: {e}",
+                    opts.journal_path.display()
+                ));
             }
         }
         Err(e) => errors.push(format!("cannot render the journal: {e}")),
@@ -218,9 +269,18 @@ pub fn run(opts: &Opts) -> Result<i32, String> {
     if let Err(e) = writer.shutdown() {
         errors.push(format!("{}: recording the run: {e}", opts.events.display()));
     }
-    let shown = if journal.deviated { "deviated" } else { journal.status.as_str() };
-    say(&format!("cocpit drill: experiment ended with status: {shown} ({reason})"));
-    say(&format!("cocpit drill: journal written to {}", opts.journal_path.display()));
+    let shown = if journal.deviated {
+        "deviated"
+    } else {
+        journal.status.as_str()
+    };
+    say(&format!(
+        "cocpit drill: experiment ended with status: {shown} ({reason})"
+    ));
+    say(&format!(
+        "cocpit drill: journal written to {}",
+        opts.journal_path.display()
+    ));
     if !errors.is_empty() {
         return Err(errors.join("; "));
     }
@@ -244,7 +304,10 @@ fn verdict(j: &Journal) -> (Verdict, String) {
                 (Verdict::Passed, "completed".into())
             }
         }
-        (_, true) => (Verdict::Failed, "steady state deviated after the method".into()),
+        (_, true) => (
+            Verdict::Failed,
+            "steady state deviated after the method".into(),
+        ),
         (RunStatus::Failed, _) => (Verdict::Failed, "a steady-state probe failed".into()),
         (RunStatus::Aborted, _) => (Verdict::Aborted, "aborted".into()),
         (RunStatus::Interrupted, _) => (Verdict::Interrupted, "interrupted by a signal".into()),
@@ -286,9 +349,16 @@ fn on_progress(drill: &str, record: &dyn Fn(DrillEvent), p: Progress<'_>) {
                 Some(false) => ", tolerance NOT met",
                 None => "",
             };
-            say(&format!("  {name}: {status}{tol}{why} ({:.3}s)", r.duration));
+            say(&format!(
+                "  {name}: {status}{tol}{why} ({:.3}s)",
+                r.duration
+            ));
             if let Some(met) = r.tolerance_met {
-                let when = if stage == Stage::Before { "before" } else { "after" };
+                let when = if stage == Stage::Before {
+                    "before"
+                } else {
+                    "after"
+                };
                 record(DrillEvent::Measured(Measured {
                     drill: drill.to_string(),
                     what: Measure::Probe,

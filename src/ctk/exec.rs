@@ -364,7 +364,10 @@ async fn process(
             // Timed out or interrupted: the whole group goes (a shell's
             // children too), SIGKILL after a grace.
             stop_group(&mut child);
-            if tokio::time::timeout(TERM_GRACE, child.wait()).await.is_err() {
+            if tokio::time::timeout(TERM_GRACE, child.wait())
+                .await
+                .is_err()
+            {
                 signal_group(group, libc::SIGKILL);
                 let _ = child.wait().await;
             }
@@ -451,8 +454,14 @@ async fn http(provider: &Value) -> Outcome {
         .unwrap_or_else(|| "GET".into())
         .to_ascii_uppercase();
     let (connect, read) = timeouts(provider.get("timeout"));
-    let verify = provider.get("verify_tls").and_then(Value::as_bool).unwrap_or(true);
-    let retries = provider.get("max_retries").and_then(Value::as_u64).unwrap_or(0);
+    let verify = provider
+        .get("verify_tls")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let retries = provider
+        .get("max_retries")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let mut builder = reqwest::Client::builder().danger_accept_invalid_certs(!verify);
     if let Some(c) = connect {
         builder = builder.connect_timeout(c);
@@ -486,7 +495,7 @@ async fn http(provider: &Value) -> Outcome {
             req = req.query(&pairs(&arguments));
         } else if json_body {
             if !arguments.is_null() {
-                req = req.json(&arguments);
+                req = req.body(py_json(&arguments));
             }
         } else {
             match &arguments {
@@ -535,7 +544,9 @@ async fn http(provider: &Value) -> Outcome {
             Err(e) if e.is_timeout() => {
                 return Outcome::failed("activity took too long to complete");
             }
-            Err(e) => return Outcome::failed(format!("reading the response of {url}: {}", cause(&e))),
+            Err(e) => {
+                return Outcome::failed(format!("reading the response of {url}: {}", cause(&e)));
+            }
         }
     }
     let body = if is_json {
@@ -551,6 +562,43 @@ async fn http(provider: &Value) -> Outcome {
     o.insert("headers".into(), Value::Object(hdrs));
     o.insert("body".into(), body);
     Outcome::ok(Value::Object(o))
+}
+
+/// JSON as Python's `json.dumps` writes it (what `requests` sends for
+/// `json=`): `", "` and `": "` separators, non-ASCII escaped.
+pub fn py_json(v: &Value) -> String {
+    match v {
+        Value::String(s) => {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                        let mut buf = [0u16; 2];
+                        for u in c.encode_utf16(&mut buf) {
+                            out.push_str(&format!("\\u{:04x}", u));
+                        }
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(py_json).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", py_json(&Value::String(k.clone())), py_json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 fn cause(e: &(dyn std::error::Error + 'static)) -> String {

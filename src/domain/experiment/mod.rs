@@ -75,7 +75,9 @@ pub fn lookup<'a>(exp: &'a Value, name: &str) -> Option<&'a Value> {
 /// The activity itself, a `ref` followed.
 pub fn resolve<'a>(exp: &'a Value, activity: &'a Value) -> Result<&'a Value, String> {
     match activity.get("ref").and_then(Value::as_str) {
-        Some(r) => lookup(exp, r).ok_or_else(|| format!("could not find referenced activity '{r}'")),
+        Some(r) => {
+            lookup(exp, r).ok_or_else(|| format!("could not find referenced activity '{r}'"))
+        }
         None => Ok(activity),
     }
 }
@@ -198,14 +200,18 @@ pub fn activity_valid(activity: &Value, on_path: &dyn Fn(&str) -> bool) -> Resul
         return Err("an activity must have a name".into());
     }
     let Some(provider) = obj.get("provider").filter(|p| truthy(Some(p))) else {
-        return Err(format!("an activity requires a provider (activity '{name}')"));
+        return Err(format!(
+            "an activity requires a provider (activity '{name}')"
+        ));
     };
     let Some(ptype) = provider.get("type").filter(|t| truthy(Some(t))) else {
         return Err(format!("a provider must have a type (activity '{name}')"));
     };
     let ptype = ptype.as_str().unwrap_or_default();
     if !matches!(ptype, "python" | "process" | "http") {
-        return Err(format!("unknown provider type '{ptype}' (activity '{name}')"));
+        return Err(format!(
+            "unknown provider type '{ptype}' (activity '{name}')"
+        ));
     }
     if !truthy(obj.get("name")) {
         return Err("activity must have a name (cannot be empty)".into());
@@ -214,7 +220,9 @@ pub fn activity_valid(activity: &Value, on_path: &dyn Fn(&str) -> bool) -> Resul
         && !t.is_null()
         && !t.is_number()
     {
-        return Err(format!("activity timeout must be a number (activity '{name}')"));
+        return Err(format!(
+            "activity timeout must be a number (activity '{name}')"
+        ));
     }
     if let Some(pauses) = obj.get("pauses").filter(|p| !p.is_null()) {
         for (key, word) in [("before", "before"), ("after", "after")] {
@@ -230,7 +238,9 @@ pub fn activity_valid(activity: &Value, on_path: &dyn Fn(&str) -> bool) -> Resul
     if let Some(b) = obj.get("background")
         && !b.is_boolean()
     {
-        return Err(format!("activity background must be a boolean (activity '{name}')"));
+        return Err(format!(
+            "activity background must be a boolean (activity '{name}')"
+        ));
     }
     match ptype {
         "python" => Err(format!(
@@ -240,17 +250,23 @@ pub fn activity_valid(activity: &Value, on_path: &dyn Fn(&str) -> bool) -> Resul
         "process" => {
             let path = provider.get("path").filter(|p| truthy(Some(p)));
             let Some(path) = path else {
-                return Err(format!("a process activity must have a path (activity '{name}')"));
+                return Err(format!(
+                    "a process activity must have a path (activity '{name}')"
+                ));
             };
             let path = text(path);
             if !on_path(&path) {
-                return Err(format!("path '{path}' cannot be found, in activity '{name}'"));
+                return Err(format!(
+                    "path '{path}' cannot be found, in activity '{name}'"
+                ));
             }
             Ok(())
         }
         _ => {
             if !truthy(provider.get("url")) {
-                return Err(format!("a HTTP activity must have a URL (activity '{name}')"));
+                return Err(format!(
+                    "a HTTP activity must have a URL (activity '{name}')"
+                ));
             }
             if let Some(h) = provider.get("headers")
                 && truthy(Some(h))

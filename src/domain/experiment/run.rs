@@ -127,7 +127,11 @@ pub fn strategy(
 
 /// Whether rollbacks run (chaoslib's `run_rollback`): `default` skips them
 /// after a failed or interrupted run.
-pub fn play_rollbacks(strategy: RollbackStrategy, status: Option<RunStatus>, deviated: bool) -> bool {
+pub fn play_rollbacks(
+    strategy: RollbackStrategy,
+    status: Option<RunStatus>,
+    deviated: bool,
+) -> bool {
     match strategy {
         RollbackStrategy::Always => true,
         RollbackStrategy::Never => false,
@@ -204,7 +208,11 @@ pub fn run(exp: &Value, vars: &Vars, settings: &Settings, exec: &mut dyn Exec) -
     }
     if go {
         r.exec.progress(Progress::Stage(Stage::Method));
-        let list = exp.get("method").and_then(Value::as_array).cloned().unwrap_or_default();
+        let list = exp
+            .get("method")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         method = r.activities(&list, Stage::Method);
         if r.exec.interrupted() {
             status = Some(RunStatus::Interrupted);
@@ -234,11 +242,14 @@ pub fn run(exp: &Value, vars: &Vars, settings: &Settings, exec: &mut dyn Exec) -
             status = Some(RunStatus::Interrupted);
         }
     } else {
-        r.exec.progress(Progress::RollbacksSkipped(match settings.strategy {
-            RollbackStrategy::Never => "the rollback strategy is never",
-            RollbackStrategy::Deviated => "the rollback strategy is deviated and the run did not deviate",
-            _ => "the rollback strategy is default and the run failed or was interrupted",
-        }));
+        r.exec
+            .progress(Progress::RollbacksSkipped(match settings.strategy {
+                RollbackStrategy::Never => "the rollback strategy is never",
+                RollbackStrategy::Deviated => {
+                    "the rollback strategy is deviated and the run did not deviate"
+                }
+                _ => "the rollback strategy is default and the run failed or was interrupted",
+            }));
     }
     let end = r.exec.now();
     let mut experiment = exp.clone();
@@ -311,7 +322,8 @@ impl Runner<'_> {
                 break;
             }
         }
-        self.exec.progress(Progress::SteadyState(stage, out.steady_state_met));
+        self.exec
+            .progress(Progress::SteadyState(stage, out.steady_state_met));
         out
     }
 
@@ -343,7 +355,9 @@ impl Runner<'_> {
                 }
             };
             if activity.get("background").and_then(Value::as_bool) == Some(true) {
-                let pauses = self.vars.substitute(activity.get("pauses").unwrap_or(&Value::Null));
+                let pauses = self
+                    .vars
+                    .substitute(activity.get("pauses").unwrap_or(&Value::Null));
                 let id = slots.len();
                 slots.push(None);
                 self.exec.spawn(
@@ -386,7 +400,9 @@ impl Runner<'_> {
                 return failed_run(raw.clone(), now, now, e);
             }
         };
-        let pauses = self.vars.substitute(activity.get("pauses").unwrap_or(&Value::Null));
+        let pauses = self
+            .vars
+            .substitute(activity.get("pauses").unwrap_or(&Value::Null));
         let before = pause_of(&pauses, "before");
         if before > 0.0 {
             self.exec.pause(before);
@@ -394,7 +410,14 @@ impl Runner<'_> {
         let start = self.exec.now();
         let outcome = self.exec.execute(&prepare(&activity, self.vars));
         let end = self.exec.now();
-        let run = timed_run(activity, Timed { outcome, start, end });
+        let run = timed_run(
+            activity,
+            Timed {
+                outcome,
+                start,
+                end,
+            },
+        );
         let after = pause_of(&pauses, "after");
         if after > 0.0 && !self.exec.interrupted() {
             self.exec.pause(after);
@@ -403,7 +426,12 @@ impl Runner<'_> {
     }
 }
 
-fn failed_run(activity: Value, start: DateTime<Utc>, end: DateTime<Utc>, why: String) -> ActivityRun {
+fn failed_run(
+    activity: Value,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    why: String,
+) -> ActivityRun {
     timed_run(
         activity,
         Timed {

@@ -142,7 +142,11 @@ fn status(output: &Value) -> Option<&Value> {
 
 /// `value.get(target, value)`.
 fn targeted<'a>(o: &serde_json::Map<String, Value>, output: &'a Value) -> &'a Value {
-    match o.get("target").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+    match o
+        .get("target")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
         Some(t) => output.get(t).unwrap_or(output),
         None => output,
     }
