@@ -8,14 +8,19 @@
 #
 #   benches/ctk.sh            # RUNS=7
 #   RUNS=15 benches/ctk.sh
+#   COCPIT_BIN=target/release/cocpit benches/ctk.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-7}"
 target="${CARGO_TARGET_DIR:-target}"
 chaos="${COCPIT_CHAOS:-$HOME/.cache/cocpit/ctk-venv/bin/chaos}"
 [ -x "$chaos" ] || { echo "benches/ctk.sh: no chaos at $chaos (scripts/test installs it)"; exit 1; }
-cargo build --release --quiet
-cocpit="$target/release/cocpit"
+# COCPIT_BIN: an already built release binary (skips the build).
+cocpit="${COCPIT_BIN:-}"
+if [ -z "$cocpit" ]; then
+  cargo build --release --quiet
+  cocpit="$target/release/cocpit"
+fi
 
 work="$(mktemp -d)"
 server_pid=""

@@ -201,7 +201,7 @@ fn var_files_json_yaml_and_dotenv() {
     let d = Dir::new();
     let exp = d.write(
         "exp.yaml",
-        "title: vars\ndescription: d\nconfiguration:\n  a: unset\n  b: unset\n  c: {type: env, key: CTK_C}\nmethod:\n  - type: action\n    name: w\n    provider:\n      type: process\n      path: sh\n      arguments: ['-c', 'echo ${a} ${b} ${c} ${d} > out.txt']\n",
+        "title: vars\ndescription: d\nconfiguration:\n  a: unset\n  b: unset\n  c: {type: env, key: CTK_C}\n  d: unset\nmethod:\n  - type: action\n    name: w\n    provider:\n      type: process\n      path: sh\n      arguments: ['-c', 'echo ${a} ${b} ${c} ${d} > out.txt']\n",
     );
     let json_file = d.write("v.json", r#"{"configuration": {"a": "from-json"}}"#);
     let yaml_file = d.write("v.yaml", "configuration:\n  b: from-yaml\n");

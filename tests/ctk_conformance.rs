@@ -278,7 +278,7 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "env_config.json",
-        args: &["--rollback-strategy", "never", "--var", "who=operator"],
+        args: &["--rollback-strategy", "never", "--var", "who=operator", "--var", "extra=undeclared"],
         env: &[("CTK_GREETING", "hello")],
     },
     Case {

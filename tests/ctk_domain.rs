@@ -253,8 +253,11 @@ fn configuration_and_secrets_resolve_and_substitute() {
         .unwrap();
     over.add_dotenv("# comment\nA=1\nB = two\n").unwrap();
     assert_eq!(over.env.get("A").map(String::as_str), Some("1"));
+    over.add_var("undeclared", "x");
     let vars = resolve(&e, &env, &over).expect("resolves");
     assert_eq!(vars.configuration["host"], json!("from-file"));
+    // As in chaoslib, overrides of undeclared keys are dropped.
+    assert_eq!(vars.substitute(&json!("${undeclared}")), json!("${undeclared}"));
 }
 
 #[test]

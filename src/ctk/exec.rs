@@ -353,17 +353,13 @@ async fn process(
         } => s.map(Ok),
         _ = stopped(&mut rx, absorbed) => Some(Err(())),
     };
-    let stop_group = |child: &mut tokio::process::Child| {
-        signal_group(group, libc::SIGTERM);
-        let _ = child;
-    };
     let status = match waited {
         Some(Ok(Ok(s))) => s,
         Some(Ok(Err(e))) => return Outcome::failed(format!("waiting for {path:?}: {e}")),
         other => {
             // Timed out or interrupted: the whole group goes (a shell's
             // children too), SIGKILL after a grace.
-            stop_group(&mut child);
+            signal_group(group, libc::SIGTERM);
             if tokio::time::timeout(TERM_GRACE, child.wait())
                 .await
                 .is_err()

@@ -104,11 +104,8 @@ pub fn resolve(
         };
         configuration.insert(key.clone(), resolved);
     }
-    // `--var` and var-file values the experiment does not declare are
-    // looked up too (chaos run passes them on the same way).
-    for (k, v) in &over.configuration {
-        configuration.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    // `--var` and var-file values override declared keys only: chaoslib
+    // drops the others (a `${name}` of an undeclared var stays as written).
     let mut secrets = Map::new();
     let declared = exp
         .get("secrets")
