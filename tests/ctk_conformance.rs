@@ -278,7 +278,14 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "env_config.json",
-        args: &["--rollback-strategy", "never", "--var", "who=operator", "--var", "extra=undeclared"],
+        args: &[
+            "--rollback-strategy",
+            "never",
+            "--var",
+            "who=operator",
+            "--var",
+            "extra=undeclared",
+        ],
         env: &[("CTK_GREETING", "hello")],
     },
     Case {

@@ -257,7 +257,10 @@ fn configuration_and_secrets_resolve_and_substitute() {
     let vars = resolve(&e, &env, &over).expect("resolves");
     assert_eq!(vars.configuration["host"], json!("from-file"));
     // As in chaoslib, overrides of undeclared keys are dropped.
-    assert_eq!(vars.substitute(&json!("${undeclared}")), json!("${undeclared}"));
+    assert_eq!(
+        vars.substitute(&json!("${undeclared}")),
+        json!("${undeclared}")
+    );
 }
 
 #[test]
