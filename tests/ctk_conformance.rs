@@ -3,8 +3,9 @@
 //! through `chaos run` (Chaos Toolkit 1.21.4, chaostoolkit-lib 1.45.1 with
 //! jsonpath; `scripts/test` installs them in a venv and exports
 //! `COCPIT_CHAOS`), each in a fresh directory, and the two must agree on
-//! the exit code, the status, `deviated`, every activity's name, status and
-//! `tolerance_met` in each phase, which rollbacks ran, and the files the
+//! the exit code, the status, `deviated`, every activity's name, status,
+//! `tolerance_met` and output status (exit code or HTTP status) in each
+//! phase, which rollbacks ran, and the files the
 //! activities left behind. HTTP activities call a small HTTP server this
 //! test starts on a free loopback port: a stand-in target, fine here since
 //! the thing under test is the client.
@@ -111,7 +112,7 @@ struct Summary {
     exit: Option<i32>,
     status: Option<String>,
     deviated: Option<bool>,
-    /// `phase: name status tolerance_met`, in order.
+    /// `phase: name status tolerance_met status=output.status`, in order.
     activities: Vec<String>,
     files: BTreeMap<String, String>,
 }
@@ -123,13 +124,16 @@ fn summary(exit: Option<i32>, journal: &Path, dir: &Path) -> Summary {
     let mut activities = Vec::new();
     let mut add = |phase: &str, list: Option<&Value>| {
         for r in list.and_then(Value::as_array).into_iter().flatten() {
+            // The output's status too: an exit code or an HTTP status
+            // (null when the activity failed).
             activities.push(format!(
-                "{phase}: {} {} {}",
+                "{phase}: {} {} {} status={}",
                 r["activity"]["name"].as_str().unwrap_or("?"),
                 r["status"].as_str().unwrap_or("?"),
                 r.get("tolerance_met")
                     .map(|t| t.to_string())
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                r["output"].get("status").unwrap_or(&Value::Null)
             ));
         }
     };
