@@ -388,3 +388,76 @@ fn python_providers_fail_before_the_run_in_both() {
     assert_eq!(got.exit, Some(1));
     assert_eq!(got.status, None, "no journal: the run never started");
 }
+
+/// `verify_tls` against a self-signed HTTPS stand-in (`openssl s_server
+/// -www` on a free loopback port): unverified it answers, verified the
+/// activity fails, in both tools.
+#[test]
+fn tls_verification_agrees() {
+    let Some(chaos) = chaos() else { return };
+    if !support::tools::have("openssl", "ctk_conformance tls") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = (tmp.path().join("c.pem"), tmp.path().join("k.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl req");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mut server = Command::new("openssl")
+        .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let mut out = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut port = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(addr) = line.trim().strip_prefix("ACCEPT ") {
+            port = addr.rsplit(':').next().map(str::to_string);
+            break;
+        }
+    }
+    let port = port.expect("s_server printed its port");
+    let case = Case {
+        file: "tls.json",
+        args: &["--rollback-strategy", "default"],
+        env: &[],
+    };
+    let (want, got) = run_both(&chaos, &format!("https://127.0.0.1:{port}"), &case);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        want.activities
+            .iter()
+            .any(|a| a.contains("verified-fails failed")),
+        "{want:?}"
+    );
+    assert_eq!(want, got);
+}
