@@ -461,3 +461,82 @@ fn tls_verification_agrees() {
     );
     assert_eq!(want, got);
 }
+
+/// SIGTERM mid-method: both tools end `interrupted` (exit 1), skip the
+/// rest of the method and the hypothesis after, and play the rollbacks by
+/// the strategy (`always` plays them, `default` skips them). One known
+/// difference, in docs/CHAOSTOOLKIT.md: chaos leaves the interrupted
+/// activity without a `status`, cocpit marks it `failed`.
+#[test]
+fn sigterm_mid_method_agrees() {
+    let Some(chaos) = chaos() else { return };
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ctk/conformance/long_method.json");
+    for strategy in ["always", "default"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut got = Vec::new();
+        for tool in ["chaos", "cocpit"] {
+            let dir = tmp.path().join(tool).join("work");
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            let exp = dir.join("experiment.json");
+            std::fs::copy(&fixture, &exp).expect("copy");
+            let journal = tmp.path().join(tool).join("journal.json");
+            let mut cmd = if tool == "chaos" {
+                let mut c = Command::new(&chaos);
+                c.args([
+                    "--no-version-check",
+                    "run",
+                    "--rollback-strategy",
+                    strategy,
+                    "--journal-path",
+                ])
+                .arg(&journal)
+                .arg(&exp);
+                c
+            } else {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_cocpit"));
+                c.arg("--journal")
+                    .arg(tmp.path().join("events.db"))
+                    .args(["drill", "run"])
+                    .arg(&exp)
+                    .arg("--journal-path")
+                    .arg(&journal)
+                    .args(["--rollback-strategy", strategy]);
+                c
+            };
+            let mut child = cmd
+                .current_dir(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while !dir.join("started").exists() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{tool}: the method never started"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+            // SAFETY: kill only sends a signal to our own child.
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGTERM);
+            }
+            let status = child.wait().expect("wait");
+            let mut s = summary(status.code(), &journal, &dir);
+            for a in &mut s.activities {
+                *a = a.replace("wait ? ", "wait failed ");
+            }
+            got.push(s);
+        }
+        let cocpit = got.pop().expect("cocpit");
+        let chaos = got.pop().expect("chaos");
+        assert_eq!(
+            chaos.status.as_deref(),
+            Some("interrupted"),
+            "{strategy}: {chaos:?}"
+        );
+        assert_eq!(chaos, cocpit, "{strategy}");
+    }
+}
