@@ -445,7 +445,13 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) ->
                 cocpit::ctk::cli::run(&cocpit::ctk::cli::Opts {
                     file: path,
                     journal_path: a.journal_path,
-                    rollback_strategy: strategy,
+                    // Only an explicit flag beats the experiment's own
+                    // `runtime.rollbacks.strategy` (clap fills the default).
+                    rollback_strategy: std::env::args()
+                        .any(|x| {
+                            x == "--rollback-strategy" || x.starts_with("--rollback-strategy=")
+                        })
+                        .then_some(strategy),
                     vars,
                     var_files: a.var_files,
                     junit: a.junit,

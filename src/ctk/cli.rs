@@ -1,8 +1,23 @@
 //! `cocpit drill run EXPERIMENT.json|.yaml`: a Chaos Toolkit experiment
-//! from the command line, with `chaos run`'s exit-code rule.
+//! from the command line, with `chaos run`'s exit-code rule: load and
+//! validate it, resolve configuration and secrets, run it, write
+//! `journal.json` (and JUnit XML), and record the run in cocpit's event
+//! journal as `drill.*` rows.
 
 use crate::domain::drill::RollbackStrategy;
+use crate::domain::drill::payloads::{
+    DrillEvent, Finished, Measure, Measured, Phase, PhaseEntered, Started, Verdict,
+};
+use crate::domain::experiment::journal::{ActivityStatus, Journal, RunStatus, junit};
+use crate::domain::experiment::run::{self, Progress, Settings, Stage};
+use crate::domain::experiment::vars::{self, Overrides};
+use crate::domain::experiment::{self as exp, Format};
 use crate::domain::fault::limits::FaultsConfig;
+use crate::domain::sanitize::inert;
+use crate::journal::Writer;
+use chrono::Utc;
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What the command line asked for.
@@ -11,7 +26,9 @@ pub struct Opts {
     pub file: PathBuf,
     /// Where the Chaos Toolkit journal goes (`./journal.json`).
     pub journal_path: PathBuf,
-    pub rollback_strategy: RollbackStrategy,
+    /// `--rollback-strategy` when given: it wins over the experiment's
+    /// `runtime.rollbacks.strategy`, which wins over cocpit's `always`.
+    pub rollback_strategy: Option<RollbackStrategy>,
     /// `--var k=v`, in order.
     pub vars: Vec<(String, String)>,
     pub var_files: Vec<PathBuf>,
@@ -29,15 +46,335 @@ pub fn is_experiment(path: &Path) -> bool {
         return false;
     };
     let json = path.extension().is_some_and(|e| e == "json");
+    // A YAML experiment has one of Chaos Toolkit's own top-level keys.
     json || text.contains("steady-state-hypothesis")
-        || text.lines().any(|l| l.starts_with("method:"))
+        || text.lines().any(|l| {
+            [
+                "method:",
+                "rollbacks:",
+                "configuration:",
+                "secrets:",
+                "controls:",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
+        })
+}
+
+fn say(line: &str) {
+    eprintln!("{}", inert(line));
+}
+
+/// The environment of the run: this process's, `.env` values on top, and
+/// cocpit's own `COCPIT_*` settings left out (they are not the
+/// experiment's business and may hold secrets).
+fn environment(over: &Overrides) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| !k.starts_with("COCPIT_"))
+        .collect();
+    env.extend(over.env.clone());
+    env
+}
+
+fn load_overrides(opts: &Opts) -> Result<Overrides, String> {
+    let mut over = Overrides::default();
+    for f in &opts.var_files {
+        let name = f.display();
+        let text = std::fs::read_to_string(f).map_err(|e| format!("--var-file {name}: {e}"))?;
+        let lower = f.to_string_lossy().to_ascii_lowercase();
+        if lower.ends_with(".json") || lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let data = exp::parse(&text, Format::of_path(&lower))
+                .map_err(|e| format!("--var-file {name}: {e}"))?;
+            over.add_file(&data)
+                .map_err(|e| format!("--var-file {name}: {e}"))?;
+        } else {
+            over.add_dotenv(&text)
+                .map_err(|e| format!("--var-file {name}: {e}"))?;
+        }
+    }
+    for (k, v) in &opts.vars {
+        over.add_var(k, v);
+    }
+    Ok(over)
+}
+
+/// Load, validate and resolve: everything that can fail before the run.
+pub struct Prepared {
+    pub experiment: Value,
+    pub vars: vars::Vars,
+    pub env: BTreeMap<String, String>,
+    pub strategy: RollbackStrategy,
+}
+
+pub fn prepare(opts: &Opts) -> Result<Prepared, String> {
+    let name = opts.file.display().to_string();
+    let text = std::fs::read_to_string(&opts.file).map_err(|e| format!("{name}: {e}"))?;
+    let experiment =
+        exp::parse(&text, Format::of_path(&name)).map_err(|e| format!("{name}: {e}"))?;
+    let over = load_overrides(opts)?;
+    let env = environment(&over);
+    let on_path = |p: &str| super::exec::which(p, &env).is_some();
+    exp::validate(&experiment, &on_path).map_err(|e| format!("{name}: invalid experiment: {e}"))?;
+    let vars = vars::resolve(&experiment, &env, &over)
+        .map_err(|e| format!("{name}: invalid experiment: {e}"))?;
+    let strategy = run::strategy(
+        opts.rollback_strategy,
+        &experiment,
+        RollbackStrategy::Always,
+    )
+    .map_err(|e| format!("{name}: {e}"))?;
+    Ok(Prepared {
+        experiment,
+        vars,
+        env,
+        strategy,
+    })
+}
+
+/// Activities whose string `arguments` go through a shell.
+fn shell_activities(experiment: &Value) -> Vec<String> {
+    exp::all_activities(experiment)
+        .into_iter()
+        .filter(|a| {
+            a.get("provider")
+                .and_then(|p| p.get("type"))
+                .and_then(Value::as_str)
+                == Some("process")
+                && a.get("provider")
+                    .and_then(|p| p.get("arguments"))
+                    .is_some_and(Value::is_string)
+        })
+        .map(exp::name_of)
+        .collect()
+}
+
+fn platform() -> String {
+    // SAFETY: uname fills the struct it is given; zeroed is a valid start.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return std::env::consts::OS.to_string();
+    }
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|c| **c != 0)
+            .map(|c| *c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    format!(
+        "{}-{}-{}",
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.machine)
+    )
 }
 
 /// Run the experiment; the exit code (`0` only when completed and not
 /// deviated).
 pub fn run(opts: &Opts) -> Result<i32, String> {
-    Err(format!(
-        "{}: Chaos Toolkit experiments are not supported yet",
-        opts.file.display()
-    ))
+    // `chaos run` exits 1 on an invalid experiment, as on a failed run;
+    // the reason names the file and what is wrong.
+    match run_inner(opts) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            say(&format!("cocpit drill: {e}"));
+            Ok(1)
+        }
+    }
+}
+
+fn run_inner(opts: &Opts) -> Result<i32, String> {
+    let p = prepare(opts)?;
+    for name in shell_activities(&p.experiment) {
+        say(&format!(
+            "cocpit drill: warning: activity '{name}' has string arguments: they run through a shell (/bin/sh -c), as Chaos Toolkit does; use a list for an argv"
+        ));
+    }
+    let title = p.experiment.get("title").map(exp::text).unwrap_or_default();
+    let drill = format!("ctk-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let writer = Writer::spawn(&opts.events).map_err(|e| {
+        format!(
+            "{}: cannot open cocpit's journal: {e}",
+            opts.events.display()
+        )
+    })?;
+    let actor = opts.operator.clone();
+    let record = {
+        let writer = writer.clone();
+        let actor = actor.clone();
+        move |ev: DrillEvent| writer.append(vec![ev.to_new_event(Utc::now(), &actor)])
+    };
+    record(DrillEvent::Started(Started {
+        drill: drill.clone(),
+        scenario: opts.file.display().to_string(),
+        title: title.clone(),
+        commander: actor.clone(),
+        application: String::new(),
+        expect: Vec::new(),
+        recovery_within: None,
+        ack_within: None,
+        groups: 0,
+        headless: true,
+    }));
+    say(&format!("cocpit drill: running experiment: {title}"));
+    say(&format!(
+        "cocpit drill: rollback strategy: {}",
+        p.strategy.as_str()
+    ));
+    let mut real = super::exec::Real::new(p.env.clone())?;
+    {
+        let drill = drill.clone();
+        let record = record.clone();
+        real.on_progress = Box::new(move |prog| on_progress(&drill, &record, prog));
+    }
+    let settings = Settings {
+        strategy: p.strategy,
+        platform: platform(),
+        node: gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+    let journal = run::run(&p.experiment, &p.vars, &settings, &mut real);
+    drop(real);
+    let (verdict, reason) = verdict(&journal);
+    record(DrillEvent::Finished(Finished {
+        drill: drill.clone(),
+        verdict,
+        reason: reason.clone(),
+        mttd: None,
+        mtta: None,
+        mttr: None,
+    }));
+    let mut errors = Vec::new();
+    match serde_json::to_string_pretty(&journal) {
+        Ok(text) => {
+            if let Err(e) = std::fs::write(&opts.journal_path, text + "\n") {
+                errors.push(format!(
+                    "{}: cannot write the journal: {e}",
+                    opts.journal_path.display()
+                ));
+            }
+        }
+        Err(e) => errors.push(format!("cannot render the journal: {e}")),
+    }
+    if let Some(path) = &opts.junit
+        && let Err(e) = std::fs::write(path, junit(&journal))
+    {
+        errors.push(format!("{}: cannot write JUnit XML: {e}", path.display()));
+    }
+    if let Err(e) = writer.shutdown() {
+        errors.push(format!("{}: recording the run: {e}", opts.events.display()));
+    }
+    let shown = if journal.deviated {
+        "deviated"
+    } else {
+        journal.status.as_str()
+    };
+    say(&format!(
+        "cocpit drill: experiment ended with status: {shown} ({reason})"
+    ));
+    say(&format!(
+        "cocpit drill: journal written to {}",
+        opts.journal_path.display()
+    ));
+    if !errors.is_empty() {
+        return Err(errors.join("; "));
+    }
+    Ok(journal.exit_code())
+}
+
+fn verdict(j: &Journal) -> (Verdict, String) {
+    match (j.status, j.deviated) {
+        (RunStatus::Completed, false) => {
+            let skipped = j
+                .steady_states
+                .before
+                .as_ref()
+                .is_some_and(|b| !b.steady_state_met);
+            if skipped {
+                (
+                    Verdict::Failed,
+                    "steady state not met before the method; method skipped".into(),
+                )
+            } else {
+                (Verdict::Passed, "completed".into())
+            }
+        }
+        (_, true) => (
+            Verdict::Failed,
+            "steady state deviated after the method".into(),
+        ),
+        (RunStatus::Failed, _) => (Verdict::Failed, "a steady-state probe failed".into()),
+        (RunStatus::Aborted, _) => (Verdict::Aborted, "aborted".into()),
+        (RunStatus::Interrupted, _) => (Verdict::Interrupted, "interrupted by a signal".into()),
+    }
+}
+
+fn on_progress(drill: &str, record: &dyn Fn(DrillEvent), p: Progress<'_>) {
+    let phase = |phase: Phase| {
+        record(DrillEvent::Phase(PhaseEntered {
+            drill: drill.to_string(),
+            phase,
+            group: None,
+        }))
+    };
+    match p {
+        Progress::Stage(s) => {
+            let (ph, what) = match s {
+                Stage::Before => (Phase::SteadyBefore, "steady state hypothesis (before)"),
+                Stage::Method => (Phase::Inject, "method"),
+                Stage::After => (Phase::SteadyAfter, "steady state hypothesis (after)"),
+                Stage::Rollbacks => (Phase::Recover, "rollbacks"),
+            };
+            phase(ph);
+            say(&format!("cocpit drill: {what}"));
+        }
+        Progress::Activity(stage, r) => {
+            let name = exp::name_of(&r.activity);
+            let status = match r.status {
+                ActivityStatus::Succeeded => "succeeded",
+                ActivityStatus::Failed => "failed",
+            };
+            let why = r
+                .exception
+                .as_ref()
+                .map(|e| format!(": {}", e.join(" ").trim()))
+                .unwrap_or_default();
+            let tol = match r.tolerance_met {
+                Some(true) => ", tolerance met",
+                Some(false) => ", tolerance NOT met",
+                None => "",
+            };
+            say(&format!(
+                "  {name}: {status}{tol}{why} ({:.3}s)",
+                r.duration
+            ));
+            if let Some(met) = r.tolerance_met {
+                let when = if stage == Stage::Before {
+                    "before"
+                } else {
+                    "after"
+                };
+                record(DrillEvent::Measured(Measured {
+                    drill: drill.to_string(),
+                    what: Measure::Probe,
+                    name: name.clone(),
+                    secs: None,
+                    ok: met,
+                    detail: format!("steady state {when}: {status}{tol}"),
+                }));
+            }
+        }
+        Progress::SteadyState(_, met) => {
+            say(&format!(
+                "cocpit drill: steady state {}",
+                if met { "met" } else { "NOT met" }
+            ));
+        }
+        Progress::RollbacksSkipped(why) => say(&format!("cocpit drill: rollbacks skipped: {why}")),
+    }
 }

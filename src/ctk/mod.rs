@@ -3,3 +3,4 @@
 //! Chaos Toolkit-compatible `journal.json` written at the end.
 
 pub mod cli;
+pub mod exec;

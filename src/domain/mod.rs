@@ -6,6 +6,7 @@ pub mod alarm;
 pub mod board;
 pub mod drill;
 pub mod event;
+pub mod experiment;
 pub mod fault;
 pub mod filter;
 pub mod health;
