@@ -163,10 +163,11 @@ struct DrillRunArgs {
     /// Where the Chaos Toolkit-compatible journal goes
     #[arg(long, value_name = "PATH", default_value = "journal.json")]
     journal_path: PathBuf,
-    /// When rollbacks run: always (cocpit's default), default (Chaos
-    /// Toolkit's: not after a failed or interrupted run), never, deviated
-    #[arg(long, value_name = "S", default_value = "always")]
-    rollback_strategy: String,
+    /// When rollbacks run: always (cocpit's default, unless the experiment
+    /// sets its own), default (Chaos Toolkit's: not after a failed or
+    /// interrupted run), never, deviated
+    #[arg(long, value_name = "S")]
+    rollback_strategy: Option<String>,
     /// A configuration value, `key=value` (repeatable)
     #[arg(long = "var", value_name = "K=V")]
     vars: Vec<String>,
@@ -426,13 +427,16 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) ->
             Ok(code.clamp(0, 255) as u8)
         }
         DrillCmd::Run(a) => {
-            let strategy = cocpit::domain::drill::RollbackStrategy::parse(&a.rollback_strategy)
-                .ok_or_else(|| {
-                    color_eyre::eyre::eyre!(
-                        "--rollback-strategy {:?}: expected always, default, never or deviated",
-                        a.rollback_strategy
-                    )
-                })?;
+            let strategy = match &a.rollback_strategy {
+                None => None,
+                Some(s) => Some(
+                    cocpit::domain::drill::RollbackStrategy::parse(s).ok_or_else(|| {
+                        color_eyre::eyre::eyre!(
+                            "--rollback-strategy {s:?}: expected always, default, never or deviated"
+                        )
+                    })?,
+                ),
+            };
             let path = PathBuf::from(&a.target);
             let code = if path.is_file() && cocpit::ctk::cli::is_experiment(&path) {
                 let mut vars = Vec::new();
@@ -446,12 +450,8 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) ->
                     file: path,
                     journal_path: a.journal_path,
                     // Only an explicit flag beats the experiment's own
-                    // `runtime.rollbacks.strategy` (clap fills the default).
-                    rollback_strategy: std::env::args()
-                        .any(|x| {
-                            x == "--rollback-strategy" || x.starts_with("--rollback-strategy=")
-                        })
-                        .then_some(strategy),
+                    // `runtime.rollbacks.strategy`.
+                    rollback_strategy: strategy,
                     vars,
                     var_files: a.var_files,
                     junit: a.junit,

@@ -221,6 +221,12 @@ fn run_inner(opts: &Opts) -> Result<i32, String> {
         ack_within: None,
         groups: 0,
         headless: true,
+        // A killed run is found interrupted by the next console.
+        owner: Some(crate::faults::proc::me(
+            crate::domain::fault::OwnerKind::Cli,
+            &actor,
+            &crate::faults::proc::instance_id(),
+        )),
     }));
     say(&format!("cocpit drill: running experiment: {title}"));
     say(&format!(
