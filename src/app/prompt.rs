@@ -13,6 +13,7 @@ fn current_filter_text(state: &State) -> String {
     match state.view {
         View::Log => state.log.list.filter.source.clone(),
         View::Plans => state.plans.list.filter.source.clone(),
+        View::Drills => state.drills.list.filter.source.clone(),
         _ => state.alarms.list.filter.source.clone(),
     }
 }
@@ -87,6 +88,7 @@ fn set_filter(state: &mut State, f: Filter) {
     match state.view {
         View::Log => log::set_filter(state, f),
         View::Plans => super::plans::set_filter(state, f),
+        View::Drills => super::drills::set_filter(state, f),
         _ => alarms::set_filter(state, f),
     }
 }

@@ -131,3 +131,16 @@ fn a_readonly_console_offers_no_drill_keys() {
     let all = text(draw(&s, 120, 40).backend().buffer());
     assert!(!all.contains("start the selected scenario"), "{all}");
 }
+
+#[test]
+fn the_filter_narrows_the_scenario_list() {
+    let mut s = state_with(false, 120, 40);
+    s.drills.catalog.scenarios = scenarios();
+    keys(&mut s, "6/application=shop redis");
+    key(&mut s, crossterm::event::KeyCode::Enter);
+    assert_eq!(s.view, cocpit::app::View::Drills);
+    assert_eq!(s.drills.rows(), 1);
+    assert_eq!(s.drills.selected().map(|x| x.id.as_str()), Some("redis-blind-spot"));
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(all.contains("Scenarios: 1"), "{all}");
+}
