@@ -345,3 +345,43 @@ expect:
     assert_eq!(fin["payload"]["verdict"], "aborted");
     assert_eq!(live_faults(home.path(), &journal), 0);
 }
+
+#[test]
+fn a_steady_state_probe_whose_output_does_not_match_stops_the_drill_before_any_fault() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("probe.yaml");
+    std::fs::write(
+        &file,
+        r#"
+id: probe-check
+title: Probe output check
+blast_radius: ['sim:payments']
+steady_state:
+  probes:
+    - name: greets
+      run: [echo, hello]
+      matches: 'hel+o'
+    - name: says bye
+      run: [echo, hello]
+      matches: '^bye'
+groups:
+  - faults:
+      - {provider: sim, target: 'sim:payments', action: kill, duration: 20s}
+"#,
+    )
+    .unwrap();
+    let journal = home.path().join("j.db");
+    let mut child = headless(home.path(), &journal, &[file.to_str().unwrap()]);
+    let lines = collect(&mut child);
+    let code = wait_exit(&mut child, Duration::from_secs(60));
+    let out = lines.lock().unwrap().join("\n");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("probe greets holds"), "{out}");
+    assert!(out.contains("probe says bye FAILED"), "{out}");
+    assert!(out.contains("nothing injected"), "{out}");
+    let rows = export(home.path(), &journal);
+    assert!(
+        !rows.iter().any(|r| r["kind"] == "fault.intended"),
+        "no fault"
+    );
+}

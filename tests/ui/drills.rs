@@ -140,7 +140,10 @@ fn the_filter_narrows_the_scenario_list() {
     key(&mut s, crossterm::event::KeyCode::Enter);
     assert_eq!(s.view, cocpit::app::View::Drills);
     assert_eq!(s.drills.rows(), 1);
-    assert_eq!(s.drills.selected().map(|x| x.id.as_str()), Some("redis-blind-spot"));
+    assert_eq!(
+        s.drills.selected().map(|x| x.id.as_str()),
+        Some("redis-blind-spot")
+    );
     let all = text(draw(&s, 120, 40).backend().buffer());
     assert!(all.contains("Scenarios: 1"), "{all}");
 }

@@ -502,7 +502,17 @@ fn check_probes(state: &mut State) -> Vec<Effect> {
             .collect();
         for (p, st) in external.iter().zip(&view.steps) {
             let (ok, detail) = match &st.state {
-                StepState::Ok => (true, String::new()),
+                StepState::Ok => match p.matches.as_deref().map(regex::Regex::new) {
+                    Some(Ok(re)) if !re.is_match(&st.output) => (
+                        false,
+                        format!(
+                            "output does not match {:?}",
+                            p.matches.as_deref().unwrap_or("")
+                        ),
+                    ),
+                    Some(Err(e)) => (false, format!("bad regex: {e}")),
+                    _ => (true, String::new()),
+                },
                 StepState::Failed { reason } | StepState::Skipped { reason } => {
                     (false, reason.clone())
                 }

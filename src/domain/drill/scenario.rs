@@ -106,6 +106,10 @@ pub struct Probe {
     pub run: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect_exit: Option<Codes>,
+    /// A regex the output must match: a `run` probe's stdout and stderr,
+    /// an `http` probe's body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Secs>,
 }

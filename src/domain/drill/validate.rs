@@ -157,6 +157,19 @@ pub fn validate(s: &Scenario, providers: Providers<'_>) -> Vec<Problem> {
                 format!("probe {:?}: {e}", p.name),
             );
         }
+        if let Some(re) = &p.matches {
+            if p.run.is_none() && p.http.is_none() {
+                bad(
+                    &["steady_state", &p.name],
+                    format!("probe {:?}: `matches` is for run and http probes", p.name),
+                );
+            } else if let Err(e) = regex::Regex::new(re) {
+                bad(
+                    &["steady_state", &p.name],
+                    format!("probe {:?}: bad regex {re:?}: {e}", p.name),
+                );
+            }
+        }
         if let Some(argv) = &p.run {
             if argv.is_empty() {
                 bad(
