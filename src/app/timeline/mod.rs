@@ -38,7 +38,7 @@ const STEP_DIVISOR: i32 = 12;
 const MAX_PENDING: usize = 50_000;
 
 /// Columns of the lane labels and borders, left of the time axis.
-pub const LABEL_COLUMNS: u16 = 11;
+pub const LABEL_COLUMNS: u16 = 14;
 
 /// What the runtime is asked to read (answered with a [`TimelineMsg`]).
 #[derive(Debug, Clone, PartialEq)]
