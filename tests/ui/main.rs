@@ -28,3 +28,4 @@ mod monitor;
 mod plans;
 mod popups;
 mod screen;
+mod timeline;
