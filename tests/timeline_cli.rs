@@ -41,26 +41,69 @@ fn text_has_one_line_per_span_and_marker() {
         &["--since", "16m", "--until", "2025-03-14T09:15:00Z"],
     );
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "# window 2025-03-14T08:59:00Z .. 2025-03-14T09:15:00Z");
+    assert_eq!(
+        lines[0],
+        "# window 2025-03-14T08:59:00Z .. 2025-03-14T09:15:00Z"
+    );
     let has = |prefix: &str, needle: &str| {
         lines
             .iter()
             .any(|l| l.starts_with(prefix) && l.contains(needle))
     };
-    assert!(has("faults   span   2025-03-14T09:02:10Z 2025-03-14T09:08:45Z", "sim latency sim:payments"), "{text}");
-    assert!(has("alarms   span   2025-03-14T08:00:00Z open", "CertExpiringSoon"), "{text}");
-    assert!(has("alarms   span   2025-03-14T09:03:00Z 2025-03-14T09:09:00Z critical", "PaymentsHighLatency"), "{text}");
-    assert!(has("actions  marker 2025-03-14T09:04:30Z", "alarm.acked"), "{text}");
-    assert!(has("plans    span   2025-03-14T09:05:11Z 2025-03-14T09:06:00Z ok", "drain"), "{text}");
+    assert!(
+        has(
+            "faults   span   2025-03-14T09:02:10Z 2025-03-14T09:08:45Z",
+            "sim latency sim:payments"
+        ),
+        "{text}"
+    );
+    assert!(
+        has(
+            "alarms   span   2025-03-14T08:00:00Z open",
+            "CertExpiringSoon"
+        ),
+        "{text}"
+    );
+    assert!(
+        has(
+            "alarms   span   2025-03-14T09:03:00Z 2025-03-14T09:09:00Z critical",
+            "PaymentsHighLatency"
+        ),
+        "{text}"
+    );
+    assert!(
+        has("actions  marker 2025-03-14T09:04:30Z", "alarm.acked"),
+        "{text}"
+    );
+    assert!(
+        has(
+            "plans    span   2025-03-14T09:05:11Z 2025-03-14T09:06:00Z ok",
+            "drain"
+        ),
+        "{text}"
+    );
     assert!(has("changes  span", "Payments rollback"), "{text}");
-    assert!(has("drills   span   2025-03-14T09:05:00Z 2025-03-14T09:08:30Z ok", "respond"), "{text}");
-    assert!(has("drills   marker 2025-03-14T09:11:00Z", "drill d-1 passed"), "{text}");
+    assert!(
+        has(
+            "drills   span   2025-03-14T09:05:00Z 2025-03-14T09:08:30Z ok",
+            "respond"
+        ),
+        "{text}"
+    );
+    assert!(
+        has("drills   marker 2025-03-14T09:11:00Z", "drill d-1 passed"),
+        "{text}"
+    );
     assert!(!text.contains("OldNoise"), "over before the window");
     assert!(!text.contains('\u{1b}'), "journal text is inert");
     // Every line: lane, span|marker, a time.
     for l in &lines[1..] {
         let mut w = l.split_whitespace();
-        assert!(["faults", "alarms", "actions", "plans", "changes", "drills"].contains(&w.next().unwrap()), "{l}");
+        assert!(
+            ["faults", "alarms", "actions", "plans", "changes", "drills"]
+                .contains(&w.next().unwrap()),
+            "{l}"
+        );
         assert!(["span", "marker"].contains(&w.next().unwrap()), "{l}");
         assert!(w.next().unwrap().starts_with("2025-03-14T"), "{l}");
     }
@@ -71,7 +114,14 @@ fn json_is_the_documented_shape() {
     let (_dir, path) = journal();
     let text = run(
         &path,
-        &["--since", "2h", "--until", "2025-03-14T09:15:00Z", "--format", "json"],
+        &[
+            "--since",
+            "2h",
+            "--until",
+            "2025-03-14T09:15:00Z",
+            "--format",
+            "json",
+        ],
     );
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["version"], 1);
@@ -80,23 +130,42 @@ fn json_is_the_documented_shape() {
     assert_eq!(v["drill"], serde_json::Value::Null);
     let lanes = v["lanes"].as_array().unwrap();
     let names: Vec<&str> = lanes.iter().map(|l| l["lane"].as_str().unwrap()).collect();
-    assert_eq!(names, ["faults", "alarms", "actions", "plans", "changes", "drills"]);
+    assert_eq!(
+        names,
+        ["faults", "alarms", "actions", "plans", "changes", "drills"]
+    );
     // Over before this window's start (07:15)? No: OldNoise ran 08:10–08:20.
     let alarms = lanes[1]["spans"].as_array().unwrap();
     let span = alarms
         .iter()
         .find(|s| s["label"] == "PaymentsHighLatency · payments")
         .unwrap();
-    let mut keys: Vec<&str> = span.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = span
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
-    assert_eq!(keys, ["end", "end_id", "key", "label", "start", "start_id", "tone"]);
+    assert_eq!(
+        keys,
+        ["end", "end_id", "key", "label", "start", "start_id", "tone"]
+    );
     assert_eq!(span["tone"], "critical");
     assert_eq!(span["start"], "2025-03-14T09:03:00Z");
     assert_eq!(span["end"], "2025-03-14T09:09:00Z");
-    let open = alarms.iter().find(|s| s["key"] == "bbbbbbbbbbbbbbbb").unwrap();
+    let open = alarms
+        .iter()
+        .find(|s| s["key"] == "bbbbbbbbbbbbbbbb")
+        .unwrap();
     assert_eq!(open["end"], serde_json::Value::Null);
     let marker = &lanes[2]["markers"][0];
-    let mut keys: Vec<&str> = marker.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = marker
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
     assert_eq!(keys, ["at", "id", "kind", "label"]);
     assert_eq!(lanes[0]["dropped"], 0);

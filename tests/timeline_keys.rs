@@ -77,7 +77,10 @@ fn entering_the_view_loads_its_window_once() {
     let mut s = state();
     let fx = keys(&mut s, "7");
     assert_eq!(s.view, View::Timeline);
-    let Some(Effect::Timeline(TimelineEffect::Load { window, journal, .. })) = fx.first() else {
+    let Some(Effect::Timeline(TimelineEffect::Load {
+        window, journal, ..
+    })) = fx.first()
+    else {
         panic!("{fx:?}");
     };
     assert_eq!(journal, "/tmp/cocpit-timeline-test.db");
@@ -194,8 +197,15 @@ fn time_travel_shows_the_past_board_read_only() {
     // Writes are refused, and say why.
     let fx = keys(&mut s, "a");
     assert!(fx.is_empty(), "{fx:?}");
-    let status = s.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
-    assert!(status.contains("time travel") && status.contains("AT 09:04:30"), "{status}");
+    let status = s
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("time travel") && status.contains("AT 09:04:30"),
+        "{status}"
+    );
     // j moves in the past board's list, not the live one.
     keys(&mut s, "j");
     assert_eq!(s.timeline.travel.as_ref().unwrap().view.list.selected, 1);

@@ -43,7 +43,10 @@ fn every_lane_from_the_fixture() {
     // before the window: not there; after the window: not there.
     assert_eq!(
         names,
-        ["CertExpiringSoon · edge-gw", "PaymentsHighLatency · payments"]
+        [
+            "CertExpiringSoon · edge-gw",
+            "PaymentsHighLatency · payments"
+        ]
     );
     assert_eq!(alarms[0].end, None);
     assert_eq!(alarms[0].start, at(-3600));
@@ -189,13 +192,19 @@ fn the_cursor_picks_a_marker_or_the_bar_under_it() {
         .find(|e| e.subject == "aaaaaaaaaaaaaaaa" && e.kind == "alarm.raised")
         .unwrap()
         .id;
-    assert_eq!(lanes.pick(LaneKind::Alarms, at(200), now, tol), Some(raised));
+    assert_eq!(
+        lanes.pick(LaneKind::Alarms, at(200), now, tol),
+        Some(raised)
+    );
     let resolved = evs
         .iter()
         .find(|e| e.subject == "aaaaaaaaaaaaaaaa" && e.kind == "alarm.resolved")
         .unwrap()
         .id;
-    assert_eq!(lanes.pick(LaneKind::Alarms, at(530), now, tol), Some(resolved));
+    assert_eq!(
+        lanes.pick(LaneKind::Alarms, at(530), now, tol),
+        Some(resolved)
+    );
 }
 
 #[test]

@@ -24,7 +24,9 @@ fn the_past_board_is_the_prefix_through_the_projection() {
     let (_dir, j) = journal();
     let mut all = Vec::new();
     j.for_each(|ev| all.push(ev.clone())).unwrap();
-    for secs in [-4000, -3600, -2500, 0, 179, 180, 181, 270, 300, 539, 540, 541, 900, 2000] {
+    for secs in [
+        -4000, -3600, -2500, 0, 179, 180, 181, 270, 300, 539, 540, 541, 900, 2000,
+    ] {
         let moment = at(secs);
         let travelled = read::board_at(&j, moment).unwrap();
         let mut p = Projection::default();

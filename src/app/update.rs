@@ -324,7 +324,10 @@ fn ask_quit(state: &mut State) -> Vec<Effect> {
 
 fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match keymap::lookup(state.view, &key, state.session.readonly) {
-        Some(b) if b.writes && let Some(why) = timeline::refusal(state, b.action) => {
+        Some(b)
+            if b.writes
+                && let Some(why) = timeline::refusal(state, b.action) =>
+        {
             state.say(Level::Warn, why);
             Vec::new()
         }

@@ -330,7 +330,8 @@ impl Lanes {
     /// need it: it draws what overlaps).
     pub fn sorted(mut self) -> Lanes {
         for lane in &mut self.lanes {
-            lane.spans.sort_by(|a, b| (a.start, a.start_id).cmp(&(b.start, b.start_id)));
+            lane.spans
+                .sort_by(|a, b| (a.start, a.start_id).cmp(&(b.start, b.start_id)));
             lane.markers.sort_by(|a, b| (a.at, a.id).cmp(&(b.at, b.id)));
             lane.open = lane
                 .spans
@@ -493,7 +494,12 @@ impl Lanes {
                     },
                     _ => ('S', "silence".to_string()),
                 };
-                self.marker(LaneKind::Actions, ev, symbol, format!("{what} by {who} · {name}"));
+                self.marker(
+                    LaneKind::Actions,
+                    ev,
+                    symbol,
+                    format!("{what} by {who} · {name}"),
+                );
             }
             K::PlanDecided => {
                 let decision = str_at(p, &["decision"]).unwrap_or("decided");
@@ -522,7 +528,13 @@ impl Lanes {
                     self.fault_labels.clear();
                 }
                 self.fault_labels.insert(ev.subject.clone(), label.clone());
-                self.open(LaneKind::Faults, ev.subject.clone(), label, Tone::Running, ev);
+                self.open(
+                    LaneKind::Faults,
+                    ev.subject.clone(),
+                    label,
+                    Tone::Running,
+                    ev,
+                );
             }
             K::FaultActive => {
                 if !self.fault_shown(&ev.subject) {
@@ -543,7 +555,13 @@ impl Lanes {
                             .get(&ev.subject)
                             .cloned()
                             .unwrap_or_else(|| ev.subject.clone());
-                        self.open(LaneKind::Faults, ev.subject.clone(), label, Tone::Running, ev);
+                        self.open(
+                            LaneKind::Faults,
+                            ev.subject.clone(),
+                            label,
+                            Tone::Running,
+                            ev,
+                        );
                     }
                 }
             }
@@ -567,7 +585,12 @@ impl Lanes {
             }
             K::FaultOrphaned => {
                 if self.fault_shown(&ev.subject) {
-                    self.marker(LaneKind::Faults, ev, '?', format!("orphaned ({})", ev.subject));
+                    self.marker(
+                        LaneKind::Faults,
+                        ev,
+                        '?',
+                        format!("orphaned ({})", ev.subject),
+                    );
                 }
             }
             K::PlanStepStarted => {
@@ -727,9 +750,7 @@ impl DrillSpan {
             Some(EventKind::DrillFinished | EventKind::DrillInterrupted) => {
                 self.end = Some(ev.ts);
             }
-            Some(EventKind::DrillMeasured)
-                if str_at(&ev.payload, &["what"]) == Some("fault") =>
-            {
+            Some(EventKind::DrillMeasured) if str_at(&ev.payload, &["what"]) == Some("fault") => {
                 if let Some(id) = str_at(&ev.payload, &["name"]) {
                     self.faults.insert(id.to_string());
                 }

@@ -3,9 +3,9 @@
 //! travel) and one row by id. Every walk goes through `Journal::scan`; the
 //! console runs these on a blocking thread, `cocpit timeline` directly.
 
+use crate::domain::Event;
 use crate::domain::board::AlarmBoard;
 use crate::domain::timeline::{DrillSpan, Lanes, Only, Window, settle_board};
-use crate::domain::Event;
 use crate::journal::{Journal, JournalError, Scan};
 use chrono::{DateTime, Duration, Utc};
 
@@ -95,5 +95,8 @@ pub fn board_at(journal: &Journal, at: DateTime<Utc>) -> Result<AlarmBoard, Jour
 
 /// One row by id.
 pub fn event(journal: &Journal, id: i64) -> Result<Option<Event>, JournalError> {
-    Ok(journal.read_after(id - 1, 1)?.into_iter().find(|e| e.id == id))
+    Ok(journal
+        .read_after(id - 1, 1)?
+        .into_iter()
+        .find(|e| e.id == id))
 }

@@ -58,7 +58,10 @@ pub enum TimelineEffect {
 /// The runtime's answers.
 #[derive(Debug, Clone)]
 pub enum TimelineMsg {
-    Loaded { seq: u64, lanes: Box<Lanes> },
+    Loaded {
+        seq: u64,
+        lanes: Box<Lanes>,
+    },
     Board {
         at: DateTime<Utc>,
         board: Box<AlarmBoard>,
@@ -273,7 +276,8 @@ pub fn on_events(state: &mut State, events: &[Event]) {
             t.pending.clear();
             t.lanes = None;
         } else {
-            t.pending.extend(events.iter().filter(|e| is_drawn(e)).cloned());
+            t.pending
+                .extend(events.iter().filter(|e| is_drawn(e)).cloned());
         }
         return;
     }
@@ -336,6 +340,8 @@ pub fn on_msg(state: &mut State, msg: TimelineMsg) -> Vec<Effect> {
             view.list.selected = 0;
             view.list.offset = 0;
             view.list.marks.clear();
+            // Nothing to keep selected from the live list: the top row.
+            view.visible.clear();
             view.invalidate();
             view.refresh(&board);
             state.timeline.travel = Some(Travel {

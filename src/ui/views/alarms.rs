@@ -165,7 +165,10 @@ fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
     let a = sh.alarms;
     let mut text = format!(" Alarms ({}/{})", a.visible.len(), sh.board.len());
     if let Some(at) = sh.at {
-        text = format!(" AT {} (read-only, Esc: now) ·{text}", at.format("%H:%M:%S"));
+        text = format!(
+            " AT {} (read-only, Esc: now) ·{text}",
+            at.format("%H:%M:%S")
+        );
     }
     if !a.list.filter.is_empty() {
         text.push_str(&format!("  filter: {}", cell(&a.list.filter.source, 40)));

@@ -24,6 +24,9 @@ const STEPS: [i64; 17] = [
     172_800, 604_800,
 ];
 
+/// What the marks mean, above the last line when there is room.
+const LEGEND: &str = "A ack  U unack  N note  O owner  S silence  D decision  ▶ start  ■ end  ‖ waits  ↻ retry  ↩ rollback  ◆ gate  • measured  ! failed  ━▸ still going";
+
 /// The lane names' column (inside the border), the axis starts after it.
 const NAME_W: u16 = LABEL_COLUMNS - 2;
 
@@ -82,6 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let body_h = inner.height - 3;
     let rows = allot(lanes, &axis, body_h, t.lane, now);
     let mut y = inner.y + 2;
+    let used: u16 = rows.iter().sum();
     for (i, n) in rows.iter().enumerate() {
         if *n == 0 {
             continue;
@@ -97,7 +101,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         if hidden > 0 {
             name = format!("{name:<8}+{hidden}");
         }
-        let style = if selected { st.selected() } else { st.heading() };
+        let style = if selected {
+            st.selected()
+        } else {
+            st.heading()
+        };
         buf.set_stringn(inner.x, y, &name, NAME_W as usize - 1, style);
         for row in 0..*n {
             let cy = y + row;
@@ -105,8 +113,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         }
         y += n;
     }
-    let detail = describe(lanes, t.lane_kind(), cursor, now, state);
     let line_y = inner.y + inner.height - 1;
+    if used + 1 < body_h {
+        buf.set_stringn(inner.x, line_y - 1, LEGEND, inner.width as usize, st.dim());
+    }
+    let detail = describe(lanes, t.lane_kind(), cursor, now, state);
     buf.set_stringn(inner.x, line_y, detail, inner.width as usize, st.text());
 }
 
@@ -149,7 +160,8 @@ fn draw_axis(buf: &mut Buffer, axis: &Axis, y: u16, cursor: DateTime<Utc>, st: &
     for x in 0..axis.width {
         set(buf, axis.x + x, y + 1, "─", st.border());
     }
-    let first = axis.from.timestamp().div_euclid(step) * step + step;
+    // The first tick at or after the window's start.
+    let first = -(-axis.from.timestamp()).div_euclid(step) * step;
     let mut tick = first;
     let mut free_from = 0u16;
     while tick <= axis.to.timestamp() {
@@ -311,7 +323,13 @@ fn draw_lane(
             _ => st.accent(),
         };
         let mut sym = [0u8; 4];
-        set(buf, axis.x + axis.col(m.at), y, m.symbol.encode_utf8(&mut sym), style);
+        set(
+            buf,
+            axis.x + axis.col(m.at),
+            y,
+            m.symbol.encode_utf8(&mut sym),
+            style,
+        );
     }
     hidden
 }
@@ -329,7 +347,13 @@ fn describe(
     let lane = lanes.lane(kind);
     let found = lanes.pick(kind, cursor, now, tolerance).and_then(|id| {
         if let Some(m) = lane.markers.iter().find(|m| m.id == id) {
-            return Some(format!("{} {}  {}  #{}", clock(m.at), m.kind, m.label, m.id));
+            return Some(format!(
+                "{} {}  {}  #{}",
+                clock(m.at),
+                m.kind,
+                m.label,
+                m.id
+            ));
         }
         lane.spans
             .iter()
