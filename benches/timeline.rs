@@ -89,7 +89,7 @@ fn event(i: usize) -> NewEvent {
             "d-1",
             json!({"drill": "d-1", "phase": "recover"}),
         ),
-        _ if i % 2 == 0 => {
+        _ if i.is_multiple_of(2) => {
             let severity = ["minor", "major", "critical"][i % 3];
             let service = ["payments", "checkout", "search"][i % 3];
             ev(

@@ -330,9 +330,8 @@ impl Lanes {
     /// need it: it draws what overlaps).
     pub fn sorted(mut self) -> Lanes {
         for lane in &mut self.lanes {
-            lane.spans
-                .sort_by(|a, b| (a.start, a.start_id).cmp(&(b.start, b.start_id)));
-            lane.markers.sort_by(|a, b| (a.at, a.id).cmp(&(b.at, b.id)));
+            lane.spans.sort_by_key(|s| (s.start, s.start_id));
+            lane.markers.sort_by_key(|m| (m.at, m.id));
             lane.open = lane
                 .spans
                 .iter()
@@ -583,15 +582,9 @@ impl Lanes {
                 let label = format!("{phase} failed: {reason} ({})", ev.subject);
                 self.marker(LaneKind::Faults, ev, '!', label);
             }
-            K::FaultOrphaned => {
-                if self.fault_shown(&ev.subject) {
-                    self.marker(
-                        LaneKind::Faults,
-                        ev,
-                        '?',
-                        format!("orphaned ({})", ev.subject),
-                    );
-                }
+            K::FaultOrphaned if self.fault_shown(&ev.subject) => {
+                let label = format!("orphaned ({})", ev.subject);
+                self.marker(LaneKind::Faults, ev, '?', label);
             }
             K::PlanStepStarted => {
                 let label = str_at(p, &["name"]).unwrap_or("step").to_string();

@@ -13,7 +13,11 @@ use tokio::sync::mpsc;
 pub fn run(effect: TimelineEffect, tx: &mpsc::Sender<Msg>) {
     let tx = tx.clone();
     let work = move || {
-        let answer = answer(effect).unwrap_or_else(TimelineMsg::Failed);
+        let seq = match &effect {
+            TimelineEffect::Load { seq, .. } => Some(*seq),
+            _ => None,
+        };
+        let answer = answer(effect).unwrap_or_else(|why| TimelineMsg::Failed { seq, why });
         // The console may be gone by now; nobody is left to tell.
         let _ = tx.blocking_send(Msg::Timeline(answer));
     };

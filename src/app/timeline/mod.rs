@@ -67,7 +67,11 @@ pub enum TimelineMsg {
         board: Box<AlarmBoard>,
     },
     Event(Box<Event>),
-    Failed(String),
+    /// A read failed: the load `seq` when it was a load.
+    Failed {
+        seq: Option<u64>,
+        why: String,
+    },
 }
 
 /// The board of a past moment, shown read-only in the Alarms view.
@@ -366,10 +370,13 @@ pub fn on_msg(state: &mut State, msg: TimelineMsg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        TimelineMsg::Failed(why) => {
+        TimelineMsg::Failed { seq, why } => {
             let t = &mut state.timeline;
-            t.loading = None;
-            t.travelling_to = None;
+            match seq {
+                Some(seq) if t.loading == Some(seq) => t.loading = None,
+                Some(_) => return Vec::new(),
+                None => t.travelling_to = None,
+            }
             let why = crate::domain::sanitize::inert(&why).into_owned();
             t.error = Some(why.clone());
             state.say(Level::Error, format!("timeline: {why}"));
