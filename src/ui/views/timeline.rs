@@ -92,6 +92,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         }
         let kind = LaneKind::ALL[i];
         let selected = i == t.lane;
+        // The cursor's column first, so bars and marks draw over it …
+        let cx = axis.x + axis.col(cursor);
+        for row in 0..*n {
+            set(buf, cx, y + row, "│", st.dim());
+        }
         let hidden = draw_lane(buf, lanes.lane(kind), &axis, y, *n, now, st);
         let mut name = if selected {
             format!("▸{}", kind.name())
@@ -107,9 +112,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             st.heading()
         };
         buf.set_stringn(inner.x, y, &name, NAME_W as usize - 1, style);
+        // … and then shows through them as the selection's colours.
         for row in 0..*n {
-            let cy = y + row;
-            draw_cursor(buf, &axis, cy, cursor, st);
+            if let Some(c) = buf.cell_mut((cx, y + row))
+                && c.symbol() != "│"
+            {
+                c.set_style(st.on_selection(Style::new()));
+            }
         }
         y += n;
     }
@@ -180,19 +189,6 @@ fn draw_axis(buf: &mut Buffer, axis: &Axis, y: u16, cursor: DateTime<Utc>, st: &
     }
     let c = axis.col(cursor);
     set(buf, axis.x + c, y + 1, "▼", st.accent());
-}
-
-/// The cursor's column through a lane row, where nothing else is drawn.
-fn draw_cursor(buf: &mut Buffer, axis: &Axis, y: u16, cursor: DateTime<Utc>, st: &Styles) {
-    let x = axis.x + axis.col(cursor);
-    if let Some(c) = buf.cell_mut((x, y)) {
-        if c.symbol() == " " {
-            c.set_symbol("│").set_style(st.dim());
-        } else {
-            let style = st.on_selection(Style::new());
-            c.set_style(style);
-        }
-    }
 }
 
 fn set(buf: &mut Buffer, x: u16, y: u16, symbol: &str, style: Style) {
