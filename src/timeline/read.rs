@@ -50,15 +50,75 @@ pub fn lanes(journal: &Journal, window: Window, only: Only) -> Result<Lanes, Jou
         if !drawn(&row.kind) {
             return Ok(());
         }
-        let ev = row.event(&path);
-        if end.is_some_and(|end| ev.ts > end) {
+        let Some(ts) = crate::journal::chain::parse_ts(&row.ts) else {
+            return Ok(());
+        };
+        if end.is_some_and(|end| ts > end) {
             return Err(stop(journal));
         }
+        // A marker before the window would be dropped: not even decoded.
+        if ts < window.from && marker_only(&row.kind) {
+            return Ok(());
+        }
+        let ev = if needs_payload(&row.kind) {
+            row.event(&path)
+        } else {
+            // Closing a bar needs its subject only: no JSON to parse.
+            Event {
+                id: row.id,
+                ts,
+                actor: row.actor.into_owned(),
+                kind: row.kind.into_owned(),
+                subject: row.subject.into_owned(),
+                payload: serde_json::Value::Null,
+                prev_hash: String::new(),
+                hash: String::new(),
+            }
+        };
         lanes.apply(&ev);
         Ok(())
     });
     finished(r)?;
     Ok(lanes)
+}
+
+/// Kinds drawn only as markers (they open and close nothing).
+fn marker_only(kind: &str) -> bool {
+    matches!(
+        kind,
+        "alarm.acked"
+            | "alarm.unacked"
+            | "alarm.note_added"
+            | "alarm.owner_set"
+            | "alarm.silenced"
+            | "plan.decided"
+            | "plan.run_started"
+            | "plan.run_finished"
+            | "plan.step_waiting"
+            | "plan.step_retrying"
+            | "plan.run_stopped"
+            | "plan.rollback_started"
+            | "plan.interrupted"
+            | "fault.orphaned"
+            | "drill.started"
+            | "drill.gate"
+            | "drill.measured"
+    )
+}
+
+/// Kinds the projection reads nothing of but the row's subject and time.
+fn needs_payload(kind: &str) -> bool {
+    !matches!(
+        kind,
+        "alarm.resolved"
+            | "alarm.acked"
+            | "alarm.unacked"
+            | "alarm.silenced"
+            | "fault.recovered"
+            | "fault.dismissed"
+            | "fault.injecting"
+            | "fault.recovering"
+    )
 }
 
 /// Where drill `id` started and ended and which faults it injected (its

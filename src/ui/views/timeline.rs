@@ -83,7 +83,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let buf = frame.buffer_mut();
     draw_axis(buf, &axis, inner.y, cursor, st);
     let body_h = inner.height - 3;
-    let rows = allot(lanes, &axis, body_h, t.lane, now);
+    // Packed once a frame, into no more rows than the body has.
+    let packs: Vec<_> = LaneKind::ALL
+        .iter()
+        .map(|k| pack(lanes.lane(*k), &axis, now, body_h as usize))
+        .collect();
+    let rows = allot(&packs, body_h, t.lane);
     let mut y = inner.y + 2;
     let used: u16 = rows.iter().sum();
     for (i, n) in rows.iter().enumerate() {
@@ -97,7 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         for row in 0..*n {
             set(buf, cx, y + row, "│", st.dim());
         }
-        let hidden = draw_lane(buf, lanes.lane(kind), &axis, y, *n, now, st);
+        let hidden = draw_lane(buf, lanes.lane(kind), &packs[i], &axis, y, *n, now, st);
         let mut name = if selected {
             format!("▸{}", kind.name())
         } else {
@@ -207,9 +212,16 @@ fn tone_style(tone: Tone, st: &Styles) -> Style {
     }
 }
 
-/// Bars on screen, packed greedily into rows: `(row, first col, last col,
-/// index)`, in start order.
-fn pack(lane: &Lane, axis: &Axis, now: DateTime<Utc>) -> Vec<(usize, u16, u16, usize)> {
+/// Bars on screen, packed greedily into at most `tracks` rows: `(row,
+/// first col, last col, index)` in start order; a bar with no row left
+/// gets row `tracks` (counted, not drawn). Bounded work per bar, so a week
+/// of flapping alarms costs what a screen can show.
+fn pack(
+    lane: &Lane,
+    axis: &Axis,
+    now: DateTime<Utc>,
+    tracks: usize,
+) -> Vec<(usize, u16, u16, usize)> {
     let mut shown: Vec<(u16, u16, usize)> = lane
         .spans
         .iter()
@@ -221,16 +233,20 @@ fn pack(lane: &Lane, axis: &Axis, now: DateTime<Utc>) -> Vec<(usize, u16, u16, u
             (a, b, i)
         })
         .collect();
-    shown.sort_by_key(|(a, b, i)| (*a, *b, *i));
+    shown.sort_unstable_by_key(|(a, b, i)| (*a, *b, *i));
     let mut ends: Vec<u16> = Vec::new();
     let mut out = Vec::with_capacity(shown.len());
     for (a, b, i) in shown {
         // A column of space between bars of one row.
         let row = match ends.iter().position(|e| *e + 1 < a) {
             Some(r) => r,
-            None => {
+            None if ends.len() < tracks => {
                 ends.push(0);
                 ends.len() - 1
+            }
+            None => {
+                out.push((tracks, a, b, i));
+                continue;
             }
         };
         ends[row] = b;
@@ -241,7 +257,7 @@ fn pack(lane: &Lane, axis: &Axis, now: DateTime<Utc>) -> Vec<(usize, u16, u16, u
 
 /// Rows for each lane: one each (as many lanes as fit, around the chosen
 /// one), then the rest to lanes with bars left over, in turn.
-fn allot(lanes: &Lanes, axis: &Axis, height: u16, chosen: usize, now: DateTime<Utc>) -> Vec<u16> {
+fn allot(packs: &[Vec<(usize, u16, u16, usize)>], height: u16, chosen: usize) -> Vec<u16> {
     let n = LaneKind::ALL.len();
     let mut rows = vec![0u16; n];
     if (height as usize) < n {
@@ -252,11 +268,10 @@ fn allot(lanes: &Lanes, axis: &Axis, height: u16, chosen: usize, now: DateTime<U
         }
         return rows;
     }
-    let need: Vec<u16> = LaneKind::ALL
+    let need: Vec<u16> = packs
         .iter()
-        .map(|k| {
-            let packed = pack(lanes.lane(*k), axis, now);
-            let tracks = packed.iter().map(|p| p.0 + 1).max().unwrap_or(1);
+        .map(|p| {
+            let tracks = p.iter().map(|p| p.0 + 1).max().unwrap_or(1);
             u16::try_from(tracks).unwrap_or(u16::MAX).max(1)
         })
         .collect();
@@ -279,9 +294,11 @@ fn allot(lanes: &Lanes, axis: &Axis, height: u16, chosen: usize, now: DateTime<U
 }
 
 /// One lane in `rows` rows from `y`; how many bars had no row.
+#[allow(clippy::too_many_arguments)]
 fn draw_lane(
     buf: &mut Buffer,
     lane: &Lane,
+    packed: &[(usize, u16, u16, usize)],
     axis: &Axis,
     y: u16,
     rows: u16,
@@ -289,7 +306,7 @@ fn draw_lane(
     st: &Styles,
 ) -> usize {
     let mut hidden = 0;
-    for (row, a, b, i) in pack(lane, axis, now) {
+    for &(row, a, b, i) in packed {
         let Some(s) = lane.spans.get(i) else { continue };
         if row >= rows as usize {
             hidden += 1;
