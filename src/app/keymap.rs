@@ -148,6 +148,17 @@ pub enum Action {
     DrillGate,
     DrillAbort,
     DrillHistory,
+    /// Timeline: a narrower / wider window, the cursor back / on (the
+    /// window pans with it), jump to now, follow live, the event under the
+    /// cursor, the alarm board at the cursor (time travel).
+    TimelineZoomIn,
+    TimelineZoomOut,
+    TimelinePanLeft,
+    TimelinePanRight,
+    TimelineNow,
+    TimelineFollow,
+    TimelineOpen,
+    TimelineTravel,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -587,6 +598,59 @@ pub const KEYMAP: &[Binding] = &[
         "follow the tail on / off",
     )
     .hint("follow"),
+    bind(
+        In(View::Timeline),
+        &[k('+')],
+        Action::TimelineZoomIn,
+        "zoom in: a narrower window",
+    )
+    .hint("zoom"),
+    bind(
+        In(View::Timeline),
+        &[k('-')],
+        Action::TimelineZoomOut,
+        "zoom out: a wider window",
+    ),
+    bind(
+        In(View::Timeline),
+        &[k('h'), code(KeyCode::Left)],
+        Action::TimelinePanLeft,
+        "cursor back in time (the window pans with it)",
+    )
+    .hint("pan"),
+    bind(
+        In(View::Timeline),
+        &[k('l'), code(KeyCode::Right)],
+        Action::TimelinePanRight,
+        "cursor on in time (the window pans with it)",
+    ),
+    bind(
+        In(View::Timeline),
+        &[k('0')],
+        Action::TimelineNow,
+        "window and cursor to now (held)",
+    ),
+    bind(
+        In(View::Timeline),
+        &[k('f')],
+        Action::TimelineFollow,
+        "follow live on / off",
+    )
+    .hint("follow"),
+    bind(
+        In(View::Timeline),
+        &[code(KeyCode::Enter)],
+        Action::TimelineOpen,
+        "open the event of the marker or bar under the cursor",
+    )
+    .hint("open"),
+    bind(
+        In(View::Timeline),
+        &[k('a')],
+        Action::TimelineTravel,
+        "time travel: the alarm board as it was at the cursor (read-only; Esc: now)",
+    )
+    .hint("board then"),
     write(
         In(View::Faults),
         &[k('i')],

@@ -66,6 +66,8 @@ pub enum Msg {
     Liveness(super::presence::Liveness),
     /// The journal's writes failing or succeeding again, its chain checked.
     Recording(super::recording::Notice),
+    /// Timeline lanes, a past board or one row read for the timeline room.
+    Timeline(super::timeline::TimelineMsg),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,4 +94,6 @@ pub enum Effect {
     /// Writes failed: try one small write to learn whether they work again
     /// (answered through [`Msg::Recording`]).
     ProbeJournal,
+    /// Read the journal for the timeline (answered with [`Msg::Timeline`]).
+    Timeline(super::timeline::TimelineEffect),
 }

@@ -75,6 +75,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Source(m) => sources::on_msg(state, m),
         Msg::Liveness(answer) => presence::on_liveness(state, answer),
         Msg::Recording(notice) => recording::on_notice(state, notice),
+        Msg::Timeline(m) => timeline::on_msg(state, m),
     }
 }
 
@@ -99,6 +100,7 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     fx.extend(recording::on_tick(state));
     fx.extend(plans::drive::on_tick(state));
     fx.extend(drills::on_tick(state));
+    fx.extend(timeline::on_tick(state));
     fx
 }
 
@@ -133,6 +135,7 @@ fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     state.plans.apply(events);
     presence::on_events(state, events);
     state.log.push(events, &state.board, &state.faults.ledger);
+    timeline::on_events(state, events);
     if changed {
         state.counts = state.board.counts();
         let page = state.page_rows();
@@ -325,6 +328,13 @@ fn ask_quit(state: &mut State) -> Vec<Effect> {
 
 fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match keymap::lookup(state.view, &key, state.session.readonly) {
+        Some(b)
+            if b.writes
+                && let Some(why) = timeline::refusal(state, b.action) =>
+        {
+            state.say(Level::Warn, why);
+            Vec::new()
+        }
         Some(b) => perform(state, b.action),
         None => {
             if state.session.readonly
@@ -421,8 +431,17 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::DrillStart | Action::DrillGate | Action::DrillAbort | Action::DrillHistory => {
             return drills::on_action(state, action);
         }
+        Action::TimelineZoomIn
+        | Action::TimelineZoomOut
+        | Action::TimelinePanLeft
+        | Action::TimelinePanRight
+        | Action::TimelineNow
+        | Action::TimelineFollow
+        | Action::TimelineOpen
+        | Action::TimelineTravel => return timeline::on_action(state, action),
     }
-    Vec::new()
+    // Arriving in the Timeline view loads its window.
+    timeline::ensure_loaded(state)
 }
 
 /// The list of the current view.
@@ -610,7 +629,11 @@ fn toggle_mark(state: &mut State) {
 pub(crate) fn move_by(state: &mut State, delta: isize) {
     let page = state.page_rows();
     match state.view {
-        View::Alarms => state.alarms.move_by(delta, page),
+        View::Alarms => {
+            if !timeline::travel_move(state, delta, page) {
+                state.alarms.move_by(delta, page);
+            }
+        }
         View::Log => log::move_by(state, delta),
         View::Faults => faults::move_by(state, delta),
         View::Monitor => monitor::move_by(state, delta),
@@ -631,6 +654,9 @@ fn after_move(state: &mut State) {
 /// `Esc`: the view's own back first (close a pane, clear a search or a
 /// filter), then back to the Alarms view.
 fn back(state: &mut State) {
+    if state.view == View::Alarms && timeline::end_travel(state) {
+        return;
+    }
     if list_mut(state).search.take().is_some() {
         state.say(Level::Info, "search cleared");
         return;

@@ -20,6 +20,7 @@ pub mod severity;
 pub mod silence;
 pub mod stats;
 pub mod text;
+pub mod timeline;
 
 pub use alarm::{Alarm, AlarmState, ObservedAlarm, fingerprint};
 pub use board::AlarmBoard;

@@ -83,6 +83,8 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
             Some(faults) => faults.run(f, tx),
             None => tracing::warn!("{READ_ONLY}: fault run refused"),
         },
+        // Reads only: a read-only console travels and draws timelines too.
+        Effect::Timeline(t) => crate::runtime::timeline::run(t, tx),
     }
 }
 

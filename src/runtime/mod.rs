@@ -12,6 +12,7 @@ pub mod leader;
 pub mod plan_watch;
 pub mod sources;
 pub mod terminal;
+mod timeline;
 
 pub use boot::{Leadership, Options};
 

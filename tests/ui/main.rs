@@ -29,3 +29,4 @@ mod monitor;
 mod plans;
 mod popups;
 mod screen;
+mod timeline;

@@ -17,9 +17,39 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
+/// The board on screen and its list: the live ones, or, while time
+/// travelling, the board of a past moment (read-only) and its own list.
+struct Shown<'a> {
+    alarms: &'a crate::app::alarms::AlarmsView,
+    board: &'a crate::domain::AlarmBoard,
+    /// The moment shown (`None`: now) and the clock ages are counted from.
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+fn shown(state: &State) -> Shown<'_> {
+    match &state.timeline.travel {
+        Some(t) => Shown {
+            alarms: &t.view,
+            board: &t.board,
+            at: Some(t.at),
+            now: t.at,
+        },
+        None => Shown {
+            alarms: &state.alarms,
+            board: &state.board,
+            at: None,
+            now: state.now,
+        },
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
+    let sh = shown(state);
     let detail = if state.alarms.detail {
-        state.selected_alarm()
+        sh.alarms
+            .selected_fingerprint()
+            .and_then(|fp| sh.board.get(fp))
     } else {
         None
     };
@@ -131,8 +161,15 @@ pub fn columns(width: u16) -> Vec<(Col, u16)> {
 }
 
 fn title<'a>(state: &State, st: &Styles, max: usize) -> Line<'a> {
-    let a = &state.alarms;
-    let mut text = format!(" Alarms ({}/{})", a.visible.len(), state.board.len());
+    let sh = shown(state);
+    let a = sh.alarms;
+    let mut text = format!(" Alarms ({}/{})", a.visible.len(), sh.board.len());
+    if let Some(at) = sh.at {
+        text = format!(
+            " AT {} (read-only, Esc: now) ·{text}",
+            at.format("%H:%M:%S")
+        );
+    }
     if !a.list.filter.is_empty() {
         text.push_str(&format!("  filter: {}", cell(&a.list.filter.source, 40)));
     }
@@ -165,11 +202,12 @@ fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if state.alarms.visible.is_empty() {
+    let sh = shown(state);
+    if sh.alarms.visible.is_empty() {
         empty(frame, inner, state, st);
         return;
     }
-    let grouped = state.alarms.group != crate::app::alarms::GroupBy::None;
+    let grouped = sh.alarms.group != crate::app::alarms::GroupBy::None;
     let group_w = Col::Group.min_width() + 1;
     let mut cols = columns(
         inner
@@ -180,7 +218,7 @@ fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         cols.insert(1, (Col::Group, Col::Group.min_width()));
     }
     let rows_h = inner.height.saturating_sub(1) as usize;
-    let a = &state.alarms;
+    let a = sh.alarms;
     let range = window(a.visible.len(), a.list.selected, a.list.offset, rows_h);
     let selected = a.list.selected.min(a.visible.len() - 1);
     let rows: Vec<Row> = a.visible[range.clone()]
@@ -189,14 +227,14 @@ fn table(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         .map(|(i, fp)| {
             let idx = range.start + i;
             let is_selected = idx == selected;
-            match state.board.get(fp) {
+            match sh.board.get(fp) {
                 Some(alarm) => {
-                    let g = state.alarms.group;
+                    let g = a.group;
                     let first_of_group = grouped
                         && (idx == 0
                             || a.visible
                                 .get(idx - 1)
-                                .and_then(|p| state.board.get(p))
+                                .and_then(|p| sh.board.get(p))
                                 .map(|p| g.key(p))
                                 != Some(g.key(alarm)));
                     alarm_row(alarm, &cols, state, st, is_selected, first_of_group)
@@ -232,11 +270,12 @@ fn alarm_row<'a>(
     } else {
         st.text()
     };
-    let marked = state.alarms.list.is_marked(alarm.fingerprint());
-    let search = state
+    let sh = shown(state);
+    let marked = sh.alarms.list.is_marked(alarm.fingerprint());
+    let search = sh
         .alarms
         .search_hit(alarm)
-        .then_some(state.alarms.list.search.as_deref())
+        .then_some(sh.alarms.list.search.as_deref())
         .flatten();
     let cells = cols.iter().map(|&(col, w)| {
         let w = w as usize;
@@ -244,8 +283,8 @@ fn alarm_row<'a>(
             Col::Mark if marked => ("*".into(), st.accent()),
             Col::Mark => (if is_selected { ">" } else { " " }.into(), st.accent()),
             Col::Group if first_of_group => {
-                let key = state.alarms.group.key(alarm).unwrap_or("");
-                let n = state.alarms.group_sizes.get(key).copied().unwrap_or(0);
+                let key = sh.alarms.group.key(alarm).unwrap_or("");
+                let n = sh.alarms.group_sizes.get(key).copied().unwrap_or(0);
                 let count = format!(" ({n})");
                 let name = cell(key, w.saturating_sub(count.chars().count()));
                 (format!("{name}{count}"), st.heading())
@@ -261,13 +300,13 @@ fn alarm_row<'a>(
             }
             Col::State if alarm.is_firing() => ("FIRING".into(), body),
             Col::State => ("RESOLVED".into(), st.ok()),
-            Col::Age => (age(alarm.raised_at, state.now), body),
+            Col::Age => (age(alarm.raised_at, sh.now), body),
             Col::Service => (cell(alarm.service(), w), body),
             Col::Name => (cell(alarm.name(), w), body),
             Col::Summary => match state
                 .plans
                 .runs
-                .change_for(alarm, state.now)
+                .change_for(alarm, sh.now)
                 .filter(|c| alarm.is_firing() && alarm.raised_at >= c.opened)
             {
                 Some(c) => (
@@ -318,9 +357,15 @@ fn alarm_row<'a>(
 
 fn empty(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     use crate::app::sources::Quiet;
-    let firing = state.counts.firing;
-    let hidden_resolved = !state.alarms.show_resolved && state.board.len() > firing;
-    let lines = if !state.alarms.list.filter.is_empty() && !state.board.is_empty() {
+    let sh = shown(state);
+    let firing = match sh.at {
+        Some(_) => sh.board.iter().filter(|a| a.is_firing()).count(),
+        None => state.counts.firing,
+    };
+    let hidden_resolved = !sh.alarms.show_resolved && sh.board.len() > firing;
+    let lines = if sh.at.is_some() {
+        vec![Line::styled("No alarms were firing then", st.text())]
+    } else if !sh.alarms.list.filter.is_empty() && !sh.board.is_empty() {
         vec![
             Line::styled("No alarms match the filter", st.text()),
             Line::styled("Esc clears it, / edits it", st.dim()),

@@ -1,0 +1,244 @@
+//! Timeline benchmarks over a journal of a million events (alarms raised
+//! and resolved across 2,000 fingerprints, acks and notes, faults, plan
+//! runs, drills): the lanes of the last hour read from the journal (the
+//! whole file scanned, as the view's load does), the Timeline view drawn
+//! from them at 120×40 (and over a week), and time travel: the board
+//! rebuilt for a moment in the middle of the journal.
+//! A plain program: `cargo bench --bench timeline`.
+//!
+//! Environment: `COCPIT_BENCH_EVENTS` (default 1,000,000), `TMPDIR` =
+//! where the scratch journal goes.
+
+use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use cocpit::app::timeline::{TimelineEffect, TimelineMsg};
+use cocpit::app::{Effect, Msg, RunMode, Session, State, update};
+use cocpit::domain::timeline::{Only, Window};
+use cocpit::domain::{AlarmBoard, EventKind, NewEvent};
+use cocpit::journal::Journal;
+use cocpit::theme::Theme;
+use cocpit::timeline::read;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use std::time::Instant;
+
+const FINGERPRINTS: usize = 2_000;
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap()
+}
+
+/// Row `i` of the journal, one a second: mostly alarm traffic, with an
+/// operator action, a fault, a plan run and a drill now and then.
+fn event(i: usize) -> NewEvent {
+    let ts = start() + Span::seconds(i as i64);
+    let fp = format!(
+        "{:016x}",
+        (i / 2 % FINGERPRINTS) as u64 * 0x9e37_79b9_7f4a_7c15
+    );
+    let ev = |actor: &str, kind, subject: &str, p| NewEvent::new(ts, actor, kind, subject, p);
+    let cycle = i % 1_000;
+    match cycle {
+        100 => ev("alice@jump1", EventKind::AlarmAcked, &fp, json!({})),
+        200 => ev(
+            "bob@jump2",
+            EventKind::AlarmNoteAdded,
+            &fp,
+            json!({"text": "looking"}),
+        ),
+        300 => ev(
+            "alice@jump1",
+            EventKind::FaultIntended,
+            &format!("f{i:07x}"),
+            json!({"spec": {"provider": "sim", "target": "sim:payments", "action": "latency"}}),
+        ),
+        301 => ev(
+            "alice@jump1",
+            EventKind::FaultActive,
+            &format!("f{:07x}", i - 1),
+            json!({"record": {}}),
+        ),
+        400 => ev(
+            "alice@jump1",
+            EventKind::FaultRecovered,
+            &format!("f{:07x}", i - 100),
+            json!({"trigger": "deadline"}),
+        ),
+        500 => ev(
+            "alice@jump1",
+            EventKind::PlanStepStarted,
+            "run-x",
+            json!({"run": format!("run-{i}"), "at": {"section": "steps", "index": 0}, "name": "restart"}),
+        ),
+        560 => ev(
+            "alice@jump1",
+            EventKind::PlanStepFinished,
+            "run-x",
+            json!({"run": format!("run-{}", i - 60), "at": {"section": "steps", "index": 0}, "name": "restart", "outcome": "ok"}),
+        ),
+        600 => ev(
+            "alice@jump1",
+            EventKind::DrillPhase,
+            "d-1",
+            json!({"drill": "d-1", "phase": "observe"}),
+        ),
+        700 => ev(
+            "alice@jump1",
+            EventKind::DrillPhase,
+            "d-1",
+            json!({"drill": "d-1", "phase": "recover"}),
+        ),
+        _ if i.is_multiple_of(2) => {
+            let severity = ["minor", "major", "critical"][i % 3];
+            let service = ["payments", "checkout", "search"][i % 3];
+            ev(
+                "source:alertmanager:prod",
+                EventKind::AlarmRaised,
+                &fp,
+                json!({"fingerprint": fp, "source": "alertmanager:prod", "name": "HighRequestLatency",
+                   "severity": severity,
+                   "labels": {"alertname": "HighRequestLatency", "service": service},
+                   "annotations": {"summary": "p99 above 2s"}, "starts_at": ts.to_rfc3339()}),
+            )
+        }
+        _ => ev(
+            "source:alertmanager:prod",
+            EventKind::AlarmResolved,
+            &fp,
+            json!({}),
+        ),
+    }
+}
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let n: usize = std::env::var("COCPIT_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("scratch dir");
+    let path = dir.path().join("journal.db");
+    let j = Journal::open(&path).expect("journal");
+    let t = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let batch: Vec<NewEvent> = chunk.iter().map(|&i| event(i)).collect();
+        j.append(&batch).expect("append");
+    }
+    println!(
+        "journal of {n} events written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let end = start() + Span::seconds(n as i64);
+
+    // The view's load: the last hour, and an hour either side of it.
+    let window = Window {
+        from: end - Span::hours(3),
+        to: None,
+    };
+    let t = Instant::now();
+    let lanes = read::lanes(&j, window, Only::default()).expect("lanes");
+    let build = t.elapsed();
+    println!(
+        "lanes of the last hour (whole journal scanned): {}  ({} spans and markers held)",
+        ms(build),
+        lanes.items()
+    );
+
+    // Drawing: the Timeline view from those lanes, 120×40.
+    let session = Session {
+        operator: "bench@host".into(),
+        mode: RunMode::Demo,
+        readonly: true,
+        role: Default::default(),
+        journal_path: path.display().to_string(),
+    };
+    let mut state = State::new(session, AlarmBoard::new(), Theme::embedded(), end);
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+        end,
+    );
+    let fx = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('7'), KeyModifiers::NONE)),
+        end,
+    );
+    let seq = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Timeline(TimelineEffect::Load { seq, .. }) => Some(*seq),
+            _ => None,
+        })
+        .expect("a load");
+    update(
+        &mut state,
+        Msg::Timeline(TimelineMsg::Loaded {
+            seq,
+            lanes: Box::new(lanes),
+        }),
+        end,
+    );
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let frames = 200;
+    let t = Instant::now();
+    for _ in 0..frames {
+        term.draw(|f| cocpit::ui::render(f, &state)).expect("draw");
+    }
+    println!(
+        "render 120x40, 1 h window: {} a frame",
+        ms(t.elapsed() / frames)
+    );
+
+    // A week on screen: the load covers it, then the frame.
+    for _ in 0..6 {
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char('-'), KeyModifiers::NONE)),
+            end,
+        );
+    }
+    let week = Window {
+        from: end - Span::days(14),
+        to: None,
+    };
+    let t = Instant::now();
+    let lanes = read::lanes(&j, week, Only::default()).expect("lanes");
+    let build_week = t.elapsed();
+    let held = lanes.items();
+    let seq = state.timeline.loading.unwrap_or(0);
+    update(
+        &mut state,
+        Msg::Timeline(TimelineMsg::Loaded {
+            seq,
+            lanes: Box::new(lanes),
+        }),
+        end,
+    );
+    let t = Instant::now();
+    for _ in 0..frames {
+        term.draw(|f| cocpit::ui::render(f, &state)).expect("draw");
+    }
+    println!(
+        "lanes of two weeks: {} ({held} held, capped); render 120x40, 7 d window: {} a frame",
+        ms(build_week),
+        ms(t.elapsed() / frames)
+    );
+
+    // Time travel to the middle of the journal.
+    let middle = start() + Span::seconds(n as i64 / 2);
+    let t = Instant::now();
+    let board = read::board_at(&j, middle).expect("board");
+    println!(
+        "time travel to the middle (row {} of {n}): {}  ({} alarms on the board)",
+        n / 2,
+        ms(t.elapsed()),
+        board.len()
+    );
+}
