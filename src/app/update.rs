@@ -45,6 +45,9 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 fx = plans::drive::on_fault_done(state, id, error.as_deref());
                 fx.extend(drills::on_fault_done(state, id, error.as_deref()));
             }
+            if let faults::FaultMsg::ProbeFailed { id, reason } = &m {
+                fx.extend(drills::on_probe_failed(state, id, reason));
+            }
             fx.extend(faults::on_msg(state, m));
             fx
         }

@@ -317,4 +317,4 @@ pub fn set_filter(state: &mut State, f: crate::domain::filter::Filter) {
     state.drills.list.clamp(n);
 }
 
-pub use run::{on_committed, on_fault_done, on_tick};
+pub use run::{on_committed, on_fault_done, on_probe_failed, on_tick};

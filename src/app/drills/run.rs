@@ -764,6 +764,38 @@ pub fn on_fault_done(state: &mut State, id: &str, error: Option<&str>) -> Vec<Ef
     with_run(state, |r| r.injected(index, result, &label, now))
 }
 
+/// A drill fault's probe guard failed: the whole drill stops, as for an
+/// alarm guard (the faults room recovers that fault itself).
+pub fn on_probe_failed(state: &mut State, id: &str, reason: &str) -> Vec<Effect> {
+    if !state.drills.faults.contains_key(id) || state.drills.driving.is_none() {
+        return Vec::new();
+    }
+    let name = state
+        .drills
+        .driving
+        .as_ref()
+        .and_then(|r| r.scenario.guards.iter().find(|g| g.probe.is_some()))
+        .map_or_else(|| "probe".to_string(), |g| g.name.clone());
+    let now = state.now;
+    let why = format!("probe guard {name:?}: {}", inert(reason));
+    let mut fx = with_run(state, |r| {
+        let mut outs = vec![Out::Record(DrillEvent::Measured(
+            crate::domain::drill::payloads::Measured {
+                drill: r.id.clone(),
+                what: crate::domain::drill::payloads::Measure::Guard,
+                name: name.clone(),
+                secs: None,
+                ok: false,
+                detail: reason.to_string(),
+            },
+        ))];
+        outs.extend(r.abort(&why, now));
+        outs
+    });
+    fx.extend(settle(state));
+    fx
+}
+
 /// The journal answered one of this room's commits.
 pub fn on_committed(
     state: &mut State,
