@@ -149,11 +149,7 @@ fn status(d: &DrillView, now: DateTime<Utc>) -> String {
             v.as_str().to_uppercase(),
             elapsed(d.started, d.ended.unwrap_or(now))
         ),
-        (None, Some((p, by))) => format!(
-            "HELD before {} by {} (Space goes on)",
-            p.as_str(),
-            crate::ui::widgets::text::who(by)
-        ),
+        (None, Some((p, _))) => format!("HELD before {}", p.as_str()),
         (None, None) => format!("RUNNING {} {}", d.phase.as_str(), elapsed(d.started, now)),
     }
 }
@@ -276,6 +272,21 @@ fn drill_pane(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let w = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     lines.push(phase_bar(v, w, st));
+    // Who holds the drill, in the body: the title may be cut on a narrow pane.
+    if let (None, Some((p, by))) = (v.verdict, &v.held) {
+        lines.push(Line::styled(
+            truncate(
+                &format!(
+                    "HELD before {} by {}: Space on any operator console goes on",
+                    p.as_str(),
+                    inert(crate::ui::widgets::text::who(by))
+                ),
+                w,
+            )
+            .into_owned(),
+            st.warning().add_modifier(Modifier::BOLD),
+        ));
+    }
     lines.push(Line::from(vec![
         Span::styled("commander ", st.dim()),
         Span::styled(
