@@ -78,7 +78,7 @@ pub async fn run_headless(opts: Options, out: Outputs) -> Result<i32> {
             let v = view.clone();
             summary(&mut stdout, &v);
             if let Some(p) = &out.journal_json
-                && let Err(e) = std::fs::write(p, chaos_journal(&v, &booted.state.drills))
+                && let Err(e) = std::fs::write(p, chaos_journal(&v))
             {
                 let _ = writeln!(stdout, "cannot write {}: {e}", p.display());
             }
@@ -154,7 +154,7 @@ fn ts(t: DateTime<Utc>) -> String {
 
 /// The drill as a Chaos Toolkit journal: `status`, `deviated`, the steady
 /// states before and after, the faults as the method's actions.
-pub fn chaos_journal(v: &DrillView, _all: &crate::app::drills::Drills) -> String {
+pub fn chaos_journal(v: &DrillView) -> String {
     let status = match v.verdict {
         Some(Verdict::Passed) | Some(Verdict::Failed) => "completed",
         Some(Verdict::Aborted) => "aborted",

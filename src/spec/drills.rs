@@ -2,7 +2,6 @@
 //! loaded like plans (every problem as `file:line:column: message`, a
 //! broken file never hides the others).
 
-use super::plans::files_in;
 use super::{Doc, SpecError};
 use crate::domain::drill::Scenario;
 use crate::domain::drill::validate;
@@ -49,27 +48,10 @@ pub fn parse(file: &str, text: &str, providers: Providers<'_>) -> Result<Scenari
         return Err(vec![doc.invalid(&[], "empty scenario file".into())]);
     }
     let s: Scenario = doc.parse().map_err(|e| vec![e])?;
-    let mut errors: Vec<SpecError> = validate::validate(&s, providers)
-        .into_iter()
-        .map(|p| {
-            let anchors: Vec<&str> = p.anchors.iter().map(String::as_str).collect();
-            let e = doc.invalid(&anchors, p.message.clone());
-            if e.line() == 0 {
-                SpecError::Invalid {
-                    file: file.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: p.message,
-                }
-            } else {
-                e
-            }
-        })
-        .collect();
+    let errors = super::locate(&doc, validate::validate(&s, providers));
     if errors.is_empty() {
         Ok(s)
     } else {
-        errors.sort_by_key(|e| e.line());
         Err(errors)
     }
 }
@@ -89,28 +71,18 @@ pub struct Catalog {
 
 pub fn load_all(dirs: &[PathBuf], embedded: bool, providers: Providers<'_>) -> Catalog {
     let mut cat = Catalog::default();
-    if embedded {
-        for (name, text) in EMBEDDED {
-            let origin = format!("embedded:{name}");
-            match parse(&origin, text, providers) {
-                Ok(s) => cat.add(s, origin),
-                Err(mut e) => cat.errors.append(&mut e),
-            }
-        }
-    }
-    for dir in dirs {
-        match files_in(dir) {
-            Ok(files) => {
-                for f in files {
-                    match load_file(&f, providers) {
-                        Ok(s) => cat.add(s, f.display().to_string()),
-                        Err(mut e) => cat.errors.append(&mut e),
-                    }
-                }
-            }
-            Err(e) => cat.errors.push(e),
-        }
-    }
+    let mut unread = Vec::new();
+    super::each_source(
+        EMBEDDED,
+        embedded,
+        dirs,
+        &mut unread,
+        |origin, text| match parse(origin, text, providers) {
+            Ok(s) => cat.add(s, origin.to_string()),
+            Err(mut e) => cat.errors.append(&mut e),
+        },
+    );
+    cat.errors.append(&mut unread);
     cat
 }
 

@@ -1,7 +1,8 @@
-//! One loader for every file users write — the demo scenario today; plans,
-//! drill scenarios, failure modes and `cocpit check` next: YAML or TOML into
-//! typed structs (unknown fields refused by the structs' serde attributes),
-//! with errors that say `file:line:column: why`.
+//! One loader for every file users write — the demo scenario, plans and
+//! drill scenarios (failure modes next): YAML or TOML into typed structs
+//! (unknown fields refused by the structs' serde attributes), with errors
+//! that say `file:line:column: why`, and one walk over the embedded texts
+//! and the configured directories for every catalog ([`each_source`]).
 
 mod doc;
 pub mod drills;
@@ -106,5 +107,63 @@ pub fn read(path: &Path, optional: bool) -> Result<SourceFile, SpecError> {
             path: display,
             source,
         }),
+    }
+}
+
+/// Validation problems as located errors, in line order; a problem whose
+/// words are not found points at the file's first line rather than nowhere.
+pub fn locate(
+    doc: &Doc<'_>,
+    problems: Vec<crate::domain::plan::validate::Problem>,
+) -> Vec<SpecError> {
+    let mut errors: Vec<SpecError> = problems
+        .into_iter()
+        .map(|p| {
+            let anchors: Vec<&str> = p.anchors.iter().map(String::as_str).collect();
+            let e = doc.invalid(&anchors, p.message.clone());
+            if e.line() == 0 {
+                SpecError::Invalid {
+                    file: doc.file.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: p.message,
+                }
+            } else {
+                e
+            }
+        })
+        .collect();
+    errors.sort_by_key(|e| e.line());
+    errors
+}
+
+/// Every text a catalog loads, with its origin: the embedded ones
+/// (`embedded:NAME`, when `use_embedded`), then each directory's `*.yaml`
+/// / `*.yml` files in name order. Files that cannot be read are errors;
+/// the rest go to `each`.
+pub fn each_source(
+    embedded: &[(&str, &str)],
+    use_embedded: bool,
+    dirs: &[std::path::PathBuf],
+    errors: &mut Vec<SpecError>,
+    mut each: impl FnMut(&str, &str),
+) {
+    if use_embedded {
+        for (name, text) in embedded {
+            each(&format!("embedded:{name}"), text);
+        }
+    }
+    for dir in dirs {
+        match plans::files_in(dir) {
+            Ok(files) => {
+                for f in files {
+                    match read(&f, false) {
+                        Ok(file) => each(&file.display, file.text.as_deref().unwrap_or("")),
+                        Err(e) => errors.push(e),
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
     }
 }

@@ -52,23 +52,7 @@ pub fn parse(file: &str, text: &str, providers: Providers<'_>) -> Result<Plan, V
         return Err(vec![doc.invalid(&[], "empty plan file".into())]);
     }
     let plan: Plan = doc.parse().map_err(|e| vec![e])?;
-    let mut errors: Vec<SpecError> = validate::validate(&plan, providers)
-        .into_iter()
-        .map(|p| {
-            let anchors: Vec<&str> = p.anchors.iter().map(String::as_str).collect();
-            let mut e = doc.invalid(&anchors, p.message.clone());
-            if e.line() == 0 {
-                // Point at the file's first line rather than nowhere.
-                e = SpecError::Invalid {
-                    file: file.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: p.message,
-                };
-            }
-            e
-        })
-        .collect();
+    let mut errors = super::locate(&doc, validate::validate(&plan, providers));
     for s in plan.steps.iter().chain(&plan.rollback) {
         if s.step_type() == StepType::Http
             && let Some(j) = s.http.as_ref().and_then(|h| h.json.as_ref())
@@ -132,28 +116,18 @@ pub struct Catalog {
 
 pub fn load_all(dirs: &[PathBuf], embedded: bool, providers: Providers<'_>) -> Catalog {
     let mut cat = Catalog::default();
-    if embedded {
-        for (name, text) in EMBEDDED {
-            let origin = format!("embedded:{name}");
-            match parse(&origin, text, providers) {
-                Ok(plan) => cat.add(plan, origin),
-                Err(mut e) => cat.errors.append(&mut e),
-            }
-        }
-    }
-    for dir in dirs {
-        match files_in(dir) {
-            Ok(files) => {
-                for f in files {
-                    match load_file(&f, providers) {
-                        Ok(plan) => cat.add(plan, f.display().to_string()),
-                        Err(mut e) => cat.errors.append(&mut e),
-                    }
-                }
-            }
-            Err(e) => cat.errors.push(e),
-        }
-    }
+    let mut unread = Vec::new();
+    super::each_source(
+        EMBEDDED,
+        embedded,
+        dirs,
+        &mut unread,
+        |origin, text| match parse(origin, text, providers) {
+            Ok(plan) => cat.add(plan, origin.to_string()),
+            Err(mut e) => cat.errors.append(&mut e),
+        },
+    );
+    cat.errors.append(&mut unread);
     cat
 }
 

@@ -74,17 +74,7 @@ pub fn preflight(state: &State, s: &Scenario) -> Result<(), String> {
             w.to.as_deref().unwrap_or("24:00")
         ));
     }
-    let run = DrillRun::new(
-        s.clone(),
-        Start {
-            drill: String::new(),
-            commander: String::new(),
-            headless: false,
-            owner: None,
-        },
-        state.now,
-    );
-    for (_, spec) in run.fault_specs() {
+    for (_, spec) in s.fault_specs() {
         limits::check(&spec, &state.faults.ledger, &state.faults.config)
             .map_err(|e| format!("{}: {e}", spec.label()))?;
         faults::check_sim(state, &spec)?;
@@ -892,21 +882,8 @@ pub fn on_quit(state: &mut State) -> Vec<NewEvent> {
     };
     let mut rows = Vec::new();
     let mut outs = run.abort("the console quit", now);
-    // Nothing more will answer: close it here.
-    if !run.is_done() {
-        for (_, t) in run.faults.iter_mut() {
-            *t = crate::domain::drill::run::FaultTrack::Ended { id: None };
-        }
-        outs.extend(run.rollbacks_done(true, "not waited for", now));
-        outs.extend(run.tick(
-            now,
-            &Observation {
-                expected_resolved: true,
-                ..Observation::default()
-            },
-        ));
-        outs.extend(run.force_review(now));
-    }
+    // Nothing more will answer (recoveries, rollbacks): review it here.
+    outs.extend(run.force_review(now));
     for o in outs {
         if let Out::Record(ev) = o {
             rows.push(ev.to_new_event(now, &me));

@@ -343,27 +343,7 @@ impl DrillRun {
 
     /// Every fault of the scenario as a spec, by index.
     pub fn fault_specs(&self) -> Vec<(usize, FaultSpec)> {
-        let guard = self.scenario.guards.iter().find_map(|g| g.probe.clone());
-        self.scenario
-            .groups
-            .iter()
-            .flat_map(|g| &g.faults)
-            .enumerate()
-            .map(|(i, f)| {
-                (
-                    i,
-                    FaultSpec {
-                        provider: f.provider.clone(),
-                        target: f.target.clone(),
-                        action: f.action.clone(),
-                        params: f.params.clone(),
-                        duration_secs: f.duration.0,
-                        guard: None,
-                        probe: guard.clone(),
-                    },
-                )
-            })
-            .collect()
+        self.scenario.fault_specs()
     }
 
     /// The commander (or anyone, from their console) lets a held drill go on.

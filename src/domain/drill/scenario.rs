@@ -2,6 +2,7 @@
 //! which groups, what must be observed by when, which contingency plan
 //! answers it, what stops it, and what must hold before and after.
 
+use crate::domain::fault::FaultSpec;
 use crate::domain::plan::{Codes, HttpStep, Secs, Step};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -232,6 +233,31 @@ pub struct Guard {
 }
 
 impl Scenario {
+    /// Every fault as a spec, by index over all groups in file order
+    /// (a probe guard is watched on each).
+    pub fn fault_specs(&self) -> Vec<(usize, FaultSpec)> {
+        let guard = self.guards.iter().find_map(|g| g.probe.clone());
+        self.groups
+            .iter()
+            .flat_map(|g| &g.faults)
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    i,
+                    FaultSpec {
+                        provider: f.provider.clone(),
+                        target: f.target.clone(),
+                        action: f.action.clone(),
+                        params: f.params.clone(),
+                        duration_secs: f.duration.0,
+                        guard: None,
+                        probe: guard.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// Seconds from the first injection until every group is over.
     pub fn faults_span(&self) -> u64 {
         self.groups.iter().map(Group::hold).sum()
