@@ -126,7 +126,9 @@ async fn symlinks_in_the_spool_are_refused_unread() {
     h.shutdown();
 }
 
-/// A file name that is not UTF-8 used to be skipped forever.
+/// A file name that is not UTF-8 used to be skipped forever. The reason is
+/// read as soon as the file shows in `failed/`: it is written before the
+/// move, so a watcher never finds a failed file without it (CI once did).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_that_is_not_utf8_moves_to_failed_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();

@@ -490,13 +490,15 @@ impl Dir {
     }
 
     /// Move `name` into `to` under a name not in use there (`name`, else
-    /// `<stamp>-name`), never replacing anything; `also_free` is a suffix
-    /// whose name must be free too (`.reason`). Returns the name used.
+    /// `<stamp>-name`), never replacing anything. `side` is a companion
+    /// (suffix, text) written next to it *before* the move (`.reason`), so
+    /// whoever watches `to` never sees the file without it. Returns the
+    /// name used.
     fn move_to(
         &self,
         name: &OsStr,
         to: &Dir,
-        also_free: Option<&str>,
+        side: Option<(&str, &str)>,
     ) -> std::io::Result<OsString> {
         let from = cstr(name)?;
         let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3f");
@@ -514,51 +516,27 @@ impl Dir {
                     n
                 }
             };
-            if let Some(suffix) = also_free {
-                let mut side = candidate.clone();
-                side.push(suffix);
-                if to.exists(&side) {
+            let mut side_name = None;
+            if let Some((suffix, text)) = side {
+                let mut n = candidate.clone();
+                n.push(suffix);
+                if !to.create_exact(&n, text)? {
                     continue;
                 }
+                side_name = Some(n);
             }
-            let dest = cstr(&candidate)?;
-            // SAFETY: valid fds and C strings.
-            let r = unsafe {
-                libc::renameat2(
-                    self.fd.as_raw_fd(),
-                    from.as_ptr(),
-                    to.fd.as_raw_fd(),
-                    dest.as_ptr(),
-                    libc::RENAME_NOREPLACE,
-                )
-            };
-            if r == 0 {
-                return Ok(candidate);
-            }
-            let e = std::io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EEXIST) => continue,
-                // A filesystem without RENAME_NOREPLACE: check, then rename
-                // (rename replaces a name, it never writes through a link).
-                Some(libc::EINVAL) | Some(libc::ENOSYS) => {
-                    if to.exists(&candidate) {
-                        continue;
+            match self.rename_into(&from, to, &candidate) {
+                Ok(true) => return Ok(candidate),
+                Ok(false) => {}
+                Err(e) => {
+                    if let Some(n) = &side_name {
+                        to.remove(n);
                     }
-                    // SAFETY: valid fds and C strings.
-                    let r = unsafe {
-                        libc::renameat(
-                            self.fd.as_raw_fd(),
-                            from.as_ptr(),
-                            to.fd.as_raw_fd(),
-                            dest.as_ptr(),
-                        )
-                    };
-                    if r == 0 {
-                        return Ok(candidate);
-                    }
-                    return Err(std::io::Error::last_os_error());
+                    return Err(e);
                 }
-                _ => return Err(e),
+            }
+            if let Some(n) = &side_name {
+                to.remove(n);
             }
         }
         Err(std::io::Error::new(
@@ -567,45 +545,89 @@ impl Dir {
         ))
     }
 
-    /// Create `name` (it must not exist: never through a link) and write
-    /// `text`. Tries `name.1`, `name.2` … if the name is taken.
-    fn create_new(&self, name: &OsStr, text: &str) -> std::io::Result<OsString> {
-        use std::io::Write;
-        for attempt in 0..10 {
-            let mut candidate = name.to_os_string();
-            if attempt > 0 {
-                candidate.push(format!(".{attempt}"));
-            }
-            let c = cstr(&candidate)?;
-            // SAFETY: valid fd and C string; the result is checked and owned.
-            let fd = unsafe {
-                libc::openat(
-                    self.fd.as_raw_fd(),
-                    c.as_ptr(),
-                    libc::O_WRONLY
-                        | libc::O_CREAT
-                        | libc::O_EXCL
-                        | libc::O_NOFOLLOW
-                        | libc::O_CLOEXEC,
-                    0o640 as libc::c_uint,
-                )
-            };
-            if fd < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    continue;
-                }
-                return Err(e);
-            }
-            // SAFETY: fd is a fresh descriptor that nothing else owns.
-            let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-            f.write_all(text.as_bytes())?;
-            return Ok(candidate);
+    /// Rename `from` here to `candidate` in `to` without replacing
+    /// anything: `Ok(false)` when the name is taken.
+    fn rename_into(&self, from: &CString, to: &Dir, candidate: &OsStr) -> std::io::Result<bool> {
+        let dest = cstr(candidate)?;
+        // SAFETY: valid fds and C strings.
+        let r = unsafe {
+            libc::renameat2(
+                self.fd.as_raw_fd(),
+                from.as_ptr(),
+                to.fd.as_raw_fd(),
+                dest.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if r == 0 {
+            return Ok(true);
         }
-        Err(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            "no free name",
-        ))
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EEXIST) => Ok(false),
+            // A filesystem without RENAME_NOREPLACE: check, then rename
+            // (rename replaces a name, it never writes through a link).
+            Some(libc::EINVAL) | Some(libc::ENOSYS) => {
+                if to.exists(candidate) {
+                    return Ok(false);
+                }
+                // SAFETY: valid fds and C strings.
+                let r = unsafe {
+                    libc::renameat(
+                        self.fd.as_raw_fd(),
+                        from.as_ptr(),
+                        to.fd.as_raw_fd(),
+                        dest.as_ptr(),
+                    )
+                };
+                if r == 0 {
+                    Ok(true)
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            }
+            _ => Err(e),
+        }
+    }
+
+    /// Create `name` (it must not exist: never through a link) and write
+    /// `text`: `Ok(false)` when the name is taken.
+    fn create_exact(&self, name: &OsStr, text: &str) -> std::io::Result<bool> {
+        use std::io::Write;
+        let c = cstr(name)?;
+        // SAFETY: valid fd and C string; the result is checked and owned.
+        let fd = unsafe {
+            libc::openat(
+                self.fd.as_raw_fd(),
+                c.as_ptr(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                0o640 as libc::c_uint,
+            )
+        };
+        if fd < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                return Ok(false);
+            }
+            return Err(e);
+        }
+        // SAFETY: fd is a fresh descriptor that nothing else owns.
+        let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+        if let Err(e) = f.write_all(text.as_bytes()) {
+            drop(f);
+            self.remove(name);
+            return Err(e);
+        }
+        Ok(true)
+    }
+
+    /// Remove a file this process created (best effort: it is only ever a
+    /// companion whose main file did not move).
+    fn remove(&self, name: &OsStr) {
+        if let Ok(c) = cstr(name) {
+            // SAFETY: valid fd and C string.
+            unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), 0) };
+        }
     }
 }
 
@@ -643,13 +665,11 @@ impl Spool {
         })
     }
 
-    /// Move a file to `failed/` next to `NAME.reason`.
+    /// Move a file to `failed/` next to `NAME.reason` (written first).
     fn fail(&self, name: &OsStr, reason: &str) -> std::io::Result<()> {
-        let dest = self.dir.move_to(name, &self.failed, Some(".reason"))?;
-        let mut reason_name = dest;
-        reason_name.push(".reason");
-        self.failed
-            .create_new(&reason_name, &format!("{reason}\n"))?;
+        let text = format!("{reason}\n");
+        self.dir
+            .move_to(name, &self.failed, Some((".reason", &text)))?;
         Ok(())
     }
 }
