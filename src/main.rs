@@ -408,6 +408,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         drills: cfg.drills.clone(),
         drill: None,
         drill_file: None,
+        experiment: None,
         drill_headless: false,
         drill_yes: false,
     })
@@ -438,34 +439,80 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) ->
                 ),
             };
             let path = PathBuf::from(&a.target);
-            let code = if path.is_file() && cocpit::ctk::cli::is_experiment(&path) {
-                let mut vars = Vec::new();
-                for v in &a.vars {
-                    let (k, val) = v.split_once('=').ok_or_else(|| {
-                        color_eyre::eyre::eyre!("--var {v:?}: expected key=value")
-                    })?;
-                    vars.push((k.to_string(), val.to_string()));
-                }
-                cocpit::ctk::cli::run(&cocpit::ctk::cli::Opts {
-                    file: path,
-                    journal_path: a.journal_path,
-                    // Only an explicit flag beats the experiment's own
-                    // `runtime.rollbacks.strategy`.
-                    rollback_strategy: strategy,
-                    vars,
-                    var_files: a.var_files,
-                    junit: a.junit,
-                    events: journal,
-                    operator,
-                    faults: cfg.faults.clone(),
-                })
-            } else {
+            if !(path.is_file() && cocpit::ctk::cli::is_experiment(&path)) {
                 return drill_scenario(a, opts);
             }
+            let mut vars = Vec::new();
+            for v in &a.vars {
+                let (k, val) = v
+                    .split_once('=')
+                    .ok_or_else(|| color_eyre::eyre::eyre!("--var {v:?}: expected key=value"))?;
+                vars.push((k.to_string(), val.to_string()));
+            }
+            if !a.headless {
+                return experiment_console(a, path, vars, strategy, opts);
+            }
+            let code = cocpit::ctk::cli::run(&cocpit::ctk::cli::Opts {
+                file: path,
+                journal_path: a.journal_path,
+                // Only an explicit flag beats the experiment's own
+                // `runtime.rollbacks.strategy`.
+                rollback_strategy: strategy,
+                vars,
+                var_files: a.var_files,
+                junit: a.junit,
+                events: journal,
+                operator,
+                faults: cfg.faults.clone(),
+            })
             .map_err(color_eyre::eyre::Report::msg)?;
             Ok(code.clamp(0, 255) as u8)
         }
     }
+}
+
+/// `cocpit drill run EXPERIMENT` without `--headless`: the console opens
+/// on the Drills view with the experiment running (its outputs where the
+/// command line says).
+fn experiment_console(
+    a: DrillRunArgs,
+    path: PathBuf,
+    vars: Vec<(String, String)>,
+    strategy: Option<cocpit::domain::drill::RollbackStrategy>,
+    mut opts: Options,
+) -> Result<u8> {
+    let mut listed = match cocpit::spec::drills::load_experiment(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            // As `chaos validate`: the reason, exit 1.
+            eprintln!("cocpit drill: {e}");
+            return Ok(1);
+        }
+    };
+    let abs = |p: &PathBuf| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    };
+    listed.options = cocpit::domain::experiment::RunOptions {
+        vars,
+        var_files: a.var_files.iter().map(abs).collect(),
+        strategy,
+        journal_path: Some(abs(&a.journal_path)),
+        junit: a.junit.as_ref().map(abs),
+    };
+    opts.drill = Some(listed.id.clone());
+    opts.experiment = Some(listed);
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("the console needs a terminal; run the experiment with --headless from scripts");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(runtime::run(opts))?;
+    Ok(0)
 }
 
 /// `cocpit drill run SCENARIO`: headless, or the console with the drill

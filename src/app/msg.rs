@@ -68,6 +68,8 @@ pub enum Msg {
     Recording(super::recording::Notice),
     /// Timeline lanes, a past board or one row read for the timeline room.
     Timeline(super::timeline::TimelineMsg),
+    /// A Chaos Toolkit experiment run by the runtime reporting back.
+    Drill(super::drills::DrillMsg),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,4 +98,6 @@ pub enum Effect {
     ProbeJournal,
     /// Read the journal for the timeline (answered with [`Msg::Timeline`]).
     Timeline(super::timeline::TimelineEffect),
+    /// Run or stop a Chaos Toolkit experiment (answered with [`Msg::Drill`]).
+    Drill(super::drills::DrillEffect),
 }

@@ -79,6 +79,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Liveness(answer) => presence::on_liveness(state, answer),
         Msg::Recording(notice) => recording::on_notice(state, notice),
         Msg::Timeline(m) => timeline::on_msg(state, m),
+        Msg::Drill(m) => drills::on_msg(state, m),
     }
 }
 

@@ -19,6 +19,7 @@ use chrono::Utc;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// What the command line asked for.
 #[derive(Debug, Clone)]
@@ -42,23 +43,7 @@ pub struct Opts {
 /// Whether `path` holds a Chaos Toolkit experiment (rather than a cocpit
 /// drill scenario).
 pub fn is_experiment(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return false;
-    };
-    let json = path.extension().is_some_and(|e| e == "json");
-    // A YAML experiment has one of Chaos Toolkit's own top-level keys.
-    json || text.contains("steady-state-hypothesis")
-        || text.lines().any(|l| {
-            [
-                "method:",
-                "rollbacks:",
-                "configuration:",
-                "secrets:",
-                "controls:",
-            ]
-            .iter()
-            .any(|k| l.starts_with(k))
-        })
+    std::fs::read_to_string(path).is_ok_and(|text| exp::looks_like(&path.to_string_lossy(), &text))
 }
 
 fn say(line: &str) {
@@ -77,9 +62,9 @@ fn environment(over: &Overrides) -> BTreeMap<String, String> {
     env
 }
 
-fn load_overrides(opts: &Opts) -> Result<Overrides, String> {
+fn load_overrides(vars: &[(String, String)], var_files: &[PathBuf]) -> Result<Overrides, String> {
     let mut over = Overrides::default();
-    for f in &opts.var_files {
+    for f in var_files {
         let name = f.display();
         let text = std::fs::read_to_string(f).map_err(|e| format!("--var-file {name}: {e}"))?;
         let lower = f.to_string_lossy().to_ascii_lowercase();
@@ -96,7 +81,7 @@ fn load_overrides(opts: &Opts) -> Result<Overrides, String> {
                 .map_err(|e| format!("--var-file {name}: {e}"))?;
         }
     }
-    for (k, v) in &opts.vars {
+    for (k, v) in vars {
         over.add_var(k, v);
     }
     Ok(over)
@@ -113,20 +98,32 @@ pub struct Prepared {
 pub fn prepare(opts: &Opts) -> Result<Prepared, String> {
     let name = opts.file.display().to_string();
     let text = std::fs::read_to_string(&opts.file).map_err(|e| format!("{name}: {e}"))?;
-    let experiment =
-        exp::parse(&text, Format::of_path(&name)).map_err(|e| format!("{name}: {e}"))?;
-    let over = load_overrides(opts)?;
+    prepare_text(
+        &name,
+        &text,
+        &opts.vars,
+        &opts.var_files,
+        opts.rollback_strategy,
+    )
+}
+
+/// [`prepare`] for an experiment's text (`name` says where it came from).
+pub fn prepare_text(
+    name: &str,
+    text: &str,
+    vars: &[(String, String)],
+    var_files: &[PathBuf],
+    rollback_strategy: Option<RollbackStrategy>,
+) -> Result<Prepared, String> {
+    let experiment = exp::parse(text, Format::of_path(name)).map_err(|e| format!("{name}: {e}"))?;
+    let over = load_overrides(vars, var_files)?;
     let env = environment(&over);
     let on_path = |p: &str| super::exec::which(p, &env).is_some();
     exp::validate(&experiment, &on_path).map_err(|e| format!("{name}: invalid experiment: {e}"))?;
     let vars = vars::resolve(&experiment, &env, &over)
         .map_err(|e| format!("{name}: invalid experiment: {e}"))?;
-    let strategy = run::strategy(
-        opts.rollback_strategy,
-        &experiment,
-        RollbackStrategy::Always,
-    )
-    .map_err(|e| format!("{name}: {e}"))?;
+    let strategy = run::strategy(rollback_strategy, &experiment, RollbackStrategy::Always)
+        .map_err(|e| format!("{name}: {e}"))?;
     Ok(Prepared {
         experiment,
         vars,
@@ -136,7 +133,7 @@ pub fn prepare(opts: &Opts) -> Result<Prepared, String> {
 }
 
 /// Activities whose string `arguments` go through a shell.
-fn shell_activities(experiment: &Value) -> Vec<String> {
+pub fn shell_activities(experiment: &Value) -> Vec<String> {
     exp::all_activities(experiment)
         .into_iter()
         .filter(|a| {
@@ -212,7 +209,9 @@ fn run_inner(opts: &Opts) -> Result<i32, String> {
     };
     record(DrillEvent::Started(Started {
         drill: drill.clone(),
-        scenario: opts.file.display().to_string(),
+        // The Drills view's id for the file, so its LAST column counts
+        // command-line runs too.
+        scenario: exp::id_of(&opts.file.to_string_lossy()),
         title: title.clone(),
         commander: actor.clone(),
         application: String::new(),
@@ -221,6 +220,7 @@ fn run_inner(opts: &Opts) -> Result<i32, String> {
         ack_within: None,
         groups: 0,
         headless: true,
+        chaostoolkit: true,
         // A killed run is found interrupted by the next console.
         owner: Some(crate::faults::proc::me(
             crate::domain::fault::OwnerKind::Cli,
@@ -233,19 +233,8 @@ fn run_inner(opts: &Opts) -> Result<i32, String> {
         "cocpit drill: rollback strategy: {}",
         p.strategy.as_str()
     ));
-    let mut real = super::exec::Real::new(p.env.clone())?;
-    {
-        let drill = drill.clone();
-        let record = record.clone();
-        real.on_progress = Box::new(move |prog| on_progress(&drill, &record, prog));
-    }
-    let settings = Settings {
-        strategy: p.strategy,
-        platform: platform(),
-        node: gethostname::gethostname().to_string_lossy().into_owned(),
-    };
-    let journal = run::run(&p.experiment, &p.vars, &settings, &mut real);
-    drop(real);
+    let real = super::exec::Real::new(p.env.clone())?;
+    let journal = run_prepared(&p, &drill, real, Rc::new(record.clone()), Rc::new(say));
     let (verdict, reason) = verdict(&journal);
     record(DrillEvent::Finished(Finished {
         drill: drill.clone(),
@@ -255,23 +244,7 @@ fn run_inner(opts: &Opts) -> Result<i32, String> {
         mtta: None,
         mttr: None,
     }));
-    let mut errors = Vec::new();
-    match serde_json::to_string_pretty(&journal) {
-        Ok(text) => {
-            if let Err(e) = std::fs::write(&opts.journal_path, text + "\n") {
-                errors.push(format!(
-                    "{}: cannot write the journal: {e}",
-                    opts.journal_path.display()
-                ));
-            }
-        }
-        Err(e) => errors.push(format!("cannot render the journal: {e}")),
-    }
-    if let Some(path) = &opts.junit
-        && let Err(e) = std::fs::write(path, junit(&journal))
-    {
-        errors.push(format!("{}: cannot write JUnit XML: {e}", path.display()));
-    }
+    let mut errors = write_outputs(&journal, &opts.journal_path, opts.junit.as_deref());
     if let Err(e) = writer.shutdown() {
         errors.push(format!("{}: recording the run: {e}", opts.events.display()));
     }
@@ -293,7 +266,49 @@ fn run_inner(opts: &Opts) -> Result<i32, String> {
     Ok(journal.exit_code())
 }
 
-fn verdict(j: &Journal) -> (Verdict, String) {
+/// The run of a prepared experiment whose `drill.started` is journaled:
+/// phases and probe results go to `record` as they happen, progress lines
+/// to `say`. Returns its Chaos Toolkit journal.
+pub fn run_prepared(
+    p: &Prepared,
+    drill: &str,
+    mut real: super::exec::Real,
+    record: Rc<dyn Fn(DrillEvent)>,
+    say: Rc<dyn Fn(&str)>,
+) -> Journal {
+    {
+        let drill = drill.to_string();
+        real.on_progress = Box::new(move |prog| on_progress(&drill, &*record, &*say, prog));
+    }
+    let settings = Settings {
+        strategy: p.strategy,
+        platform: platform(),
+        node: gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+    run::run(&p.experiment, &p.vars, &settings, &mut real)
+}
+
+/// Write `journal.json` (and JUnit XML); what could not be written.
+pub fn write_outputs(journal: &Journal, path: &Path, junit_path: Option<&Path>) -> Vec<String> {
+    let mut errors = Vec::new();
+    match serde_json::to_string_pretty(journal) {
+        Ok(text) => {
+            if let Err(e) = std::fs::write(path, text + "\n") {
+                errors.push(format!("{}: cannot write the journal: {e}", path.display()));
+            }
+        }
+        Err(e) => errors.push(format!("cannot render the journal: {e}")),
+    }
+    if let Some(jp) = junit_path
+        && let Err(e) = std::fs::write(jp, junit(journal))
+    {
+        errors.push(format!("{}: cannot write JUnit XML: {e}", jp.display()));
+    }
+    errors
+}
+
+/// The drill's verdict and why, from the Chaos Toolkit journal.
+pub fn verdict(j: &Journal) -> (Verdict, String) {
     match (j.status, j.deviated) {
         (RunStatus::Completed, false) => {
             let skipped = j
@@ -320,7 +335,7 @@ fn verdict(j: &Journal) -> (Verdict, String) {
     }
 }
 
-fn on_progress(drill: &str, record: &dyn Fn(DrillEvent), p: Progress<'_>) {
+fn on_progress(drill: &str, record: &dyn Fn(DrillEvent), say: &dyn Fn(&str), p: Progress<'_>) {
     let phase = |phase: Phase| {
         record(DrillEvent::Phase(PhaseEntered {
             drill: drill.to_string(),
@@ -359,6 +374,25 @@ fn on_progress(drill: &str, record: &dyn Fn(DrillEvent), p: Progress<'_>) {
                 "  {name}: {status}{tol}{why} ({:.3}s)",
                 r.duration
             ));
+            if matches!(stage, Stage::Method | Stage::Rollbacks) && r.tolerance_met.is_none() {
+                let when = if stage == Stage::Method {
+                    "method"
+                } else {
+                    "rollback"
+                };
+                record(DrillEvent::Measured(Measured {
+                    drill: drill.to_string(),
+                    what: Measure::Activity,
+                    name: name.clone(),
+                    secs: None,
+                    ok: r.status == ActivityStatus::Succeeded,
+                    detail: format!(
+                        "{when}, {:.1}s{}",
+                        r.duration,
+                        why.chars().take(200).collect::<String>()
+                    ),
+                }));
+            }
             if let Some(met) = r.tolerance_met {
                 let when = if stage == Stage::Before {
                     "before"

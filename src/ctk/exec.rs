@@ -70,13 +70,34 @@ impl Real {
                 (Err(e), _) | (_, Err(e)) => Err(format!("cannot watch for signals: {e}")),
             }
         })?;
-        Ok(Real {
+        Ok(Real::build(rt, env, rx))
+    }
+
+    /// A run stopped through `stop` rather than by signals (the console
+    /// owns its signals): each increment counts as one Ctrl-C.
+    pub fn with_stop(
+        env: BTreeMap<String, String>,
+        stop: watch::Receiver<u32>,
+    ) -> Result<Real, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        Ok(Real::build(rt, env, stop))
+    }
+
+    fn build(
+        rt: tokio::runtime::Runtime,
+        env: BTreeMap<String, String>,
+        rx: watch::Receiver<u32>,
+    ) -> Real {
+        Real {
             rt,
             ctx: Arc::new(Ctx { env, signals: rx }),
             absorbed: 0,
             background: Vec::new(),
             on_progress: Box::new(|_| {}),
-        })
+        }
     }
 
     fn signals(&self) -> u32 {

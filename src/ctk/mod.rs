@@ -3,4 +3,5 @@
 //! Chaos Toolkit-compatible `journal.json` written at the end.
 
 pub mod cli;
+pub mod console;
 pub mod exec;

@@ -74,6 +74,9 @@ pub struct Options {
     pub drill: Option<String>,
     /// A scenario file named on the command line, loaded with the others.
     pub drill_file: Option<PathBuf>,
+    /// A Chaos Toolkit experiment named on the command line, with its
+    /// `--var`s and outputs, listed with the others.
+    pub experiment: Option<crate::domain::experiment::Listed>,
     /// This console is `cocpit drill run --headless`.
     pub drill_headless: bool,
     /// `--yes`: pass the drill's gates without waiting.
@@ -105,6 +108,7 @@ impl Options {
             drills: Default::default(),
             drill: None,
             drill_file: None,
+            experiment: None,
             drill_headless: false,
             drill_yes: false,
         }
@@ -124,6 +128,8 @@ pub struct Booted {
     pub faults: Option<ConsoleFaults>,
     /// `None` on a read-only console: it runs no plan step.
     pub jobs: Option<crate::plans::Jobs>,
+    /// `None` on a read-only console: it runs no experiment.
+    pub experiments: Option<super::experiments::Experiments>,
     /// The leader lock (held or waited for) when leadership is elected.
     pub lock: Option<LeaderLock>,
     /// Watching the plan directories (dropped: the watch stops).
@@ -133,6 +139,9 @@ pub struct Booted {
     background: Vec<JoinHandle<()>>,
     presence: bool,
 }
+
+/// How long a quitting console waits for its experiments' rollbacks.
+const EXPERIMENT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Rows replayed between two progress reports.
 const PROGRESS_EVERY: u64 = 20_000;
@@ -353,6 +362,12 @@ impl Booted {
                 .or_else(|| opts.live.prometheus.first().map(|p| p.url.clone()));
             crate::plans::Jobs::new(crate::plans::ExecSettings { prometheus })
         });
+        let experiments = writer.as_ref().map(|w| {
+            super::experiments::Experiments::new(
+                w.clone(),
+                crate::config::log_dir().join("experiments"),
+            )
+        });
         let presence = opts.presence && !opts.readonly;
         if presence {
             first.push(operator_event(&state, EventKind::OperatorJoined));
@@ -400,6 +415,7 @@ impl Booted {
             sources,
             faults,
             jobs,
+            experiments,
             lock,
             _plan_watch: plan_watch,
             demo_task,
@@ -415,6 +431,7 @@ impl Booted {
             sources: &self.sources,
             faults: self.faults.as_ref(),
             plans: self.jobs.as_ref(),
+            experiments: self.experiments.as_ref(),
         }
     }
 
@@ -435,6 +452,17 @@ impl Booted {
         aborted.extend(app::plans::on_quit(&mut self.state));
         if let Some(jobs) = &self.jobs {
             jobs.kill_all();
+        }
+        // An experiment's rollbacks are its recovery: they are waited for
+        // (bounded), and its end is journaled by its own thread.
+        if let Some(x) = &self.experiments {
+            let left = x.finish("stopped: the console quit", EXPERIMENT_WAIT).await;
+            if left > 0 {
+                super::terminal::note(&format!(
+                    "{left} experiment(s) still running their rollbacks after {}s: left to finish; the next console records them interrupted",
+                    EXPERIMENT_WAIT.as_secs()
+                ));
+            }
         }
         if let Some(w) = &self.writer
             && !aborted.is_empty()
@@ -583,10 +611,16 @@ pub fn load_drills(opts: &Options) -> app::drills::Catalog {
             Err(mut e) => cat.errors.append(&mut e),
         }
     }
+    if let Some(e) = &opts.experiment {
+        // Named on the command line: it wins over a namesake, as above.
+        cat.scenarios.remove(&e.id);
+        cat.experiments.insert(e.id.clone(), e.clone());
+    }
     for e in &cat.errors {
         tracing::warn!("drill scenario: {e}");
     }
     app::drills::Catalog {
+        experiments: cat.experiments.into_values().collect(),
         scenarios: cat.scenarios.into_values().map(|l| l.scenario).collect(),
         errors: cat.errors.iter().map(|e| e.to_string()).collect(),
     }

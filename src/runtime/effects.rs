@@ -20,6 +20,8 @@ pub struct Executors<'a> {
     pub faults: Option<&'a ConsoleFaults>,
     /// `None` on a read-only console: no plan step runs.
     pub plans: Option<&'a crate::plans::Jobs>,
+    /// `None` on a read-only console: no experiment runs.
+    pub experiments: Option<&'a super::experiments::Experiments>,
 }
 
 /// Why a read-only console does not do what it was asked.
@@ -85,6 +87,10 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
         },
         // Reads only: a read-only console travels and draws timelines too.
         Effect::Timeline(t) => crate::runtime::timeline::run(t, tx),
+        Effect::Drill(d) => match ex.experiments {
+            Some(x) => x.run(d, tx),
+            None => tracing::warn!("{READ_ONLY}: experiment refused"),
+        },
     }
 }
 

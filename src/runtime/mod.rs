@@ -7,6 +7,7 @@
 pub mod boot;
 pub mod drill;
 mod effects;
+pub mod experiments;
 pub mod headless;
 pub mod leader;
 pub mod plan_watch;
@@ -88,6 +89,7 @@ pub async fn run(opts: Options) -> Result<()> {
         sources: &b.sources,
         faults: b.faults.as_ref(),
         plans: b.jobs.as_ref(),
+        experiments: b.experiments.as_ref(),
     };
     // What was typed while catching up is not lost: it goes to the real console.
     for msg in typed {

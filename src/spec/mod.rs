@@ -138,11 +138,12 @@ pub fn locate(
 }
 
 /// Every text a catalog loads, with its origin: the embedded ones
-/// (`embedded:NAME`, when `use_embedded`), then each directory's `*.yaml`
-/// / `*.yml` files in name order. Files that cannot be read are errors;
+/// (`embedded:NAME`, when `use_embedded`), then each directory's files
+/// with one of `exts` in name order. Files that cannot be read are errors;
 /// the rest go to `each`.
 pub fn each_source(
     embedded: &[(&str, &str)],
+    exts: &[&str],
     use_embedded: bool,
     dirs: &[std::path::PathBuf],
     errors: &mut Vec<SpecError>,
@@ -154,7 +155,7 @@ pub fn each_source(
         }
     }
     for dir in dirs {
-        match plans::files_in(dir) {
+        match plans::files_with(dir, exts) {
             Ok(files) => {
                 for f in files {
                     match read(&f, false) {

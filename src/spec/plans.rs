@@ -81,6 +81,15 @@ pub fn load_file(path: &Path, providers: Providers<'_>) -> Result<Plan, Vec<Spec
 /// Plan files in a directory (`*.yaml`, `*.yml`), sorted; a missing
 /// directory has none.
 pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
+    files_with(dir, YAML)
+}
+
+/// The extensions of spec files.
+pub const YAML: &[&str] = &["yaml", "yml"];
+
+/// A directory's regular files with one of `exts`, in name order; a
+/// missing directory has none.
+pub fn files_with(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, SpecError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -98,7 +107,7 @@ pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
             p.is_file()
                 && p.extension()
                     .and_then(|x| x.to_str())
-                    .is_some_and(|x| x == "yaml" || x == "yml")
+                    .is_some_and(|x| exts.contains(&x))
         })
         .collect();
     out.sort();
@@ -119,6 +128,7 @@ pub fn load_all(dirs: &[PathBuf], embedded: bool, providers: Providers<'_>) -> C
     let mut unread = Vec::new();
     super::each_source(
         EMBEDDED,
+        YAML,
         embedded,
         dirs,
         &mut unread,

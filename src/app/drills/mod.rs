@@ -11,13 +11,15 @@
 //! contingency plan, the steady-state probes that run outside (`run`,
 //! `http`, `promql`) and the rollbacks are plan runs of the plans room.
 //! Another console's `Space` (gate) and `A` (abort) are journal rows the
-//! commander's console acts on.
+//! commander's console acts on. Chaos Toolkit experiments are listed beside
+//! the scenarios and run by the runtime as they are (`experiment`).
 
+mod experiment;
 mod run;
 
-pub use run::{
-    abort_all, interrupted_rows, may_start, on_quit, preflight, probe_plan, start_scenario,
-};
+pub use experiment::{DrillEffect, DrillMsg, ExperimentRun, on_msg, start_experiment};
+
+pub use run::{interrupted_rows, may_start, on_quit, preflight, probe_plan, start_scenario};
 
 use super::keymap::Action;
 use super::list::List;
@@ -26,17 +28,50 @@ use crate::domain::Event;
 use crate::domain::drill::drills::Drills as Journal;
 use crate::domain::drill::payloads::{AbortRequested, DrillEvent, GateState};
 use crate::domain::drill::{DrillRun, Scenario};
+use crate::domain::experiment::Listed;
 use crate::domain::filter::contains_ci;
 use crate::domain::sanitize::inert;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// The loaded scenarios and what was wrong with the files that did not load.
+/// The loaded scenarios and experiments and what was wrong with the files
+/// that did not load.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub scenarios: Vec<Scenario>,
+    pub experiments: Vec<Listed>,
     /// `file:line:column: message` per problem.
     pub errors: Vec<String>,
+}
+
+/// A row of the list: a cocpit scenario or a Chaos Toolkit experiment.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Scenario(&'a Scenario),
+    Experiment(&'a Listed),
+}
+
+impl Row<'_> {
+    pub fn id(&self) -> &str {
+        match self {
+            Row::Scenario(s) => &s.id,
+            Row::Experiment(e) => &e.id,
+        }
+    }
+
+    pub fn title(&self) -> &str {
+        match self {
+            Row::Scenario(s) => &s.title,
+            Row::Experiment(e) => &e.title,
+        }
+    }
+
+    fn haystack(&self) -> String {
+        match self {
+            Row::Scenario(s) => s.haystack(),
+            Row::Experiment(e) => e.haystack(),
+        }
+    }
 }
 
 /// What the flow table holds for this room's tokens.
@@ -50,6 +85,8 @@ pub enum Step {
     },
     /// A gate or abort row of a drill another console drives.
     Asked,
+    /// A Chaos Toolkit experiment's start was committed: run it.
+    Experiment { run: Box<ExperimentRun> },
 }
 
 /// Probes of a phase being run: the external ones as a plan run.
@@ -92,6 +129,8 @@ pub struct Drills {
     pub rollbacks: Option<String>,
     /// Progress log scroll (lines from the bottom).
     pub scroll: u16,
+    /// The Chaos Toolkit experiment this console runs (its drill id).
+    pub experiment: Option<String>,
 }
 
 impl Drills {
@@ -108,17 +147,25 @@ impl Drills {
         self.visible().len()
     }
 
-    /// The scenarios the filter lets through, in file order.
-    pub fn visible(&self) -> Vec<&Scenario> {
+    /// The scenarios, then the experiments, the filter lets through.
+    pub fn visible(&self) -> Vec<Row<'_>> {
         let f = &self.list.filter;
-        self.catalog
+        let scenarios = self
+            .catalog
             .scenarios
             .iter()
             .filter(|s| scenario_matches(f, s))
-            .collect()
+            .map(Row::Scenario);
+        let experiments = self
+            .catalog
+            .experiments
+            .iter()
+            .filter(|e| experiment_matches(f, e))
+            .map(Row::Experiment);
+        scenarios.chain(experiments).collect()
     }
 
-    pub fn selected(&self) -> Option<&Scenario> {
+    pub fn selected(&self) -> Option<Row<'_>> {
         self.visible().get(self.list.selected).copied()
     }
 
@@ -162,6 +209,24 @@ pub fn scenario_matches(f: &crate::domain::filter::Filter, s: &Scenario) -> bool
     )
 }
 
+/// `/` on an experiment row: `id=`, `title=`, `kind=chaostoolkit` and free
+/// text.
+fn experiment_matches(f: &crate::domain::filter::Filter, e: &Listed) -> bool {
+    if f.is_empty() {
+        return true;
+    }
+    let hay = e.haystack();
+    f.matches_with(
+        |name| match name {
+            "id" => Some(e.id.as_str()),
+            "title" => Some(e.title.as_str()),
+            "kind" => Some("chaostoolkit"),
+            _ => None,
+        },
+        |needle| contains_ci(&hay, needle),
+    )
+}
+
 pub fn move_by(state: &mut State, delta: isize) {
     let n = state.drills.rows();
     let page = state.page_rows();
@@ -179,12 +244,12 @@ pub fn search_matches(state: &State, i: usize, q: &str) -> bool {
         .drills
         .visible()
         .get(i)
-        .is_some_and(|s| contains_ci(&s.haystack(), q))
+        .is_some_and(|r| contains_ci(&r.haystack(), q))
 }
 
 /// The selected row's key (for marks).
 pub fn selected_key(state: &State) -> Option<String> {
-    state.drills.selected().map(|s| s.id.clone())
+    state.drills.selected().map(|r| r.id().to_string())
 }
 
 /// New journal rows: the projection first, then what the commanded drill
@@ -194,14 +259,44 @@ pub fn after_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
     for ev in events {
         state.drills.journal.apply(ev);
     }
-    run::after_events(state, events)
+    let mut fx = experiment::after_events(state, events);
+    fx.extend(run::after_events(state, events));
+    fx
+}
+
+/// The panic key: the commanded drill aborts and the experiment stops,
+/// with everything else.
+pub fn abort_all(state: &mut State, reason: &str) -> Vec<Effect> {
+    let mut fx = experiment::stop_all(state, reason);
+    fx.extend(run::abort_all(state, reason));
+    fx
+}
+
+/// The journal answered one of this room's commits.
+pub fn on_committed(
+    state: &mut State,
+    what: &str,
+    step: Step,
+    result: &Result<Vec<i64>, String>,
+) -> Vec<Effect> {
+    match step {
+        Step::Experiment { run } => experiment::on_started(state, what, run, result),
+        other => run::on_committed(state, what, other, result),
+    }
 }
 
 /// The Drills view's keys.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
-        Action::DrillStart => match state.drills.selected().cloned() {
-            Some(s) => start_scenario(state, s),
+        Action::DrillStart => match state.drills.selected() {
+            Some(Row::Scenario(s)) => {
+                let s = s.clone();
+                start_scenario(state, s)
+            }
+            Some(Row::Experiment(e)) => {
+                let e = e.clone();
+                start_experiment(state, e)
+            }
             None => {
                 state.say(Level::Info, "no scenario selected");
                 Vec::new()
@@ -317,4 +412,4 @@ pub fn set_filter(state: &mut State, f: crate::domain::filter::Filter) {
     state.drills.list.clamp(n);
 }
 
-pub use run::{on_committed, on_fault_done, on_probe_failed, on_tick};
+pub use run::{on_fault_done, on_probe_failed, on_tick};

@@ -613,6 +613,22 @@ fn autostart(state: &mut State) -> Vec<Effect> {
     let Some(id) = state.drills.autostart.clone() else {
         return Vec::new();
     };
+    if let Some(e) = state
+        .drills
+        .catalog
+        .experiments
+        .iter()
+        .find(|e| e.id == id)
+        .cloned()
+    {
+        // An experiment does not look at the console's sources.
+        state.drills.autostart = None;
+        let fx = super::start_experiment(state, e);
+        if state.drills.experiment.is_none() {
+            state.drills.autostart_failed = Some(format!("experiment {id} not started"));
+        }
+        return fx;
+    }
     let Some(s) = state
         .drills
         .catalog
@@ -794,7 +810,7 @@ pub fn on_committed(
     result: &Result<Vec<i64>, String>,
 ) -> Vec<Effect> {
     match step {
-        Step::Asked => {
+        Step::Asked | Step::Experiment { .. } => {
             state.confirm(what, result);
             Vec::new()
         }

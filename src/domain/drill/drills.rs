@@ -19,6 +19,8 @@ pub struct DrillView {
     /// The actor of `drill.started`: the console that drives it.
     pub actor: String,
     pub headless: bool,
+    /// A Chaos Toolkit experiment (see `Started::chaostoolkit`).
+    pub chaostoolkit: bool,
     pub owner: Option<crate::domain::fault::Owner>,
     pub started: DateTime<Utc>,
     pub ended: Option<DateTime<Utc>>,
@@ -97,6 +99,7 @@ impl Drills {
                     commander: s.commander.clone(),
                     actor: ev.actor.clone(),
                     headless: s.headless,
+                    chaostoolkit: s.chaostoolkit,
                     owner: s.owner,
                     started: ts,
                     ended: None,
@@ -250,5 +253,7 @@ pub fn describe(m: &Measured) -> String {
         Measure::Fault if m.ok => format!("fault {} in{tail}", m.name),
         Measure::Fault => format!("fault {} could not be injected{tail}", m.name),
         Measure::PlanRun => format!("plan run {} started{at}", m.name),
+        Measure::Activity if m.ok => format!("{} succeeded{tail}", m.name),
+        Measure::Activity => format!("{} FAILED{tail}", m.name),
     }
 }

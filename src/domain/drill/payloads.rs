@@ -112,6 +112,10 @@ pub struct Started {
     /// The process driving it: once it is gone, the drill is interrupted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<crate::domain::fault::Owner>,
+    /// A Chaos Toolkit experiment run as it is, not a cocpit scenario (no
+    /// expectations, faults or clocks: its activities and probes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chaostoolkit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +168,9 @@ pub enum Measure {
     Fault,
     /// The drill's contingency plan run started (`name`: the run id).
     PlanRun,
+    /// A Chaos Toolkit method or rollback activity ran (`ok`: it
+    /// succeeded).
+    Activity,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -249,6 +249,7 @@ impl DrillRun {
                 groups: s.groups.len(),
                 headless: self.headless,
                 owner: self.owner.clone(),
+                chaostoolkit: false,
             }),
         );
         self.enter(Phase::Preflight, 0, now, &mut out);

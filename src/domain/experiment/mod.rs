@@ -16,6 +16,88 @@ pub mod vars;
 
 use serde_json::Value;
 
+/// An experiment file the Drills view lists beside the scenarios. The text
+/// is kept as written: the run parses it again, so what runs is what was
+/// validated at load, file and all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// The file name without its extension (a scenario id may not take it).
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// `embedded:NAME` or the file's path.
+    pub origin: String,
+    pub text: String,
+    /// What the command line gave for this one (`cocpit drill run EXP`
+    /// opening the console); the defaults for a file from `[drills] dirs`.
+    pub options: RunOptions,
+}
+
+/// How an experiment is run beyond its file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOptions {
+    /// `--var k=v`, in order.
+    pub vars: Vec<(String, String)>,
+    pub var_files: Vec<String>,
+    /// `--rollback-strategy`: beats the experiment's own
+    /// `runtime.rollbacks.strategy`, which beats cocpit's `always`.
+    pub strategy: Option<crate::domain::drill::RollbackStrategy>,
+    /// Where its Chaos Toolkit journal goes (`None`: cocpit's state
+    /// directory, one file per drill).
+    pub journal_path: Option<String>,
+    pub junit: Option<String>,
+}
+
+impl Listed {
+    /// Parse and check an experiment for the list: the same checks as
+    /// `chaos validate`, except that a process's program is looked up on
+    /// the `PATH` only when it runs.
+    pub fn load(origin: &str, text: &str) -> Result<Listed, String> {
+        let exp = parse(text, Format::of_path(origin))?;
+        validate(&exp, &|_| true).map_err(|e| format!("invalid experiment: {e}"))?;
+        Ok(Listed {
+            id: id_of(origin),
+            title: exp.get("title").map(text_of).unwrap_or_default(),
+            description: exp.get("description").map(text_of).unwrap_or_default(),
+            origin: origin.to_string(),
+            text: text.to_string(),
+            options: RunOptions::default(),
+        })
+    }
+
+    /// What `/` and search look through.
+    pub fn haystack(&self) -> String {
+        format!(
+            "{} {} {} chaostoolkit",
+            self.id, self.title, self.description
+        )
+    }
+}
+
+/// An experiment's id: its file name without the extension.
+pub fn id_of(origin: &str) -> String {
+    let base = origin.rsplit(['/', ':']).next().unwrap_or(origin);
+    base.rsplit_once('.')
+        .map_or(base, |(stem, _)| stem)
+        .to_string()
+}
+
+fn text_of(v: &Value) -> String {
+    text(v)
+}
+
+/// Whether a file holds a Chaos Toolkit experiment rather than a cocpit
+/// drill scenario: JSON is always an experiment; YAML when it has a
+/// top-level `method:` or `steady-state-hypothesis:`, which a scenario
+/// never has (both have `rollbacks:`, so that key says nothing).
+pub fn looks_like(name: &str, text: &str) -> bool {
+    if Format::of_path(name) == Format::Json {
+        return true;
+    }
+    text.lines()
+        .any(|l| l.starts_with("method:") || l.starts_with("steady-state-hypothesis:"))
+}
+
 /// How an experiment file is written (chaoslib picks by extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

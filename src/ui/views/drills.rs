@@ -5,6 +5,7 @@
 //! the targets, the drill's faults with their time left, guards, the plan
 //! run's progress and the progress log. Outside text is made inert.
 
+use crate::app::drills::Row;
 use crate::app::{State, layout};
 use crate::domain::drill::drills::DrillView;
 use crate::domain::drill::payloads::{Measure, Phase, Verdict};
@@ -68,7 +69,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
 fn scenario_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let d = &state.drills;
     let rows = d.visible();
-    let mut title = format!(" Scenarios: {} ", rows.len());
+    let experiments = rows
+        .iter()
+        .filter(|r| matches!(r, Row::Experiment(_)))
+        .count();
+    let mut title = format!(" Scenarios: {} ", rows.len() - experiments);
+    if experiments > 0 {
+        title.push_str(&format!("Experiments: {experiments} "));
+    }
     if !d.list.filter.is_empty() {
         title.push_str(&format!("filter: {} ", cell(&d.list.filter.source, 20)));
     }
@@ -84,7 +92,7 @@ fn scenario_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     if rows.is_empty() {
         let msg = match d.catalog.errors.first() {
             Some(e) => format!("✗ {}", inert(e)),
-            None if d.catalog.scenarios.is_empty() => {
+            None if d.catalog.scenarios.is_empty() && d.catalog.experiments.is_empty() => {
                 "No drill scenarios. Put scenario files in [drills] dirs.".into()
             }
             None => "No scenario matches the filter.".into(),
@@ -97,7 +105,7 @@ fn scenario_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     }
     let w = inner.width as usize;
     let last_w = 10;
-    let longest = rows.iter().map(|s| width(&s.id)).max().unwrap_or(8);
+    let longest = rows.iter().map(|r| width(r.id())).max().unwrap_or(8);
     let id_w = longest.min(w.saturating_sub(last_w + 2) * 3 / 5).max(8);
     let title_w = w.saturating_sub(id_w + last_w + 2);
     let mut lines = vec![Line::styled(
@@ -113,14 +121,14 @@ fn scenario_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
     let sel = d.list.selected.min(rows.len() - 1);
     for i in window(rows.len(), sel, d.list.offset, h) {
         let s = rows[i];
-        let (last, lstyle) = match d.journal.last.get(&s.id) {
+        let (last, lstyle) = match d.journal.last.get(s.id()) {
             Some((v, at)) => (
                 format!("{} {}", v.as_str(), age(*at, state.now)),
                 verdict_style(Some(*v), st),
             ),
             None => ("never".into(), st.dim()),
         };
-        let running = d.journal.running().any(|r| r.scenario == s.id);
+        let running = d.journal.running().any(|r| r.scenario == s.id());
         let (last, lstyle) = if running {
             ("RUNNING".into(), st.accent().add_modifier(Modifier::BOLD))
         } else {
@@ -133,12 +141,140 @@ fn scenario_list(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             lstyle
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{} ", pad(&s.id, id_w)), base),
+            Span::styled(format!("{} ", pad(s.id(), id_w)), base),
             Span::styled(format!("{} ", pad(&last, last_w)), lstyle),
-            Span::styled(pad(&s.title, title_w), base),
+            Span::styled(pad(&row_title(&s), title_w), base),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A scenario's clocks, expectations and faults.
+fn scenario_lines<'a>(
+    lines: &mut Vec<Line<'a>>,
+    v: &DrillView,
+    state: &State,
+    w: usize,
+    st: &Styles,
+) {
+    let now = state.now;
+    // Clocks.
+    let open = v.verdict.is_none();
+    let since = v.first_inject.filter(|_| open);
+    let mut clocks = clock_span(
+        "MTTD",
+        v.mttd.or(first_detect(v)),
+        None,
+        since.filter(|_| first_detect(v).is_none()),
+        now,
+        st,
+    );
+    clocks.extend(clock_span(
+        "MTTA",
+        v.mtta.or(measure(v, Measure::Acked)),
+        v.ack_within,
+        since.filter(|_| measure(v, Measure::Acked).is_none()),
+        now,
+        st,
+    ));
+    clocks.extend(clock_span(
+        "MTTR",
+        v.mttr.or(measure(v, Measure::Recovered)),
+        v.recovery_within,
+        since.filter(|_| measure(v, Measure::Recovered).is_none()),
+        now,
+        st,
+    ));
+    lines.push(Line::from(clocks));
+    // Expectations.
+    lines.push(Line::styled("Expected alarms", st.heading()));
+    if v.expect.is_empty() {
+        lines.push(Line::styled("  none", st.dim()));
+    }
+    for e in &v.expect {
+        let name = if e.name.is_empty() {
+            &e.filter
+        } else {
+            &e.name
+        };
+        let (mark, text, style) = match v.expectation(name) {
+            Some(m) if m.ok => ("✓", format!("detected +{}s", m.secs.unwrap_or(0)), st.ok()),
+            Some(m) if m.what == Measure::Missed => ("✗", "MISSED".to_string(), st.error()),
+            Some(m) => ("✗", format!("late +{}s", m.secs.unwrap_or(0)), st.error()),
+            None => match v.first_inject {
+                Some(t) if open => {
+                    let left = (t + Duration::seconds(e.within as i64) - now).num_seconds();
+                    ("…", format!("T-{}s", left.max(0)), st.accent())
+                }
+                _ => ("·", "not measured".into(), st.dim()),
+            },
+        };
+        let head = format!("  {mark} {} ", pad(name, (w / 3).clamp(10, 32)));
+        let tail = format!(
+            "{}  within {}s  {}",
+            pad(&text, 14),
+            e.within,
+            inert(&e.filter)
+        );
+        lines.push(Line::from(vec![
+            Span::styled(head, style),
+            Span::styled(
+                truncate(&tail, w.saturating_sub(36)).into_owned(),
+                st.text(),
+            ),
+        ]));
+    }
+    // Faults.
+    lines.push(Line::styled("Faults", st.heading()));
+    if v.faults.is_empty() {
+        lines.push(Line::styled("  none injected yet", st.dim()));
+    }
+    for id in &v.faults {
+        let line = match state.faults.ledger.get(id) {
+            Some(f) => {
+                let left = if f.is_live() {
+                    format!("{}s left", f.left_secs(now).max(0))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "  {} {} {} {}",
+                    id,
+                    pad(f.state.as_str(), 10),
+                    pad(&inert(&f.spec.label()), 32),
+                    left
+                )
+            }
+            None => format!("  {id}"),
+        };
+        let style = match state.faults.ledger.get(id) {
+            Some(f) if f.is_live() => st.warning(),
+            Some(_) => st.ok(),
+            None => st.dim(),
+        };
+        lines.push(Line::styled(truncate(&line, w).into_owned(), style));
+    }
+}
+
+/// A Chaos Toolkit experiment has none of a scenario's clocks: what it is
+/// and how its run ends; its probes and activities are the progress log.
+fn experiment_lines<'a>(lines: &mut Vec<Line<'a>>, v: &DrillView, w: usize, st: &Styles) {
+    for text in [
+        format!("Chaos Toolkit experiment {}", inert(&v.scenario)),
+        "probes and activities run as `chaos run` runs them".to_string(),
+        "A stops it; its rollbacks still run".to_string(),
+    ] {
+        lines.push(Line::styled(truncate(&text, w).into_owned(), st.dim()));
+    }
+}
+
+/// A row's title; an experiment says it is one (it runs as Chaos Toolkit
+/// would, not as a scenario).
+fn row_title(r: &Row<'_>) -> String {
+    match r {
+        Row::Scenario(s) => s.title.clone(),
+        Row::Experiment(e) => format!("[chaostoolkit] {}", e.title),
+    }
 }
 
 /// `PASSED`, `RUNNING observe 0:42`, `HELD before inject by ana`.
@@ -244,12 +380,17 @@ fn drill_pane(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
                 "respond, recover, steady state again, review. A aborts (every fault recovered).",
                 st.dim(),
             ),
+            Line::styled(
+                "[chaostoolkit] rows are Chaos Toolkit experiments, run as they are.",
+                st.dim(),
+            ),
         ];
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
         return;
     };
     let now = state.now;
-    let here = d.driving.as_ref().is_some_and(|r| r.id == v.id);
+    let here = d.driving.as_ref().is_some_and(|r| r.id == v.id)
+        || d.experiment.as_deref() == Some(v.id.as_str());
     let title = format!(
         " Drill {} · {} · {}{} ",
         v.id,
@@ -299,101 +440,10 @@ fn drill_pane(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             st.dim(),
         ),
     ]));
-    // Clocks.
-    let open = v.verdict.is_none();
-    let since = v.first_inject.filter(|_| open);
-    let mut clocks = clock_span(
-        "MTTD",
-        v.mttd.or(first_detect(v)),
-        None,
-        since.filter(|_| first_detect(v).is_none()),
-        now,
-        st,
-    );
-    clocks.extend(clock_span(
-        "MTTA",
-        v.mtta.or(measure(v, Measure::Acked)),
-        v.ack_within,
-        since.filter(|_| measure(v, Measure::Acked).is_none()),
-        now,
-        st,
-    ));
-    clocks.extend(clock_span(
-        "MTTR",
-        v.mttr.or(measure(v, Measure::Recovered)),
-        v.recovery_within,
-        since.filter(|_| measure(v, Measure::Recovered).is_none()),
-        now,
-        st,
-    ));
-    lines.push(Line::from(clocks));
-    // Expectations.
-    lines.push(Line::styled("Expected alarms", st.heading()));
-    if v.expect.is_empty() {
-        lines.push(Line::styled("  none", st.dim()));
-    }
-    for e in &v.expect {
-        let name = if e.name.is_empty() {
-            &e.filter
-        } else {
-            &e.name
-        };
-        let (mark, text, style) = match v.expectation(name) {
-            Some(m) if m.ok => ("✓", format!("detected +{}s", m.secs.unwrap_or(0)), st.ok()),
-            Some(m) if m.what == Measure::Missed => ("✗", "MISSED".to_string(), st.error()),
-            Some(m) => ("✗", format!("late +{}s", m.secs.unwrap_or(0)), st.error()),
-            None => match v.first_inject {
-                Some(t) if open => {
-                    let left = (t + Duration::seconds(e.within as i64) - now).num_seconds();
-                    ("…", format!("T-{}s", left.max(0)), st.accent())
-                }
-                _ => ("·", "not measured".into(), st.dim()),
-            },
-        };
-        let head = format!("  {mark} {} ", pad(name, (w / 3).clamp(10, 32)));
-        let tail = format!(
-            "{}  within {}s  {}",
-            pad(&text, 14),
-            e.within,
-            inert(&e.filter)
-        );
-        lines.push(Line::from(vec![
-            Span::styled(head, style),
-            Span::styled(
-                truncate(&tail, w.saturating_sub(36)).into_owned(),
-                st.text(),
-            ),
-        ]));
-    }
-    // Faults.
-    lines.push(Line::styled("Faults", st.heading()));
-    if v.faults.is_empty() {
-        lines.push(Line::styled("  none injected yet", st.dim()));
-    }
-    for id in &v.faults {
-        let line = match state.faults.ledger.get(id) {
-            Some(f) => {
-                let left = if f.is_live() {
-                    format!("{}s left", f.left_secs(now).max(0))
-                } else {
-                    String::new()
-                };
-                format!(
-                    "  {} {} {} {}",
-                    id,
-                    pad(f.state.as_str(), 10),
-                    pad(&inert(&f.spec.label()), 32),
-                    left
-                )
-            }
-            None => format!("  {id}"),
-        };
-        let style = match state.faults.ledger.get(id) {
-            Some(f) if f.is_live() => st.warning(),
-            Some(_) => st.ok(),
-            None => st.dim(),
-        };
-        lines.push(Line::styled(truncate(&line, w).into_owned(), style));
+    if v.chaostoolkit {
+        experiment_lines(&mut lines, v, w, st);
+    } else {
+        scenario_lines(&mut lines, v, state, w, st);
     }
     // Guards and the plan run.
     if let Some(g) = v
