@@ -157,7 +157,8 @@ enum DrillCmd {
 struct DrillRunArgs {
     /// A scenario id, a scenario file, or a Chaos Toolkit experiment file
     target: String,
-    /// Run without the console, printing a line per phase
+    /// Run without the console, printing a line per phase (an experiment
+    /// also runs so when there is no terminal, as `chaos run` does)
     #[arg(long)]
     headless: bool,
     /// Where the Chaos Toolkit-compatible journal goes
@@ -449,7 +450,11 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) ->
                     .ok_or_else(|| color_eyre::eyre::eyre!("--var {v:?}: expected key=value"))?;
                 vars.push((k.to_string(), val.to_string()));
             }
-            if !a.headless {
+            // In a terminal the console opens with it; from a script (no
+            // terminal) it runs as `chaos run` would, so pipelines that
+            // called `chaos run EXP` need no `--headless`.
+            let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+            if !a.headless && terminal {
                 return experiment_console(a, path, vars, strategy, opts);
             }
             let code = cocpit::ctk::cli::run(&cocpit::ctk::cli::Opts {
@@ -504,9 +509,6 @@ fn experiment_console(
     };
     opts.drill = Some(listed.id.clone());
     opts.experiment = Some(listed);
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        bail!("the console needs a terminal; run the experiment with --headless from scripts");
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

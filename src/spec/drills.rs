@@ -207,7 +207,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             d.path().join("yaml-exp.yaml"),
-            "title: t\nmethod:\n  - type: action\n    name: a\n    provider: {type: process, path: \"true\"}\n",
+            "title: t\ndescription: d\nmethod:\n  - type: action\n    name: a\n    provider: {type: process, path: \"true\"}\n",
         )
         .unwrap();
         std::fs::write(d.path().join("broken.json"), "{\"title\": ").unwrap();

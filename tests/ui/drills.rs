@@ -141,7 +141,7 @@ fn the_filter_narrows_the_scenario_list() {
     assert_eq!(s.view, cocpit::app::View::Drills);
     assert_eq!(s.drills.rows(), 1);
     assert_eq!(
-        s.drills.selected().map(|x| x.id.as_str()),
+        s.drills.selected().map(|x| x.id()),
         Some("redis-blind-spot")
     );
     let all = text(draw(&s, 120, 40).backend().buffer());

@@ -51,16 +51,16 @@ pub enum Row<'a> {
     Experiment(&'a Listed),
 }
 
-impl Row<'_> {
-    pub fn id(&self) -> &str {
-        match self {
+impl<'a> Row<'a> {
+    pub fn id(&self) -> &'a str {
+        match *self {
             Row::Scenario(s) => &s.id,
             Row::Experiment(e) => &e.id,
         }
     }
 
-    pub fn title(&self) -> &str {
-        match self {
+    pub fn title(&self) -> &'a str {
+        match *self {
             Row::Scenario(s) => &s.title,
             Row::Experiment(e) => &e.title,
         }

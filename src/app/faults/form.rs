@@ -135,7 +135,10 @@ pub fn open_form(state: &mut State) {
 }
 
 pub fn open_panic(state: &mut State) {
-    if state.faults.ledger.counts().live == 0 {
+    // A drill or an experiment run here stops with the panic key too, even
+    // before (or without) a fault of its own.
+    let running_here = state.drills.driving.is_some() || state.drills.experiment.is_some();
+    if state.faults.ledger.counts().live == 0 && !running_here {
         state.say(Level::Info, "no live faults");
         return;
     }

@@ -32,11 +32,17 @@ pub fn render(frame: &mut Frame, area: Rect, popup: &Popup, state: &State, st: &
         }
         Popup::Panic => {
             let n = state.faults.ledger.counts().live;
+            let d = &state.drills;
+            let also = match (&d.driving, &d.experiment) {
+                (Some(r), _) => format!(" Drill {} aborts.", r.id),
+                (None, Some(x)) => format!(" Experiment {x} stops (its rollbacks run)."),
+                (None, None) => String::new(),
+            };
             yes_no(
                 frame,
                 area,
                 " PANIC ",
-                &format!("Recover ALL {n} live fault(s), whoever started them?"),
+                &format!("Recover ALL {n} live fault(s), whoever started them?{also}"),
                 "y / Enter: yes, recover everything · any other key: no",
                 st.error(),
                 st,
