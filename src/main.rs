@@ -410,6 +410,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         drill: None,
         drill_file: None,
         experiment: None,
+        drill_rollbacks: None,
         drill_headless: false,
         drill_yes: false,
     })
@@ -441,7 +442,7 @@ fn drill_cmd(action: DrillCmd, cfg: &Config, opts: Options, operator: String) ->
             };
             let path = PathBuf::from(&a.target);
             if !(path.is_file() && cocpit::ctk::cli::is_experiment(&path)) {
-                return drill_scenario(a, opts);
+                return drill_scenario(a, strategy, opts);
             }
             let mut vars = Vec::new();
             for v in &a.vars {
@@ -519,7 +520,12 @@ fn experiment_console(
 
 /// `cocpit drill run SCENARIO`: headless, or the console with the drill
 /// started on the Drills view.
-fn drill_scenario(a: DrillRunArgs, mut opts: Options) -> Result<u8> {
+fn drill_scenario(
+    a: DrillRunArgs,
+    strategy: Option<cocpit::domain::drill::RollbackStrategy>,
+    mut opts: Options,
+) -> Result<u8> {
+    opts.drill_rollbacks = strategy;
     let path = PathBuf::from(&a.target);
     let id = if path.is_file() {
         let providers = cocpit::domain::fault::catalog::names();

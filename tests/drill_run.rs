@@ -452,3 +452,90 @@ steady_state:
     }
     assert!(all.contains("filter"), "{all}");
 }
+
+/// Through the plan and the fault's end to the moment the rollbacks are
+/// due (recovered at t(50)).
+fn to_recovered(d: &mut DrillRun, all: &mut Vec<Out>) -> Vec<Out> {
+    to_observe(d, all);
+    all.extend(d.tick(t(8), &firing(8)));
+    all.extend(d.plan_started("run-1", t(8)));
+    all.extend(d.tick(t(32), &firing(8)));
+    all.extend(d.plan_finished("run-1", true, "succeeded", t(40)));
+    all.extend(d.fault_ended("f1", t(41)));
+    d.tick(t(50), &quiet())
+}
+
+fn skipped(outs: &[Out]) -> Option<String> {
+    records(outs).into_iter().find_map(|r| match r {
+        DrillEvent::Measured(m) if m.what == Measure::Skipped => Some(m.detail),
+        _ => None,
+    })
+}
+
+#[test]
+fn rollback_strategy_never_skips_them_and_says_so() {
+    use cocpit::domain::drill::RollbackStrategy;
+    let mut d = drill(BASIC);
+    d.rollback_strategy = RollbackStrategy::Never;
+    let mut all = Vec::new();
+    let outs = to_recovered(&mut d, &mut all);
+    assert!(!outs.contains(&Out::Rollbacks), "{outs:?}");
+    assert_eq!(skipped(&outs).as_deref(), Some("rollback strategy never"));
+    // The faults were recovered all the same; the drill goes on.
+    assert!(outs.contains(&Out::Probe(Phase::SteadyAfter)), "{outs:?}");
+    d.probes_done(Phase::SteadyAfter, &[ok("quiet")], t(52));
+    assert_eq!(d.verdict(), Some(Verdict::Passed), "{:?}", d.failures);
+}
+
+#[test]
+fn rollback_strategy_default_skips_them_after_an_abort_but_not_after_a_pass() {
+    use cocpit::domain::drill::RollbackStrategy;
+    let mut d = drill(BASIC);
+    d.rollback_strategy = RollbackStrategy::Default;
+    let mut all = Vec::new();
+    let outs = to_recovered(&mut d, &mut all);
+    assert!(outs.contains(&Out::Rollbacks), "a clean run rolls back");
+
+    let mut d = drill(BASIC);
+    d.rollback_strategy = RollbackStrategy::Default;
+    let mut all = Vec::new();
+    to_observe(&mut d, &mut all);
+    let outs = d.abort("A on the Drills view", t(9));
+    assert_eq!(recovers(&outs), vec!["f1".to_string()]);
+    let outs = d.fault_ended("f1", t(10));
+    assert!(!outs.contains(&Out::Rollbacks), "{outs:?}");
+    assert_eq!(skipped(&outs).as_deref(), Some("rollback strategy default"));
+    assert_eq!(d.verdict(), Some(Verdict::Aborted));
+}
+
+#[test]
+fn rollback_strategy_deviated_runs_them_only_after_a_missed_steady_state() {
+    use cocpit::domain::drill::RollbackStrategy;
+    // Held: the steady state after holds, nothing is rolled back.
+    let mut d = drill(BASIC);
+    d.rollback_strategy = RollbackStrategy::Deviated;
+    let mut all = Vec::new();
+    let outs = to_recovered(&mut d, &mut all);
+    assert!(!outs.contains(&Out::Rollbacks));
+    assert!(outs.contains(&Out::Probe(Phase::SteadyAfter)), "{outs:?}");
+    let outs = d.probes_done(Phase::SteadyAfter, &[ok("quiet")], t(52));
+    assert!(!outs.contains(&Out::Rollbacks));
+    assert_eq!(
+        skipped(&outs).as_deref(),
+        Some("rollback strategy deviated")
+    );
+    assert_eq!(d.verdict(), Some(Verdict::Passed), "{:?}", d.failures);
+
+    // Deviated: the rollbacks run after the probes, then the review.
+    let mut d = drill(BASIC);
+    d.rollback_strategy = RollbackStrategy::Deviated;
+    let mut all = Vec::new();
+    to_recovered(&mut d, &mut all);
+    let missed = ("quiet".to_string(), false, "2 alarms firing".to_string());
+    let outs = d.probes_done(Phase::SteadyAfter, &[missed], t(52));
+    assert!(outs.contains(&Out::Rollbacks), "{outs:?}");
+    assert!(d.verdict().is_none(), "not over before the rollbacks");
+    let outs = d.rollbacks_done(true, "", t(55));
+    assert!(phases(&outs).contains(&Phase::Review), "{outs:?}");
+    assert_eq!(d.verdict(), Some(Verdict::Failed));
+}

@@ -77,6 +77,8 @@ pub struct Options {
     /// A Chaos Toolkit experiment named on the command line, with its
     /// `--var`s and outputs, listed with the others.
     pub experiment: Option<crate::domain::experiment::Listed>,
+    /// `--rollback-strategy` for the scenario in `drill`.
+    pub drill_rollbacks: Option<crate::domain::drill::RollbackStrategy>,
     /// This console is `cocpit drill run --headless`.
     pub drill_headless: bool,
     /// `--yes`: pass the drill's gates without waiting.
@@ -109,6 +111,7 @@ impl Options {
             drill: None,
             drill_file: None,
             experiment: None,
+            drill_rollbacks: None,
             drill_headless: false,
             drill_yes: false,
         }
@@ -305,6 +308,7 @@ impl Booted {
         });
         state.drills = app::drills::Drills::new(load_drills(opts), drill_journal);
         state.drills.autostart = opts.drill.clone();
+        state.drills.autostart_rollbacks = opts.drill_rollbacks;
         state.drills.headless = opts.drill_headless;
         state.drills.auto_gates = opts.drill_yes;
         app::update(&mut state, Msg::Events(recent), Utc::now());

@@ -113,6 +113,9 @@ pub struct Drills {
     /// Start this scenario as soon as the console is ready (`cocpit drill
     /// run ID` opens the console with it).
     pub autostart: Option<String>,
+    /// `--rollback-strategy` for the autostarted scenario (a drill started
+    /// from the list runs them `always`).
+    pub autostart_rollbacks: Option<crate::domain::drill::RollbackStrategy>,
     /// When the autostart began waiting for its sources.
     pub autostart_since: Option<DateTime<Utc>>,
     /// Why the autostart gave up (the headless command exits with it).

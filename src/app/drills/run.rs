@@ -646,7 +646,14 @@ fn autostart(state: &mut State) -> Vec<Effect> {
     match preflight(state, &s) {
         Ok(()) => {
             state.drills.autostart = None;
-            start_scenario(state, s)
+            let strategy = state.drills.autostart_rollbacks.take();
+            let fx = start_scenario(state, s);
+            if let (Some(r), Some(st)) = (state.drills.driving.as_mut(), strategy) {
+                // Nothing has reached the rollbacks yet: the start is only
+                // being committed.
+                r.rollback_strategy = st;
+            }
+            fx
         }
         // Sources come up a second or two after the console.
         Err(why)

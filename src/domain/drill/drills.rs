@@ -255,5 +255,6 @@ pub fn describe(m: &Measured) -> String {
         Measure::PlanRun => format!("plan run {} started{at}", m.name),
         Measure::Activity if m.ok => format!("{} succeeded{tail}", m.name),
         Measure::Activity => format!("{} FAILED{tail}", m.name),
+        Measure::Skipped => format!("{} skipped{tail}", m.name),
     }
 }

@@ -171,6 +171,9 @@ pub enum Measure {
     /// A Chaos Toolkit method or rollback activity ran (`ok`: it
     /// succeeded).
     Activity,
+    /// Something the drill left out on purpose (`name`: what; `detail`:
+    /// why), e.g. the rollbacks under `--rollback-strategy never`.
+    Skipped,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

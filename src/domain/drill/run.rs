@@ -9,6 +9,7 @@
 //! → respond → recover → steady state after → review. An abort at any
 //! point recovers every fault and runs the rollbacks, then reviews.
 
+use super::RollbackStrategy;
 use super::payloads::{self as p, DrillEvent, ExpectSpec, GateState, Measure, Phase, Verdict};
 use super::scenario::Scenario;
 use crate::domain::fault::FaultSpec;
@@ -132,6 +133,10 @@ pub struct DrillRun {
     pub plan: PlanTrack,
     pub failures: Vec<String>,
     pub aborted: Option<String>,
+    /// When the scenario's rollbacks run (`--rollback-strategy`; cocpit's
+    /// `always` unless told). Faults are recovered whatever it says: the
+    /// rollbacks are the scenario's own clean-up on top.
+    pub rollback_strategy: RollbackStrategy,
     /// Gates passed, as (phase, group).
     passed: Vec<(Phase, usize)>,
     /// When the current phase began.
@@ -187,6 +192,7 @@ impl DrillRun {
             phase_started: now,
             rollbacks_started: false,
             rollbacks_finished: false,
+            rollback_strategy: RollbackStrategy::Always,
             recovering: Default::default(),
             scenario,
         }
@@ -406,6 +412,16 @@ impl DrillRun {
                         missed.join(", ")
                     ));
                 }
+                if self.has_rollbacks() && !self.rollbacks_started {
+                    // Only `deviated` leaves them until now.
+                    if missed.is_empty() {
+                        self.skip_rollbacks(&mut out);
+                    } else {
+                        self.rollbacks_started = true;
+                        out.push(Out::Rollbacks);
+                        return out;
+                    }
+                }
                 self.enter(Phase::Review, 0, now, &mut out);
             }
             _ => {}
@@ -564,6 +580,11 @@ impl DrillRun {
         }
         self.rollbacks_started = true;
         self.rollbacks_finished = true;
+        if self.phase == Phase::SteadyAfter && self.state == DrillState::Running {
+            // `deviated`: they ran after the steady state; the drill is over.
+            self.enter(Phase::Review, 0, now, &mut out);
+            return out;
+        }
         self.settle(now, &mut out);
         out
     }
@@ -825,8 +846,35 @@ impl DrillRun {
         }
     }
 
+    /// Whether the rollbacks are due once the faults are out, as the
+    /// strategy says (`deviated` decides after the steady state, later).
+    fn rollbacks_now(&self) -> bool {
+        match self.rollback_strategy {
+            RollbackStrategy::Always => true,
+            RollbackStrategy::Never | RollbackStrategy::Deviated => false,
+            // Chaos Toolkit's: not after a failed or interrupted run.
+            RollbackStrategy::Default => self.aborted.is_none() && self.failures.is_empty(),
+        }
+    }
+
+    fn has_rollbacks(&self) -> bool {
+        !self.scenario.rollbacks.is_empty() && !self.fault_ids().is_empty()
+    }
+
+    fn skip_rollbacks(&mut self, out: &mut Vec<Out>) {
+        self.rollbacks_started = true;
+        self.rollbacks_finished = true;
+        let why = format!("rollback strategy {}", self.rollback_strategy.as_str());
+        self.measured(out, Measure::Skipped, "rollbacks", None, true, why);
+    }
+
     fn after_recovery(&mut self, now: DateTime<Utc>, out: &mut Vec<Out>) {
-        if !self.scenario.rollbacks.is_empty() && !self.fault_ids().is_empty() {
+        if self.has_rollbacks() && !self.rollbacks_started && !self.rollbacks_now() {
+            // `deviated` may still run them after the steady state.
+            if self.rollback_strategy != RollbackStrategy::Deviated || self.aborted.is_some() {
+                self.skip_rollbacks(out);
+            }
+        } else if self.has_rollbacks() {
             if !self.rollbacks_started {
                 self.rollbacks_started = true;
                 out.push(Out::Rollbacks);

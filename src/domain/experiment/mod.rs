@@ -87,15 +87,31 @@ fn text_of(v: &Value) -> String {
 }
 
 /// Whether a file holds a Chaos Toolkit experiment rather than a cocpit
-/// drill scenario: JSON is always an experiment; YAML when it has a
-/// top-level `method:` or `steady-state-hypothesis:`, which a scenario
-/// never has (both have `rollbacks:`, so that key says nothing).
+/// drill scenario: JSON is always an experiment. YAML is one when it has a
+/// top-level key only Chaos Toolkit uses (`method:`, `steady-state-hypothesis:`,
+/// `configuration:` …), or when it has neither of a scenario's `id:` and
+/// `groups:` (both kinds may have `title:` and `rollbacks:`, so those say
+/// nothing; an experiment without a method must still reach `chaos
+/// validate`'s reason).
 pub fn looks_like(name: &str, text: &str) -> bool {
     if Format::of_path(name) == Format::Json {
         return true;
     }
-    text.lines()
-        .any(|l| l.starts_with("method:") || l.starts_with("steady-state-hypothesis:"))
+    if text.trim().is_empty() {
+        return false;
+    }
+    const CTK_ONLY: &[&str] = &[
+        "method:",
+        "steady-state-hypothesis:",
+        "configuration:",
+        "secrets:",
+        "controls:",
+        "contributions:",
+        "runtime:",
+        "extensions:",
+    ];
+    let top = |k: &str| text.lines().any(|l| l.starts_with(k));
+    CTK_ONLY.iter().any(|k| top(k)) || !(top("id:") || top("groups:"))
 }
 
 /// How an experiment file is written (chaoslib picks by extension).
