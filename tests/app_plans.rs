@@ -527,6 +527,16 @@ fn inspections_start_when_due_on_the_leader_only() {
         !fx.iter().any(|e| matches!(e, Effect::Commit { .. })),
         "{fx:?}"
     );
+    // `cocpit drill run --headless` leads its journal but is there for its
+    // drill only.
+    let mut headless = console(vec![plan(INSPECTION)]);
+    headless.drills.headless = true;
+    app::update(&mut headless, Msg::IngestRole { leader: true }, t(0));
+    let fx = app::update(&mut headless, Msg::Tick, t(1));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Commit { .. })),
+        "{fx:?}"
+    );
 
     let mut s = console(vec![plan(INSPECTION)]);
     let mut j = MemJournal::default();

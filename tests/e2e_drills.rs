@@ -184,6 +184,17 @@ fn the_payments_drill_passes_headless_with_a_journal_and_junit() {
     let cases = well_formed(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     assert!(cases >= 4, "{xml}");
     assert!(xml.contains("failures=\"0\""), "{xml}");
+    // The same probe before and after is two test cases, told apart.
+    assert!(
+        xml.contains("steady state before: probe: payments quiet")
+            && xml.contains("steady state after: probe: payments quiet"),
+        "{xml}"
+    );
+    assert_eq!(
+        j["steady_states"]["after"]["probes"].as_array().map(Vec::len),
+        Some(2),
+        "{j}"
+    );
     // The event journal has the drill, start to finish, and nothing live.
     let rows = export(home.path(), &journal);
     let kinds: Vec<&str> = rows.iter().filter_map(|r| r["kind"].as_str()).collect();

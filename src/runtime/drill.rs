@@ -163,15 +163,10 @@ pub fn chaos_journal(v: &DrillView) -> String {
     };
     let end = v.ended.unwrap_or(v.started);
     let probes = |after: bool| -> Vec<serde_json::Value> {
-        let steady_after = v
-            .measurements
-            .iter()
-            .position(|(_, m)| m.what == Measure::Fault)
-            .unwrap_or(usize::MAX);
         v.measurements
             .iter()
             .enumerate()
-            .filter(|(i, (_, m))| m.what == Measure::Probe && (*i > steady_after) == after)
+            .filter(|(i, (_, m))| m.what == Measure::Probe && v.is_after(*i) == after)
             .map(|(_, (at, m))| {
                 serde_json::json!({
                     "activity": {"type": "probe", "name": m.name},
@@ -271,13 +266,16 @@ pub fn junit(v: &DrillView) -> String {
         let secs = v.expectation(name).and_then(|m| m.secs).unwrap_or(0);
         cases.push((format!("expect: {name}"), secs, failure));
     }
-    for (_, m) in &v.measurements {
+    for (i, (_, m)) in v.measurements.iter().enumerate() {
         if matches!(
             m.what,
             Measure::Probe | Measure::Recovered | Measure::Mitigated
         ) {
+            // The same probe runs before and after: the phase tells the
+            // two test cases apart.
             let what = match m.what {
-                Measure::Probe => "probe",
+                Measure::Probe if v.is_after(i) => "steady state after: probe",
+                Measure::Probe => "steady state before: probe",
                 Measure::Recovered => "recovery",
                 _ => "plan",
             };

@@ -605,9 +605,11 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-/// The ingest leader starts inspections that are due, unattended.
+/// The ingest leader starts inspections that are due, unattended — not
+/// `cocpit drill run --headless`, which is there for its drill alone (its
+/// journal and output would carry the inspection too).
 fn inspections(state: &mut State) -> Vec<Effect> {
-    if !state.ingest_leader || may_start(state).is_err() {
+    if !state.ingest_leader || state.drills.headless || may_start(state).is_err() {
         return Vec::new();
     }
     let due: Vec<Plan> = state

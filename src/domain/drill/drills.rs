@@ -34,6 +34,9 @@ pub struct DrillView {
     /// When the first fault went in.
     pub first_inject: Option<DateTime<Utc>>,
     pub measurements: Vec<(DateTime<Utc>, Measured)>,
+    /// How many measurements came before the steady state after began:
+    /// probes from there on are the "after" ones.
+    pub steady_after_from: Option<usize>,
     pub faults: Vec<String>,
     pub plan_run: Option<String>,
     pub verdict: Option<Verdict>,
@@ -48,6 +51,12 @@ pub struct DrillView {
 impl DrillView {
     pub fn is_running(&self) -> bool {
         self.verdict.is_none()
+    }
+
+    /// Whether measurement `i` belongs to the steady state after (else
+    /// before) — for a probe.
+    pub fn is_after(&self, i: usize) -> bool {
+        self.steady_after_from.is_some_and(|from| i >= from)
     }
 
     /// The measurement of an expectation, if it has one yet.
@@ -111,6 +120,7 @@ impl Drills {
                     ack_within: s.ack_within,
                     first_inject: None,
                     measurements: Vec::new(),
+                    steady_after_from: None,
                     faults: Vec::new(),
                     plan_run: None,
                     verdict: None,
@@ -130,6 +140,9 @@ impl Drills {
                     v.held = None;
                     if p.phase == Phase::Inject && v.first_inject.is_none() {
                         v.first_inject = Some(ts);
+                    }
+                    if p.phase == Phase::SteadyAfter && v.steady_after_from.is_none() {
+                        v.steady_after_from = Some(v.measurements.len());
                     }
                     let line = match p.group {
                         Some(g) => format!("phase: {} (group {})", p.phase.as_str(), g + 1),
