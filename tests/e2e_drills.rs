@@ -191,7 +191,9 @@ fn the_payments_drill_passes_headless_with_a_journal_and_junit() {
         "{xml}"
     );
     assert_eq!(
-        j["steady_states"]["after"]["probes"].as_array().map(Vec::len),
+        j["steady_states"]["after"]["probes"]
+            .as_array()
+            .map(Vec::len),
         Some(2),
         "{j}"
     );

@@ -147,3 +147,104 @@ fn the_filter_narrows_the_scenario_list() {
     let all = text(draw(&s, 120, 40).backend().buffer());
     assert!(all.contains("Scenarios: 1"), "{all}");
 }
+
+/// A Chaos Toolkit experiment of the list, in its method: no clocks,
+/// expectations or faults; its probes and activities in the progress log.
+fn experiment_running(s: &mut State) {
+    use cocpit::domain::drill::payloads::{DrillEvent, Measure, Measured, PhaseEntered, Started};
+    let cat = cocpit::spec::drills::load_all(&[], true, &cocpit::app::faults::providers());
+    s.drills.catalog.scenarios = cat.scenarios.into_values().map(|l| l.scenario).collect();
+    s.drills.catalog.experiments = cat.experiments.into_values().collect();
+    let t0 = now() - chrono::Duration::seconds(12);
+    let at = |x: i64| t0 + chrono::Duration::seconds(x);
+    let drill = "x5c1a9e02".to_string();
+    let phase = |p: Phase| {
+        Out::Record(DrillEvent::Phase(PhaseEntered {
+            drill: drill.clone(),
+            phase: p,
+            group: None,
+        }))
+    };
+    let measured = |what: Measure, name: &str, detail: &str| {
+        Out::Record(DrillEvent::Measured(Measured {
+            drill: drill.clone(),
+            what,
+            name: name.into(),
+            secs: None,
+            ok: true,
+            detail: detail.into(),
+        }))
+    };
+    let started = Out::Record(DrillEvent::Started(Started {
+        drill: drill.clone(),
+        scenario: "ctk-local-probe".into(),
+        title: "Chaos Toolkit experiment: the host keeps answering while a busy process runs"
+            .into(),
+        commander: "ana@jump".into(),
+        application: String::new(),
+        expect: Vec::new(),
+        recovery_within: None,
+        ack_within: None,
+        groups: 0,
+        headless: false,
+        owner: None,
+        chaostoolkit: true,
+    }));
+    feed(s, &[started, phase(Phase::SteadyBefore)], at(0));
+    feed(
+        s,
+        &[
+            measured(
+                Measure::Probe,
+                "the-shell-answers",
+                "steady state before: succeeded, tolerance met",
+            ),
+            measured(
+                Measure::Probe,
+                "the-kernel-is-named",
+                "steady state before: succeeded, tolerance met",
+            ),
+            phase(Phase::Inject),
+        ],
+        at(1),
+    );
+    feed(
+        s,
+        &[measured(
+            Measure::Activity,
+            "burn-one-core-for-four-seconds",
+            "method, 4.0s",
+        )],
+        at(5),
+    );
+    keys(s, "6");
+}
+
+#[test]
+fn snapshot_drills_experiment() {
+    snap("drills_experiment", false, experiment_running);
+}
+
+#[test]
+fn an_experiment_is_marked_in_the_list_and_its_pane_has_no_clocks() {
+    let mut s = state_with(false, 120, 40);
+    experiment_running(&mut s);
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    let row = all
+        .lines()
+        .find(|l| l.starts_with("│ctk-local-probe"))
+        .unwrap_or_default();
+    assert!(row.contains("RUNNING"), "{all}");
+    assert!(all.contains("[chaostoolkit]"), "{all}");
+    assert!(all.contains("Experiments: 1"), "{all}");
+    assert!(
+        all.contains("Chaos Toolkit experiment ctk-local-probe"),
+        "{all}"
+    );
+    assert!(
+        all.contains("burn-one-core-for-four-seconds succeeded"),
+        "{all}"
+    );
+    assert!(!all.contains("MTTD"), "no scenario clocks: {all}");
+    assert!(!all.contains("Expected alarms"), "{all}");
+}
