@@ -331,9 +331,11 @@ fn while_travelling_filter_search_and_mouse_act_on_the_past_board() {
     key(&mut s, KeyCode::Esc);
     assert_eq!(past_names(&s), ["PaymentsHighLatency"]);
 
-    // `r` arranges the past board's list too.
+    // `r` and `S` arrange the past board's list too.
     keys(&mut s, "r");
     assert!(past(&s).show_resolved && !s.alarms.show_resolved);
+    keys(&mut s, "S");
+    assert!(past(&s).list.sort.is_some() && s.alarms.list.sort.is_none());
 
     // Still read-only: a write is refused, nothing goes out.
     let fx = keys(&mut s, "a");
