@@ -3,7 +3,9 @@
 //! runs, drills): the lanes of the last hour read from the journal (the
 //! whole file scanned, as the view's load does), the Timeline view drawn
 //! from them at 120×40 (and over a week), and time travel: the board
-//! rebuilt for a moment in the middle of the journal.
+//! rebuilt for a moment in the middle of the journal, from the first row
+//! and then from the checkpoints consoles quitting along the way would have
+//! left (one every 200,000 rows).
 //! A plain program: `cargo bench --bench timeline`.
 //!
 //! Environment: `COCPIT_BENCH_EVENTS` (default 1,000,000), `TMPDIR` =
@@ -12,9 +14,10 @@
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use cocpit::app::timeline::{TimelineEffect, TimelineMsg};
 use cocpit::app::{Effect, Msg, RunMode, Session, State, update};
+use cocpit::domain::projection::Projection;
 use cocpit::domain::timeline::{Only, Window};
 use cocpit::domain::{AlarmBoard, EventKind, NewEvent};
-use cocpit::journal::Journal;
+use cocpit::journal::{Journal, Scan};
 use cocpit::theme::Theme;
 use cocpit::timeline::read;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -231,14 +234,69 @@ fn main() {
         ms(t.elapsed() / frames)
     );
 
-    // Time travel to the middle of the journal.
+    // Time travel to the middle of the journal: no checkpoint yet, so
+    // from the first row.
     let middle = start() + Span::seconds(n as i64 / 2);
     let t = Instant::now();
     let board = read::board_at(&j, middle).expect("board");
     println!(
-        "time travel to the middle (row {} of {n}): {}  ({} alarms on the board)",
+        "time travel to the middle (row {} of {n}), from the first row: {}  ({} alarms on the board)",
         n / 2,
         ms(t.elapsed()),
         board.len()
     );
+
+    // The same with the checkpoints a console quitting every 200,000 rows
+    // would have left (the projection through that row, written as that
+    // row was stamped): the travel starts from the one at row 400,000.
+    let every = 200_000;
+    let t = Instant::now();
+    let written = checkpoints(&j, &path, n, every);
+    println!(
+        "{written} checkpoints written (one every {every} rows) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let seeded = read::board_at(&j, middle).expect("board");
+    println!(
+        "time travel to the middle, from the checkpoint before it: {}  ({} alarms on the board, {})",
+        ms(t.elapsed()),
+        seeded.len(),
+        if serde_json::to_value(&seeded).ok() == serde_json::to_value(&board).ok() {
+            "the same board"
+        } else {
+            "NOT THE SAME BOARD"
+        }
+    );
+}
+
+/// Checkpoints after rows `every`, `2 * every`, … before the last row, as
+/// the consoles that quit there would have written them; how many.
+fn checkpoints(j: &Journal, path: &std::path::Path, n: usize, every: usize) -> usize {
+    let mut p = Projection::default();
+    let mut at_rows: Vec<(Projection, i64, String)> = Vec::new();
+    let every = every as i64;
+    let last = (n as i64 - 1) / every * every;
+    let scan = Scan {
+        through: Some(last),
+        ..Scan::all()
+    };
+    j.scan_events(&scan, |ev| {
+        p.apply(ev);
+        if ev.id % every == 0 {
+            at_rows.push((p.clone(), ev.id, ev.ts.to_rfc3339()));
+        }
+    })
+    .expect("scan");
+    let db = rusqlite::Connection::open(path).expect("journal");
+    for (p, id, ts) in &at_rows {
+        let hash = j.hash_of(*id).expect("hash").expect("row");
+        j.write_checkpoint(p, &hash).expect("checkpoint");
+        db.execute(
+            "UPDATE checkpoints SET written_at = ?1 WHERE event_id = ?2",
+            rusqlite::params![ts, id],
+        )
+        .expect("stamp");
+    }
+    at_rows.len()
 }

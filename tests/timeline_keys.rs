@@ -2,7 +2,8 @@
 //! does: entering the view asks the runtime for the window's lanes, `+`/`-`
 //! zoom, `h`/`l` pan, `0` jumps to now, `f` follows, `j`/`k` choose a
 //! lane, `Enter` opens the event under the cursor, `a` travels to the
-//! cursor's moment, where writes are refused until `Esc`.
+//! cursor's moment, where writes are refused until `Esc` and the filter,
+//! the search and the mouse act on the past board's rows.
 
 #[path = "support/timeline.rs"]
 mod fixture;
@@ -13,7 +14,7 @@ use cocpit::app::{Effect, Mode, Msg, RunMode, Session, State, View, update};
 use cocpit::domain::AlarmBoard;
 use cocpit::domain::timeline::{Lanes, Window, board_at};
 use cocpit::theme::Theme;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use fixture::{at, events};
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -219,4 +220,149 @@ fn time_travel_shows_the_past_board_read_only() {
         fx.iter().any(|e| matches!(e, Effect::Commit { .. })),
         "{fx:?}"
     );
+}
+
+/// Travelled to 09:04:30, as the runtime answers it: the Alarms view shows
+/// the latency alarm (critical, row 0) and the cert warning (row 1).
+fn travelled() -> State {
+    let mut s = state();
+    let fx = keys(&mut s, "7");
+    answer_load(&mut s, &fx);
+    keys(&mut s, "++++0");
+    let steps = (now() - at(270)).num_seconds() / 5;
+    keys(&mut s, &"h".repeat(steps as usize));
+    let moment = s.timeline.cursor_at(now());
+    keys(&mut s, "a");
+    update(
+        &mut s,
+        Msg::Timeline(TimelineMsg::Board {
+            at: moment,
+            board: Box::new(board_at(&events(), moment)),
+        }),
+        now(),
+    );
+    assert_eq!(s.view, View::Alarms);
+    s
+}
+
+fn past(s: &State) -> &cocpit::app::alarms::AlarmsView {
+    &s.timeline.travel.as_ref().expect("travelling").view
+}
+
+fn past_names(s: &State) -> Vec<String> {
+    let t = s.timeline.travel.as_ref().expect("travelling");
+    t.view
+        .visible
+        .iter()
+        .filter_map(|fp| t.board.get(fp))
+        .map(|a| a.name().to_string())
+        .collect()
+}
+
+fn mouse(s: &mut State, kind: MouseEventKind, column: u16, row: u16) {
+    update(
+        s,
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }),
+        now(),
+    );
+}
+
+#[test]
+fn while_travelling_filter_search_and_mouse_act_on_the_past_board() {
+    let mut s = travelled();
+    assert_eq!(past_names(&s), ["PaymentsHighLatency", "CertExpiringSoon"]);
+    let live_rows = s.alarms.visible.clone();
+    assert_eq!(live_rows.len(), 2, "the cert warning and the later alarm");
+
+    // `\`: the search jumps in the past board's rows, the live list keeps
+    // none.
+    key(&mut s, KeyCode::Char('\\'));
+    keys(&mut s, "cert");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(past(&s).list.search.as_deref(), Some("cert"));
+    assert_eq!(past(&s).list.selected, 1);
+    assert_eq!(s.alarms.list.search, None);
+    let status = s
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.starts_with("1 match"), "{status}");
+    // `]` finds it again (the only match); `[` too.
+    keys(&mut s, "][");
+    assert_eq!(past(&s).list.selected, 1);
+
+    // A click on the first row of the past board's table selects it.
+    let (table, _) = cocpit::app::layout::alarms(&s);
+    let first_row = table.y + 2;
+    mouse(
+        &mut s,
+        MouseEventKind::Down(MouseButton::Left),
+        table.x + 4,
+        first_row,
+    );
+    assert_eq!(past(&s).list.selected, 0);
+    assert_eq!(s.alarms.list.selected, 0);
+    // The wheel scrolls the past board's rows (two: it stops at the last).
+    mouse(&mut s, MouseEventKind::ScrollDown, table.x + 4, first_row);
+    assert_eq!(past(&s).list.selected, 1);
+    mouse(&mut s, MouseEventKind::ScrollUp, table.x + 4, first_row);
+    assert_eq!(past(&s).list.selected, 0);
+    // `r` shows the past board's resolved alarms (not the live list's): a
+    // third row, which the live list (two rows) does not have, and a
+    // click reaches it.
+    keys(&mut s, "r");
+    assert!(past(&s).show_resolved && !s.alarms.show_resolved);
+    assert_eq!(past_names(&s)[2], "OldNoise");
+    mouse(
+        &mut s,
+        MouseEventKind::Down(MouseButton::Left),
+        table.x + 4,
+        first_row + 2,
+    );
+    assert_eq!(past(&s).list.selected, 2);
+    keys(&mut s, "r");
+    assert!(!past(&s).show_resolved);
+
+    // `/`: the filter narrows the past board; the live list is untouched.
+    key(&mut s, KeyCode::Char('/'));
+    keys(&mut s, "service=payments");
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.mode, Mode::Normal));
+    assert_eq!(past_names(&s), ["PaymentsHighLatency"]);
+    assert!(s.alarms.list.filter.is_empty());
+    assert_eq!(s.alarms.visible, live_rows);
+    // Reopened, the prompt holds the past board's filter.
+    key(&mut s, KeyCode::Char('/'));
+    let Mode::Filter { input, .. } = &s.mode else {
+        panic!("no filter prompt");
+    };
+    assert_eq!(input.text, "service=payments");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(past_names(&s), ["PaymentsHighLatency"]);
+
+    // `S` sorts the past board's list too.
+    keys(&mut s, "S");
+    assert!(past(&s).list.sort.is_some() && s.alarms.list.sort.is_none());
+
+    // Still read-only: a write is refused, nothing goes out.
+    let fx = keys(&mut s, "a");
+    assert!(fx.is_empty(), "{fx:?}");
+    let status = s
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("time travel"), "{status}");
+
+    // Back to now: the live list as it was.
+    key(&mut s, KeyCode::Esc);
+    assert!(s.timeline.travel.is_none());
+    assert!(s.alarms.list.filter.is_empty() && s.alarms.list.search.is_none());
+    assert_eq!(s.alarms.visible, live_rows);
 }

@@ -272,7 +272,9 @@ pub fn body(state: &State) -> Area {
 /// The Alarms view's table and detail pane (when open).
 pub fn alarms(state: &State) -> (Area, Option<Area>) {
     let b = body(state);
-    if !(state.alarms.detail && state.selected_alarm().is_some()) {
+    // As the view draws it: the pane opens on the alarm selected on screen
+    // (the past board's while time travelling).
+    if !(state.alarms.detail && super::alarms::shown_selected(state).is_some()) {
         return (b, None);
     }
     if b.width >= DETAIL_RIGHT_FROM {

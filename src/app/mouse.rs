@@ -76,8 +76,10 @@ fn click(state: &mut State, x: u16, y: u16) {
     };
     let row = match state.view {
         View::Alarms => {
+            // The rows on screen: the past board's while time travelling.
             let (table, _) = layout::alarms(state);
-            hit(table, true, state.alarms.visible.len(), &state.alarms.list)
+            let (view, _) = super::alarms::shown(state);
+            hit(table, true, view.visible.len(), &view.list)
         }
         View::Log => {
             let table = layout::body(state);

@@ -14,14 +14,16 @@ fn current_filter_text(state: &State) -> String {
         View::Log => state.log.list.filter.source.clone(),
         View::Plans => state.plans.list.filter.source.clone(),
         View::Drills => state.drills.list.filter.source.clone(),
-        _ => state.alarms.list.filter.source.clone(),
+        // The alarms on screen: the past board's while time travelling.
+        _ => alarms::shown(state).0.list.filter.source.clone(),
     }
 }
 
 /// How a refused filter's error starts in the status bar.
 const FILTER_ERROR: &str = "filter ";
 
-/// `/`: the Log view filters the log, every other view the alarms.
+/// `/`: the Log view filters the log, every other view the alarms (those
+/// the Alarms view shows: the past board's while time travelling).
 pub fn open_filter(state: &mut State) {
     if state.view == View::Monitor {
         state.view = View::Alarms;

@@ -34,6 +34,9 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             state.size = (width, height);
             let page = state.page_rows();
             state.alarms.list.scroll_into_view(page);
+            if let Some(t) = state.timeline.travel.as_mut() {
+                t.view.list.scroll_into_view(page);
+            }
             Vec::new()
         }
         Msg::Tick => on_tick(state),
@@ -448,10 +451,11 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
     timeline::ensure_loaded(state)
 }
 
-/// The list of the current view.
+/// The list of the current view (in the Alarms view, the one on screen:
+/// the past board's while time travelling).
 pub(crate) fn list_mut(state: &mut State) -> &mut List {
     match state.view {
-        View::Alarms => &mut state.alarms.list,
+        View::Alarms => &mut alarms::shown_mut(state).0.list,
         View::Log => &mut state.log.list,
         View::Faults => &mut state.faults.list,
         View::Monitor => &mut state.monitor.list,
@@ -498,7 +502,7 @@ pub(crate) fn resorted(state: &mut State) {
 /// whether it matches the search.
 fn rows(state: &State) -> usize {
     match state.view {
-        View::Alarms => state.alarms.visible.len(),
+        View::Alarms => alarms::shown(state).0.visible.len(),
         View::Log => state.log.visible.len(),
         View::Faults => state.faults.rows().len(),
         View::Monitor => state.monitor.groups.len(),
@@ -510,12 +514,13 @@ fn rows(state: &State) -> usize {
 
 fn row_matches(state: &State, i: usize, q: &str) -> bool {
     match state.view {
-        View::Alarms => state
-            .alarms
-            .visible
-            .get(i)
-            .and_then(|fp| state.board.get(fp))
-            .is_some_and(|a| alarms::search_matches(a, q)),
+        View::Alarms => {
+            let (view, board) = alarms::shown(state);
+            view.visible
+                .get(i)
+                .and_then(|fp| board.get(fp))
+                .is_some_and(|a| alarms::search_matches(a, q))
+        }
         View::Log => state
             .log
             .visible
@@ -576,15 +581,19 @@ fn find(state: &mut State, forward: bool) {
 /// `Space`: mark the selected row (in `:group` mode, its whole group).
 fn toggle_mark(state: &mut State) {
     let keys: Vec<String> = match state.view {
-        View::Alarms if state.alarms.group != alarms::GroupBy::None => {
-            state.alarms.selected_group(&state.board)
+        View::Alarms => {
+            // Marks only choose rows; what would act on them (ack, silence)
+            // is refused while travelling.
+            let (view, board) = alarms::shown(state);
+            if view.group != alarms::GroupBy::None {
+                view.selected_group(board)
+            } else {
+                view.selected_fingerprint()
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect()
+            }
         }
-        View::Alarms => state
-            .alarms
-            .selected_fingerprint()
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
         View::Log => state
             .log
             .selected_line()

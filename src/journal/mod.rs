@@ -19,7 +19,7 @@ mod tail;
 mod verify;
 mod writer;
 
-pub use checkpoint::Checkpoint;
+pub use checkpoint::{Checkpoint, CheckpointMark};
 pub use error::JournalError;
 pub use replay::Replay;
 pub use scan::{RawRow, Scan};

@@ -131,12 +131,17 @@ pub fn drill(journal: &Journal, id: &str) -> Result<DrillSpan, JournalError> {
 
 /// The alarm board exactly as it was at `at`: the rows stamped up to `at`,
 /// in id order, through the board's own projection; rows after it are not
-/// even decoded.
+/// even decoded. It starts from the newest checkpoint that holds only rows
+/// of the prefix ([`seed`]), else from the first row.
 pub fn board_at(journal: &Journal, at: DateTime<Utc>) -> Result<AlarmBoard, JournalError> {
-    let mut board = AlarmBoard::new();
+    let (mut board, after) = seed(journal, at)?.unwrap_or_default();
     let path = journal.path().to_path_buf();
     let end = at + CLOCK_SLACK;
-    let r = journal.scan(&Scan::all(), |row| {
+    let scan = Scan {
+        after,
+        ..Scan::all()
+    };
+    let r = journal.scan(&scan, |row| {
         let Some(ts) = crate::journal::chain::parse_ts(&row.ts) else {
             return Ok(());
         };
@@ -151,6 +156,50 @@ pub fn board_at(journal: &Journal, at: DateTime<Utc>) -> Result<AlarmBoard, Jour
     finished(r)?;
     settle_board(&mut board, at);
     Ok(board)
+}
+
+/// What of a checkpoint the board needs; the rest of the projection is
+/// not even parsed.
+#[derive(serde::Deserialize)]
+struct Seed {
+    board: AlarmBoard,
+    last_event_id: i64,
+}
+
+/// The board of the newest checkpoint the board of `at` may start from,
+/// and its row. A checkpoint after row N is the board of rows 1..=N, which
+/// is the prefix's board through N when every one of those rows is stamped
+/// at or before `at`: by the same rule that ends the scan (a row is never
+/// stamped more than [`CLOCK_SLACK`] before an earlier one), that holds
+/// when row N is stamped by `at - CLOCK_SLACK`. It must also have been
+/// written by `at`: a console's exit checkpoint is its live board, which
+/// let go of the alarms resolved a day before it was written; written
+/// after `at`, it may lack resolved alarms the board of `at` still holds.
+/// A checkpoint that does not read is passed over (the next older one, or
+/// the first row, is as good, only slower).
+fn seed(journal: &Journal, at: DateTime<Utc>) -> Result<Option<(AlarmBoard, i64)>, JournalError> {
+    for mark in journal.checkpoint_marks()? {
+        let id = mark.checkpoint.event_id;
+        let Some(row_ts) = crate::journal::chain::parse_ts(&mark.row_ts) else {
+            continue;
+        };
+        let Ok(written) = DateTime::parse_from_rfc3339(&mark.written_at) else {
+            continue;
+        };
+        if row_ts + CLOCK_SLACK > at || written.with_timezone(&Utc) > at {
+            continue;
+        }
+        let Some(data) = journal.checkpoint_data(id)? else {
+            continue;
+        };
+        match serde_json::from_str::<Seed>(&data) {
+            Ok(seed) if seed.last_event_id == id => return Ok(Some((seed.board, id))),
+            Ok(_) | Err(_) => {
+                tracing::warn!(path = %journal.path().display(), id, "checkpoint unreadable; time travel passes it over");
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// One row by id.

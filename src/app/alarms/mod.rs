@@ -184,6 +184,33 @@ impl AlarmsView {
     }
 }
 
+/// The Alarms list on screen and the board it lists: while time
+/// travelling, the past board's own list (what the view draws), else the
+/// live one. Every key and click that reads or arranges the list (`/`, `\`,
+/// sort, grouping, `r`, marks, the mouse) goes through here, so it acts on
+/// the rows the operator sees; writes are refused before they get here.
+pub fn shown(state: &State) -> (&AlarmsView, &AlarmBoard) {
+    match &state.timeline.travel {
+        Some(t) => (&t.view, &t.board),
+        None => (&state.alarms, &state.board),
+    }
+}
+
+/// [`shown`], the list mutable.
+pub fn shown_mut(state: &mut State) -> (&mut AlarmsView, &AlarmBoard) {
+    match &mut state.timeline.travel {
+        Some(t) => (&mut t.view, &t.board),
+        None => (&mut state.alarms, &state.board),
+    }
+}
+
+/// The alarm selected in the list on screen (the past board's while
+/// travelling).
+pub fn shown_selected(state: &State) -> Option<&Alarm> {
+    let (view, board) = shown(state);
+    view.selected_fingerprint().and_then(|fp| board.get(fp))
+}
+
 /// `Enter`: the detail pane.
 pub fn toggle_detail(state: &mut State) {
     state.alarms.detail = !state.alarms.detail;
@@ -200,8 +227,7 @@ pub fn scroll_detail(state: &mut State, by: i32) {
     // The pane's length is the UI's business (it wraps and stops at the
     // last page); here a bound from what the pane lists keeps `K` from
     // having to climb back from far past the end.
-    let bound = state
-        .selected_alarm()
+    let bound = shown_selected(state)
         .map_or(0, |al| {
             20 + al.observed.labels.len()
                 + 2 * al.observed.annotations.len()
@@ -222,9 +248,10 @@ pub fn scroll_detail(state: &mut State, by: i32) {
 
 /// `r`: show or hide resolved alarms.
 pub fn toggle_resolved(state: &mut State) {
-    state.alarms.show_resolved = !state.alarms.show_resolved;
-    state.alarms.recompute(&state.board);
-    let shown = if state.alarms.show_resolved {
+    let (view, board) = shown_mut(state);
+    view.show_resolved = !view.show_resolved;
+    view.recompute(board);
+    let shown = if view.show_resolved {
         "shown"
     } else {
         "hidden"
@@ -234,8 +261,9 @@ pub fn toggle_resolved(state: &mut State) {
 
 /// After `S`, `I` or `:sort`: the table in the new order.
 pub fn resorted(state: &mut State) {
-    state.alarms.recompute(&state.board);
-    let label = state.alarms.sort().label();
+    let (view, board) = shown_mut(state);
+    view.recompute(board);
+    let label = view.sort().label();
     state.say(Level::Info, format!("sorted by {label}"));
 }
 
@@ -251,25 +279,28 @@ pub fn search_matches(a: &Alarm, needle: &str) -> bool {
 
 /// `:group`.
 pub fn set_group(state: &mut State, g: GroupBy) {
-    state.alarms.group = g;
-    state.alarms.recompute(&state.board);
+    let (view, board) = shown_mut(state);
+    view.group = g;
+    view.recompute(board);
     state.say(Level::Info, format!("grouped by {}", g.label()));
 }
 
 /// A new `/` filter: back to the top of what it lets through.
 pub fn set_filter(state: &mut State, f: Filter) {
-    state.alarms.list.filter = f;
-    state.alarms.list.reset();
-    state.alarms.recompute(&state.board);
+    let (view, board) = shown_mut(state);
+    view.list.filter = f;
+    view.list.reset();
+    view.recompute(board);
 }
 
 /// `Esc`: close the detail pane, else clear the filter. Whether it did.
 pub fn back(state: &mut State) -> bool {
     if state.alarms.detail {
         state.alarms.detail = false;
-    } else if !state.alarms.list.filter.is_empty() {
-        state.alarms.list.filter = Filter::default();
-        state.alarms.recompute(&state.board);
+    } else if !shown(state).0.list.filter.is_empty() {
+        let (view, board) = shown_mut(state);
+        view.list.filter = Filter::default();
+        view.recompute(board);
         state.say(Level::Info, "filter cleared");
     } else {
         return false;

@@ -79,8 +79,9 @@ pub enum TimelineMsg {
 pub struct Travel {
     pub at: DateTime<Utc>,
     pub board: AlarmBoard,
-    /// Its own list (cursor, visible rows) with the live view's filter,
-    /// sort and grouping.
+    /// Its own list (cursor, visible rows), starting with the live view's
+    /// filter, sort and grouping; what arranges the list on screen then
+    /// arranges this one (`alarms::shown`).
     pub view: AlarmsView,
 }
 
