@@ -21,6 +21,8 @@ if [ -z "$cocpit" ]; then
   cargo build --release --quiet
   cocpit="$target/release/cocpit"
 fi
+# The runs happen in a scratch directory: a relative path would not hold.
+cocpit="$(realpath "$cocpit")"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -63,5 +65,34 @@ for exp in benches/ctk/*.json; do
   awk -v n="$name" -v cw="$cw" -v ow="$ow" -v cm="$cm" -v om="$om" 'BEGIN {
     printf "| %s | %.3f s | %.4f s | %.1f× | %.1f MB | %.1f MB | %.1f× less |\n", n, cw, ow, (ow > 0 ? cw / ow : 0), cm / 1024, om / 1024, (om > 0 ? cm / om : 0) }'
 done
+
+# Private memory: what a run costs the host beyond the code pages it shares
+# with every other process of the same binary (the page cache). Each tool
+# runs an experiment whose method holds for 2 s; at 1.5 s its
+# /proc/PID/status is read: VmHWM (peak RSS so far) and RssAnon (private,
+# anonymous memory: heap, stacks, the interpreter's objects).
+cat >"$work/hold.json" <<'JSON'
+{"title": "bench hold", "description": "a method that holds for 2 s",
+ "method": [{"type": "action", "name": "hold", "provider": {"type": "process", "path": "sleep", "arguments": ["2"]}}]}
+JSON
+sample() { # tool args... → "hwm anon" in kB
+  ( cd "$work" && exec "$@" >/dev/null 2>&1 ) &
+  local pid=$!
+  sleep 1.5
+  awk '/^VmHWM:/ {h=$2} /^RssAnon:/ {a=$2} END {print h, a}' "/proc/$pid/status"
+  wait "$pid" || true
+}
+: >"$work/chaos.h"; : >"$work/cocpit.h"
+for i in $(seq "$runs"); do
+  sample "$chaos" --no-version-check run --journal-path "$work/j-chaos.json" "$work/hold.json" >>"$work/chaos.h"
+  sample "$cocpit" --journal "$work/events.db" drill run "$work/hold.json" --journal-path "$work/j-cocpit.json" >>"$work/cocpit.h"
+done
+ch="$(cut -d' ' -f1 <"$work/chaos.h" | median)"; ca="$(cut -d' ' -f2 <"$work/chaos.h" | median)"
+oh="$(cut -d' ' -f1 <"$work/cocpit.h" | median)"; oa="$(cut -d' ' -f2 <"$work/cocpit.h" | median)"
+echo
+echo "| hold (2 s), at 1.5 s | chaos run | cocpit | ratio |"
+echo "|---|---:|---:|---:|"
+awk -v c="$ch" -v o="$oh" 'BEGIN { printf "| peak RSS (VmHWM) | %.1f MB | %.1f MB | %.1f× less |\n", c/1024, o/1024, c/o }'
+awk -v c="$ca" -v o="$oa" 'BEGIN { printf "| private memory (RssAnon) | %.1f MB | %.1f MB | %.1f× less |\n", c/1024, o/1024, c/o }'
 echo
 echo "runs per cell: $runs (medians); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -697,12 +697,22 @@ fn default_operator() -> String {
     format!("{user}@{host}")
 }
 
+/// Log lines queued for the log file at most.
+const LOG_QUEUE: usize = 4096;
+
 /// Logs go to a daily file in the XDG state dir, never to the screen.
 fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = config::log_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::daily(&dir, "cocpit.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines, and its slots are written when
+    // it is made: ~4 MB resident before the first line. cocpit logs a few
+    // lines a second; past this many queued, lines are dropped (and
+    // counted) rather than the console waiting on the disk.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE)
+        .lossy(true)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("COCPIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
