@@ -13,10 +13,11 @@ pub enum View {
     Plans,
     Drills,
     Timeline,
+    Improvements,
 }
 
 impl View {
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Alarms,
         View::Monitor,
         View::Log,
@@ -24,6 +25,7 @@ impl View {
         View::Plans,
         View::Drills,
         View::Timeline,
+        View::Improvements,
     ];
 
     pub fn title(self) -> &'static str {
@@ -35,6 +37,7 @@ impl View {
             View::Plans => "Plans",
             View::Drills => "Drills",
             View::Timeline => "Timeline",
+            View::Improvements => "Improvements",
         }
     }
 
@@ -47,6 +50,7 @@ impl View {
             View::Plans => "plans",
             View::Drills => "drills",
             View::Timeline => "timeline",
+            View::Improvements => "improvements",
         }
     }
 
@@ -60,6 +64,7 @@ impl View {
             View::Plans => &["plans", "plan", "p", "runs"],
             View::Drills => &["drills", "drill", "d"],
             View::Timeline => &["timeline", "time", "t"],
+            View::Improvements => &["improvements", "improve", "items"],
         }
     }
 
@@ -73,6 +78,7 @@ impl View {
             View::Plans => "contingency plans, changes, inspections and their runs",
             View::Drills => "chaos drills: scenarios, the running drill, results",
             View::Timeline => "the fault timeline: faults, alarms, actions, runs, drills",
+            View::Improvements => "improvement items from drill reviews: open, overdue, done",
         }
     }
 
@@ -148,6 +154,11 @@ pub enum Action {
     DrillGate,
     DrillAbort,
     DrillHistory,
+    DrillFinding,
+    DrillImprove,
+    DrillAccept,
+    ItemStatus,
+    ItemEdit,
     /// Timeline: a narrower / wider window, the cursor back / on (the
     /// window pans with it), jump to now, follow live, the event under the
     /// cursor, the alarm board at the cursor (time travel).
@@ -314,6 +325,12 @@ pub const KEYMAP: &[Binding] = &[
         &[k('7')],
         Action::Goto(View::Timeline),
         "timeline view",
+    ),
+    bind(
+        Global,
+        &[k('8')],
+        Action::Goto(View::Improvements),
+        "improvements view",
     ),
     bind(
         Global,
@@ -563,6 +580,41 @@ pub const KEYMAP: &[Binding] = &[
         "show the next drill of the history (Esc: the current one)",
     )
     .hint("history"),
+    write(
+        In(View::Drills),
+        &[k('n')],
+        Action::DrillFinding,
+        "review: record a finding on the drill shown (once it ended)",
+    )
+    .hint("finding"),
+    write(
+        In(View::Drills),
+        &[k('i')],
+        Action::DrillImprove,
+        "review: record an improvement item (title, owner, due, failure mode)",
+    )
+    .hint("improve"),
+    write(
+        In(View::Drills),
+        &[k('a')],
+        Action::DrillAccept,
+        "review: accept the drill's result, with a comment (observers too)",
+    )
+    .hint("accept"),
+    write(
+        In(View::Improvements),
+        &[k('s')],
+        Action::ItemStatus,
+        "the selected item's next status: open → in progress → done",
+    )
+    .hint("status"),
+    write(
+        In(View::Improvements),
+        &[code(KeyCode::Enter)],
+        Action::ItemEdit,
+        "edit the selected item",
+    )
+    .hint("edit"),
     bind(
         In(View::Monitor),
         &[k('t')],

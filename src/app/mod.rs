@@ -127,6 +127,9 @@ pub enum Mode {
     Event(Box<log::EventView>),
     /// The plans room's parameter form or dry-run preview.
     Plans(Box<plans::Popup>),
+    /// The drills room's review form: a finding, an improvement item, an
+    /// acceptance.
+    Drills(Box<drills::review::Record>),
     /// A yes / no question before an action (take someone's alarm, quit
     /// with faults to recover).
     Ask(Box<Ask>),

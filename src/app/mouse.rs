@@ -110,6 +110,11 @@ fn click(state: &mut State, x: u16, y: u16) {
             let a = layout::drills(state);
             hit(a.list, true, state.drills.rows(), &state.drills.list)
         }
+        View::Improvements => {
+            let table = layout::body(state);
+            let n = super::drills::review::item_rows(state);
+            hit(table, true, n, &state.drills.items_list)
+        }
         View::Monitor | View::Plans | View::Timeline => None,
     };
     if let Some(i) = row {

@@ -250,6 +250,7 @@ fn on_paste(state: &mut State, text: &str) {
             }
         }
         Mode::Plans(popup) => plans::form::on_paste(popup, text),
+        Mode::Drills(rec) => drills::review::on_paste(rec, text),
         Mode::Search { input, .. } => {
             input.insert_str(text);
             prompt::live_search(state);
@@ -274,6 +275,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Faults(_) => faults::form::on_key(state, key),
         Mode::Plans(_) => plans::form::on_key(state, key),
+        Mode::Drills(_) => drills::review::on_key(state, key),
         Mode::Search { .. } => {
             prompt::on_search_key(state, key);
             Vec::new()
@@ -435,8 +437,17 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PlanRollback
         | Action::PlanOutputDown
         | Action::PlanOutputUp => return plans::on_action(state, action),
-        Action::DrillStart | Action::DrillGate | Action::DrillAbort | Action::DrillHistory => {
+        Action::DrillStart
+        | Action::DrillGate
+        | Action::DrillAbort
+        | Action::DrillHistory
+        | Action::DrillFinding
+        | Action::DrillImprove
+        | Action::DrillAccept => {
             return drills::on_action(state, action);
+        }
+        Action::ItemStatus | Action::ItemEdit => {
+            return drills::review::on_items_action(state, action);
         }
         Action::TimelineZoomIn
         | Action::TimelineZoomOut
@@ -462,6 +473,7 @@ pub(crate) fn list_mut(state: &mut State) -> &mut List {
         View::Plans if state.plans.pane == plans::Pane::Runs => &mut state.plans.runs_list,
         View::Plans => &mut state.plans.list,
         View::Drills | View::Timeline => &mut state.drills.list,
+        View::Improvements => &mut state.drills.items_list,
     }
 }
 
@@ -471,7 +483,9 @@ pub(crate) fn columns(view: View) -> (&'static [&'static str], Option<Sort>) {
         View::Alarms => (alarms::COLUMNS, Some(alarms::NATURAL)),
         View::Log => (log::COLUMNS, log::NATURAL),
         View::Faults => (faults::COLUMNS, None),
-        View::Monitor | View::Plans | View::Drills | View::Timeline => (&[], None),
+        View::Monitor | View::Plans | View::Drills | View::Timeline | View::Improvements => {
+            (&[], None)
+        }
     }
 }
 
@@ -492,7 +506,7 @@ pub(crate) fn resorted(state: &mut State) {
                 .map_or("live first".into(), Sort::label);
             state.say(Level::Info, format!("sorted by {label}"));
         }
-        View::Monitor | View::Plans | View::Drills | View::Timeline => {
+        View::Monitor | View::Plans | View::Drills | View::Timeline | View::Improvements => {
             state.say(Level::Info, "this view has nothing to sort")
         }
     }
@@ -509,6 +523,7 @@ fn rows(state: &State) -> usize {
         View::Plans => state.plans.rows().len(),
         View::Drills => state.drills.rows(),
         View::Timeline => 0,
+        View::Improvements => drills::review::item_rows(state),
     }
 }
 
@@ -544,6 +559,7 @@ fn row_matches(state: &State, i: usize, q: &str) -> bool {
             .is_some_and(|p| plans::search_matches(p, q)),
         View::Drills => drills::search_matches(state, i, q),
         View::Timeline => false,
+        View::Improvements => drills::review::items_search(state, i, q),
     }
 }
 
@@ -620,6 +636,10 @@ fn toggle_mark(state: &mut State) {
             .collect(),
         View::Drills => drills::selected_key(state).into_iter().collect(),
         View::Timeline => Vec::new(),
+        View::Improvements => drills::review::selected_item(state)
+            .map(|i| i.now.item)
+            .into_iter()
+            .collect(),
     };
     if keys.is_empty() {
         return;
@@ -653,6 +673,7 @@ pub(crate) fn move_by(state: &mut State, delta: isize) {
         View::Plans => plans::move_by(state, delta),
         View::Drills => drills::move_by(state, delta),
         View::Timeline => timeline::move_by(state, delta),
+        View::Improvements => drills::review::move_items(state, delta),
     }
     after_move(state);
 }
@@ -680,7 +701,7 @@ fn back(state: &mut State) {
         View::Plans => plans::back(state),
         View::Drills => drills::back(state),
         View::Timeline => timeline::back(state),
-        View::Monitor | View::Faults => false,
+        View::Monitor | View::Faults | View::Improvements => false,
     };
     if !handled && state.view != View::Alarms {
         state.view = View::Alarms;

@@ -62,10 +62,13 @@ pub enum EventKind {
     DrillFinished,
     DrillInterrupted,
     DrillAbortRequested,
+    DrillFinding,
+    DrillImprovement,
+    DrillAccepted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 50] = [
+    pub const ALL: [EventKind; 53] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -116,6 +119,9 @@ impl EventKind {
         EventKind::DrillFinished,
         EventKind::DrillInterrupted,
         EventKind::DrillAbortRequested,
+        EventKind::DrillFinding,
+        EventKind::DrillImprovement,
+        EventKind::DrillAccepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -170,6 +176,9 @@ impl EventKind {
             EventKind::DrillFinished => "drill.finished",
             EventKind::DrillInterrupted => "drill.interrupted",
             EventKind::DrillAbortRequested => "drill.abort_requested",
+            EventKind::DrillFinding => "drill.finding",
+            EventKind::DrillImprovement => "drill.improvement",
+            EventKind::DrillAccepted => "drill.accepted",
         }
     }
 

@@ -67,6 +67,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Help { scroll } => popups::help::render(frame, body, state, *scroll, &st),
         Mode::Faults(popup) => popups::inject::render(frame, area, popup, state, &st),
         Mode::Plans(popup) => views::plans_form::render(frame, area, popup, state, &st),
+        Mode::Drills(rec) => popups::record::render(frame, area, rec, &st),
         Mode::Search { input, .. } => views::prompt::search(frame, prompt, input, state, &st),
         Mode::Event(view) => popups::event::render(frame, body, view, &st),
         Mode::Ask(ask) => popups::confirm::ask(frame, area, ask, &st),
@@ -82,5 +83,6 @@ fn body_view(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         View::Plans => views::plans::render(frame, area, state, st),
         View::Drills => views::drills::render(frame, area, state, st),
         View::Timeline => views::timeline::render(frame, area, state, st),
+        View::Improvements => views::improvements::render(frame, area, state, st),
     }
 }

@@ -248,3 +248,180 @@ fn an_experiment_is_marked_in_the_list_and_its_pane_has_no_clocks() {
     assert!(!all.contains("MTTD"), "no scenario clocks: {all}");
     assert!(!all.contains("Expected alarms"), "{all}");
 }
+
+/// A payments drill that passed, reviewed: accepted, one finding, two
+/// improvement items (one overdue).
+fn reviewed(s: &mut State) {
+    use cocpit::domain::drill::payloads::{
+        Accepted, DrillEvent, ExpectSpec, Finding, Finished, Improvement, ItemStatus, Measure,
+        Measured, PhaseEntered, Started, Verdict,
+    };
+    s.drills.catalog.scenarios = scenarios();
+    let t0 = now() - chrono::Duration::minutes(30);
+    let at = |x: i64| t0 + chrono::Duration::seconds(x);
+    let d = "d7e1c2a9".to_string();
+    let rec = |e: DrillEvent| Out::Record(e);
+    let phase = |p: Phase| {
+        rec(DrillEvent::Phase(PhaseEntered {
+            drill: d.clone(),
+            phase: p,
+            group: None,
+        }))
+    };
+    let m = |what: Measure, name: &str, secs: Option<u64>, ok: bool| {
+        rec(DrillEvent::Measured(Measured {
+            drill: d.clone(),
+            what,
+            name: name.into(),
+            secs,
+            ok,
+            detail: String::new(),
+        }))
+    };
+    feed(
+        s,
+        &[
+            rec(DrillEvent::Started(Started {
+                drill: d.clone(),
+                scenario: "payments-latency".into(),
+                title: "Payments latency regression".into(),
+                commander: "ana@jump".into(),
+                application: "shop".into(),
+                expect: vec![ExpectSpec {
+                    name: "payments slow".into(),
+                    filter: "alertname=PaymentsLatencyHigh".into(),
+                    within: 45,
+                }],
+                recovery_within: Some(120),
+                ack_within: None,
+                groups: 1,
+                headless: false,
+                owner: None,
+                chaostoolkit: false,
+            })),
+            phase(Phase::Preflight),
+            phase(Phase::SteadyBefore),
+            m(Measure::Probe, "payments quiet", None, true),
+        ],
+        at(0),
+    );
+    feed(s, &[phase(Phase::Inject), phase(Phase::Observe)], at(2));
+    feed(
+        s,
+        &[m(Measure::Detected, "payments slow", Some(9), true)],
+        at(11),
+    );
+    feed(
+        s,
+        &[m(Measure::PlanRun, "run-ana-1", Some(9), true)],
+        at(11),
+    );
+    feed(s, &[phase(Phase::Respond)], at(32));
+    feed(
+        s,
+        &[
+            m(Measure::Mitigated, "run-ana-1", Some(31), true),
+            phase(Phase::Recover),
+        ],
+        at(33),
+    );
+    feed(
+        s,
+        &[
+            m(Measure::Recovered, "recovery", Some(58), true),
+            phase(Phase::SteadyAfter),
+        ],
+        at(60),
+    );
+    feed(
+        s,
+        &[
+            m(Measure::Probe, "payments quiet", None, true),
+            phase(Phase::Review),
+            rec(DrillEvent::Finished(Finished {
+                drill: d.clone(),
+                verdict: Verdict::Passed,
+                reason: "every expectation met".into(),
+                mttd: Some(9),
+                mtta: None,
+                mttr: Some(58),
+            })),
+        ],
+        at(63),
+    );
+    let item = |id: &str, title: &str, due: &str, status: ItemStatus| {
+        rec(DrillEvent::Improvement(Improvement {
+            drill: d.clone(),
+            item: id.into(),
+            title: title.into(),
+            owner: "bob@jump".into(),
+            due: chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").ok(),
+            status,
+            failure_mode: Some("payments-slow-release".into()),
+            by: "ana@jump".into(),
+        }))
+    };
+    feed(
+        s,
+        &[
+            rec(DrillEvent::Finding(Finding {
+                drill: d.clone(),
+                by: "ana@jump".into(),
+                text: "the latency alert took 9 s: the rule's for: 5s plus a scrape".into(),
+            })),
+            item(
+                "i1a2b3c4",
+                "shorten the latency rule's for: to 2s",
+                "2025-01-01",
+                ItemStatus::Open,
+            ),
+            item(
+                "i5d6e7f8",
+                "add a canary stage to the payments release",
+                "2099-06-30",
+                ItemStatus::InProgress,
+            ),
+            rec(DrillEvent::Accepted(Accepted {
+                drill: d.clone(),
+                by: "carol@jump1".into(),
+                comment: "targets met".into(),
+            })),
+        ],
+        at(200),
+    );
+    keys(s, "6");
+}
+
+#[test]
+fn snapshot_drills_reviewed() {
+    snap("drills_reviewed", false, reviewed);
+}
+
+#[test]
+fn snapshot_improvements() {
+    snap("improvements", false, |s| {
+        reviewed(s);
+        keys(s, "8");
+    });
+}
+
+#[test]
+fn the_review_shows_expected_against_observed_and_who_accepted() {
+    let mut s = state_with(false, 120, 40);
+    reviewed(&mut s);
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(
+        all.contains("alarm payments slow fires within 45s"),
+        "{all}"
+    );
+    assert!(all.contains("fired at +9s"), "{all}");
+    assert!(all.contains("ACCEPTED by carol"), "{all}");
+    assert!(all.contains("Findings (1)"), "{all}");
+    keys(&mut s, "8");
+    let all = text(draw(&s, 120, 40).backend().buffer());
+    assert!(all.contains("2 open, 1 overdue"), "{all}");
+    // Overdue first.
+    let first = all.find("i1a2b3c4").unwrap_or(usize::MAX);
+    let second = all.find("i5d6e7f8").unwrap_or(0);
+    assert!(first < second, "{all}");
+}

@@ -15,6 +15,7 @@
 //! the scenarios and run by the runtime as they are (`experiment`).
 
 mod experiment;
+pub mod review;
 mod run;
 
 pub use experiment::{DrillEffect, DrillMsg, ExperimentRun, on_msg, start_experiment};
@@ -134,6 +135,8 @@ pub struct Drills {
     pub scroll: u16,
     /// The Chaos Toolkit experiment this console runs (its drill id).
     pub experiment: Option<String>,
+    /// Cursor over the Improvements view's items.
+    pub items_list: List,
 }
 
 impl Drills {
@@ -309,6 +312,18 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::DrillAbort => abort_shown(state),
         Action::DrillHistory => {
             cycle_history(state);
+            Vec::new()
+        }
+        Action::DrillFinding => {
+            review::open_finding(state);
+            Vec::new()
+        }
+        Action::DrillImprove => {
+            review::open_improvement(state);
+            Vec::new()
+        }
+        Action::DrillAccept => {
+            review::open_accept(state);
             Vec::new()
         }
         _ => Vec::new(),

@@ -2,7 +2,10 @@
 //! console's Drills view shows (the same on every console, so the war room
 //! watches one drill), and what a restarted console finds interrupted.
 
-use super::payloads::{DrillEvent, ExpectSpec, GateState, Measure, Measured, Phase, Verdict};
+use super::payloads::{
+    Accepted, DrillEvent, ExpectSpec, Finding, GateState, Improvement, Measure, Measured, Phase,
+    Verdict,
+};
 use crate::domain::{Event, EventKind};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -46,6 +49,14 @@ pub struct DrillView {
     pub mttr: Option<u64>,
     /// Time-stamped lines for the progress log.
     pub log: Vec<(DateTime<Utc>, String)>,
+    /// Each phase entered, when.
+    pub phases: Vec<(Phase, DateTime<Utc>)>,
+    /// What the review found, in order.
+    pub findings: Vec<(DateTime<Utc>, Finding)>,
+    /// Its improvement items (ids into [`Drills::items`]), in order.
+    pub items: Vec<String>,
+    /// Who accepted its result, when, and with what comment.
+    pub accepted: Option<(DateTime<Utc>, Accepted)>,
 }
 
 impl DrillView {
@@ -84,9 +95,39 @@ pub struct Drills {
     /// The newest row applied: a row seen twice (replay, then the log's
     /// priming) counts once.
     pub last_id: i64,
+    /// Every improvement item, by id: its newest row and when it was
+    /// first recorded.
+    pub items: BTreeMap<String, Item>,
+}
+
+/// An improvement item as it now is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub now: Improvement,
+    pub recorded: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
 }
 
 impl Drills {
+    /// The improvement items, open and in progress first (overdue first
+    /// among them, then by due day), done last; newest recorded first
+    /// otherwise.
+    pub fn items_sorted(&self, today: chrono::NaiveDate) -> Vec<&Item> {
+        let mut v: Vec<&Item> = self.items.values().collect();
+        v.sort_by(|a, b| {
+            let key = |x: &Item| {
+                (
+                    x.now.status == super::payloads::ItemStatus::Done,
+                    !x.now.overdue(today),
+                    x.now.due.unwrap_or(chrono::NaiveDate::MAX),
+                    std::cmp::Reverse(x.recorded),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        v
+    }
+
     pub fn apply(&mut self, ev: &Event) {
         if ev.id > 0 && ev.id <= self.last_id {
             return;
@@ -129,6 +170,10 @@ impl Drills {
                     mtta: None,
                     mttr: None,
                     log: Vec::new(),
+                    phases: Vec::new(),
+                    findings: Vec::new(),
+                    items: Vec::new(),
+                    accepted: None,
                 };
                 v.say(ts, format!("drill started by {}", s.commander));
                 self.drills.insert(s.drill, v);
@@ -140,6 +185,9 @@ impl Drills {
                     v.held = None;
                     if p.phase == Phase::Inject && v.first_inject.is_none() {
                         v.first_inject = Some(ts);
+                    }
+                    if v.phases.last().map(|(ph, _)| *ph) != Some(p.phase) {
+                        v.phases.push((p.phase, ts));
                     }
                     if p.phase == Phase::SteadyAfter && v.steady_after_from.is_none() {
                         v.steady_after_from = Some(v.measurements.len());
@@ -208,6 +256,40 @@ impl Drills {
             DrillEvent::AbortRequested(a) => {
                 if let Some(v) = self.drills.get_mut(&a.drill) {
                     v.say(ts, format!("abort asked by {}: {}", a.by, a.reason));
+                }
+            }
+            DrillEvent::Finding(f) => {
+                if let Some(v) = self.drills.get_mut(&f.drill) {
+                    v.say(ts, format!("finding by {}: {}", f.by, f.text));
+                    v.findings.push((ts, f));
+                }
+            }
+            DrillEvent::Improvement(i) => {
+                if let Some(v) = self.drills.get_mut(&i.drill)
+                    && !v.items.contains(&i.item)
+                {
+                    v.say(ts, format!("improvement {}: {}", i.item, i.title));
+                    v.items.push(i.item.clone());
+                }
+                let recorded = self.items.get(&i.item).map_or(ts, |x| x.recorded);
+                self.items.insert(
+                    i.item.clone(),
+                    Item {
+                        now: i,
+                        recorded,
+                        updated: ts,
+                    },
+                );
+            }
+            DrillEvent::Accepted(a) => {
+                if let Some(v) = self.drills.get_mut(&a.drill) {
+                    let comment = if a.comment.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", a.comment)
+                    };
+                    v.say(ts, format!("accepted by {}{comment}", a.by));
+                    v.accepted = Some((ts, a));
                 }
             }
             DrillEvent::Interrupted(i) => {

@@ -3,6 +3,7 @@
 
 pub mod drills;
 pub mod payloads;
+pub mod review;
 pub mod run;
 pub mod scenario;
 pub mod validate;

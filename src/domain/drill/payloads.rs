@@ -223,6 +223,83 @@ pub struct AbortRequested {
     pub reason: String,
 }
 
+/// What the team found reviewing a drill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub drill: String,
+    pub by: String,
+    pub text: String,
+}
+
+/// Where an improvement item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Open,
+    InProgress,
+    Done,
+}
+
+impl ItemStatus {
+    pub const ALL: [ItemStatus; 3] = [ItemStatus::Open, ItemStatus::InProgress, ItemStatus::Done];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Open => "open",
+            ItemStatus::InProgress => "in progress",
+            ItemStatus::Done => "done",
+        }
+    }
+
+    /// The next status `s` moves an item to (done goes back to open).
+    pub fn next(self) -> ItemStatus {
+        match self {
+            ItemStatus::Open => ItemStatus::InProgress,
+            ItemStatus::InProgress => ItemStatus::Done,
+            ItemStatus::Done => ItemStatus::Open,
+        }
+    }
+}
+
+/// An improvement item coming out of a drill's review. Each row holds the
+/// whole item as it now is: recording it and every change write one, and
+/// the newest row of an item wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Improvement {
+    pub drill: String,
+    /// The item's id (`i…`), unique per journal.
+    pub item: String,
+    pub title: String,
+    #[serde(default)]
+    pub owner: String,
+    /// The day it is due (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<chrono::NaiveDate>,
+    pub status: ItemStatus,
+    /// The failure mode it addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_mode: Option<String>,
+    /// Who wrote this row.
+    pub by: String,
+}
+
+impl Improvement {
+    /// Still to do and past its day.
+    pub fn overdue(&self, today: chrono::NaiveDate) -> bool {
+        self.status != ItemStatus::Done && self.due.is_some_and(|d| d < today)
+    }
+}
+
+/// The drill's acceptance, the service's acceptance criterion: a named
+/// operator (or observer) accepts its result, with a comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub drill: String,
+    pub by: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
 /// Everything a drill records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DrillEvent {
@@ -233,6 +310,9 @@ pub enum DrillEvent {
     Finished(Finished),
     Interrupted(Interrupted),
     AbortRequested(AbortRequested),
+    Finding(Finding),
+    Improvement(Improvement),
+    Accepted(Accepted),
 }
 
 impl DrillEvent {
@@ -245,6 +325,9 @@ impl DrillEvent {
             DrillEvent::Finished(_) => EventKind::DrillFinished,
             DrillEvent::Interrupted(_) => EventKind::DrillInterrupted,
             DrillEvent::AbortRequested(_) => EventKind::DrillAbortRequested,
+            DrillEvent::Finding(_) => EventKind::DrillFinding,
+            DrillEvent::Improvement(_) => EventKind::DrillImprovement,
+            DrillEvent::Accepted(_) => EventKind::DrillAccepted,
         }
     }
 
@@ -258,6 +341,9 @@ impl DrillEvent {
             DrillEvent::Finished(p) => &p.drill,
             DrillEvent::Interrupted(p) => &p.drill,
             DrillEvent::AbortRequested(p) => &p.drill,
+            DrillEvent::Finding(p) => &p.drill,
+            DrillEvent::Improvement(p) => &p.drill,
+            DrillEvent::Accepted(p) => &p.drill,
         }
     }
 
@@ -271,6 +357,9 @@ impl DrillEvent {
             DrillEvent::Finished(p) => payload(p),
             DrillEvent::Interrupted(p) => payload(p),
             DrillEvent::AbortRequested(p) => payload(p),
+            DrillEvent::Finding(p) => payload(p),
+            DrillEvent::Improvement(p) => payload(p),
+            DrillEvent::Accepted(p) => payload(p),
         }
     }
 
@@ -291,6 +380,9 @@ impl DrillEvent {
             EventKind::DrillAbortRequested => {
                 DrillEvent::AbortRequested(serde_json::from_value(v).ok()?)
             }
+            EventKind::DrillFinding => DrillEvent::Finding(serde_json::from_value(v).ok()?),
+            EventKind::DrillImprovement => DrillEvent::Improvement(serde_json::from_value(v).ok()?),
+            EventKind::DrillAccepted => DrillEvent::Accepted(serde_json::from_value(v).ok()?),
             _ => return None,
         })
     }

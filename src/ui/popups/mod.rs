@@ -7,4 +7,5 @@ pub mod event;
 pub mod help;
 pub mod inject;
 pub mod note;
+pub mod record;
 pub mod silence;

@@ -186,6 +186,11 @@ fn scenario_lines<'a>(
         st,
     ));
     lines.push(Line::from(clocks));
+    if !open {
+        // Over: the review says what was expected against what happened.
+        review_checks(lines, v, w, st);
+        return;
+    }
     // Expectations.
     lines.push(Line::styled("Expected alarms", st.heading()));
     if v.expect.is_empty() {
@@ -253,6 +258,136 @@ fn scenario_lines<'a>(
             None => st.dim(),
         };
         lines.push(Line::styled(truncate(&line, w).into_owned(), style));
+    }
+}
+
+/// Expected against observed, one line each, and how long each phase took.
+fn review_checks<'a>(lines: &mut Vec<Line<'a>>, v: &DrillView, w: usize, st: &Styles) {
+    lines.push(Line::styled("Review: expected · observed", st.heading()));
+    let checks = crate::domain::drill::review::checks(v);
+    if checks.is_empty() {
+        lines.push(Line::styled("  nothing was expected", st.dim()));
+    }
+    let ew = (w * 11 / 20).clamp(16, 56);
+    for c in checks {
+        let (mark, style) = match c.ok {
+            Some(true) => ("✓", st.ok()),
+            Some(false) => ("✗", st.error()),
+            None => ("·", st.dim()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {mark} "), style),
+            Span::styled(format!("{} ", pad(&inert(&c.expected), ew)), st.text()),
+            Span::styled(
+                truncate(&inert(&c.observed), w.saturating_sub(ew + 5)).into_owned(),
+                style,
+            ),
+        ]));
+    }
+    let spans = crate::domain::drill::review::phase_spans(v, v.ended.unwrap_or(v.started));
+    if !spans.is_empty() {
+        let strip: Vec<String> = spans
+            .iter()
+            .map(|(p, _, secs)| format!("{} {secs}s", short_phase(*p)))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled("  phases ", st.dim()),
+            Span::styled(
+                truncate(&strip.join(" │ "), w.saturating_sub(9)).into_owned(),
+                st.text(),
+            ),
+        ]));
+    }
+}
+
+fn short_phase(p: Phase) -> &'static str {
+    match p {
+        Phase::Preflight => "pre",
+        Phase::SteadyBefore => "ss-before",
+        Phase::Inject => "inject",
+        Phase::Observe => "observe",
+        Phase::Respond => "respond",
+        Phase::Recover => "recover",
+        Phase::SteadyAfter => "ss-after",
+        Phase::Review => "review",
+    }
+}
+
+/// What the team recorded about a drill that ended: its acceptance, its
+/// findings and its improvement items, with the keys that add them.
+fn review_record<'a>(
+    lines: &mut Vec<Line<'a>>,
+    v: &DrillView,
+    state: &State,
+    w: usize,
+    st: &Styles,
+) {
+    let accepted = match &v.accepted {
+        Some((at, a)) => {
+            let comment = if a.comment.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", inert(&a.comment))
+            };
+            Line::styled(
+                truncate(
+                    &format!(
+                        "ACCEPTED by {} at {}{comment}",
+                        inert(crate::ui::widgets::text::who(&a.by)),
+                        at.format("%Y-%m-%d %H:%M")
+                    ),
+                    w,
+                )
+                .into_owned(),
+                st.ok().add_modifier(Modifier::BOLD),
+            )
+        }
+        None => Line::styled(
+            "Not accepted yet (a accepts · n finding · i improvement item)",
+            st.warning(),
+        ),
+    };
+    lines.push(accepted);
+    if !v.findings.is_empty() {
+        lines.push(Line::styled(
+            format!("Findings ({})", v.findings.len()),
+            st.heading(),
+        ));
+        for (_, f) in v.findings.iter().rev().take(3) {
+            let text = format!(
+                "  {}: {}",
+                inert(crate::ui::widgets::text::who(&f.by)),
+                inert(&f.text)
+            );
+            lines.push(Line::styled(truncate(&text, w).into_owned(), st.text()));
+        }
+    }
+    if !v.items.is_empty() {
+        let today = state.now.date_naive();
+        lines.push(Line::styled(
+            format!("Improvements ({}; 8 lists them all)", v.items.len()),
+            st.heading(),
+        ));
+        for id in v.items.iter().rev().take(3) {
+            let Some(item) = state.drills.journal.items.get(id) else {
+                continue;
+            };
+            let i = &item.now;
+            let due = i.due.map(|d| format!(" due {d}")).unwrap_or_default();
+            let text = format!(
+                "  {} {}{due} {}: {}",
+                i.item,
+                i.status.as_str(),
+                inert(crate::ui::widgets::text::who(&i.owner)),
+                inert(&i.title)
+            );
+            let style = if i.overdue(today) {
+                st.error()
+            } else {
+                st.text()
+            };
+            lines.push(Line::styled(truncate(&text, w).into_owned(), style));
+        }
     }
 }
 
@@ -491,6 +626,9 @@ fn drill_pane(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
             truncate(&inert(&v.reason), w).into_owned(),
             verdict_style(v.verdict, st),
         ));
+    }
+    if v.verdict.is_some() {
+        review_record(&mut lines, v, state, w, st);
     }
     // The progress log fills the rest, newest at the bottom.
     let used = lines.len() as u16 + 1;

@@ -4,6 +4,7 @@ pub mod alarm_detail;
 pub mod alarms;
 pub mod drills;
 pub mod faults;
+pub mod improvements;
 pub mod log;
 pub mod monitor;
 pub mod plans;
