@@ -8,6 +8,7 @@ pub mod domain;
 pub mod faults;
 pub mod journal;
 pub mod plans;
+pub mod report;
 pub mod runtime;
 pub mod sources;
 pub mod spec;

@@ -106,6 +106,21 @@ enum Cmd {
     },
     /// Print the fault timeline of a window or a drill
     Timeline(cocpit::timeline::cli::Args),
+    /// Write a report from the journal alone: `proposal SCENARIO`, `drill
+    /// ID`, `incident FINGERPRINT…`; `verify FILE` says whether a report
+    /// was edited
+    Report {
+        /// proposal, drill, incident or verify
+        kind: String,
+        /// The scenario, drill id, alarm fingerprints, or the file to verify
+        args: Vec<String>,
+        /// md or html (one self-contained file)
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write to this file instead of standard output
+        #[arg(long, short, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Validate plan and drill scenario files (or directories of them): every error as
     /// file:line:column; exit 1 on any error, 0 when all are valid
     Check {
@@ -280,6 +295,43 @@ fn real_main() -> Result<ExitCode> {
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         Some(Cmd::Check { paths }) => Ok(ExitCode::from(cocpit::plans::cli::check(&paths))),
+        Some(Cmd::Report {
+            kind,
+            args,
+            format,
+            out,
+        }) => {
+            let live = !cfg.alertmanager.is_empty()
+                || !cfg.prometheus.is_empty()
+                || cfg.webhook.is_some()
+                || cfg.spool.is_some();
+            let env = cocpit::report::cli::Env {
+                journal: journal.clone(),
+                drill_dirs: cfg.drills.dirs(),
+                drills_embedded: cfg.drills.embedded.unwrap_or(!live),
+                plan_dirs: cfg.plans.dirs(),
+                plans_embedded: cfg.plans.embedded.unwrap_or(!live),
+            };
+            if kind == "verify" {
+                let Some(file) = args.first() else {
+                    bail!("cocpit report verify FILE: which file?");
+                };
+                return Ok(ExitCode::from(cocpit::report::cli::verify(
+                    &env,
+                    std::path::Path::new(file),
+                )));
+            }
+            let Some(format) = cocpit::report::doc::Format::parse(&format) else {
+                bail!("--format {format:?}: expected md or html");
+            };
+            Ok(ExitCode::from(cocpit::report::cli::run(
+                &env,
+                &kind,
+                &args,
+                format,
+                out.as_deref(),
+            )))
+        }
         Some(Cmd::Watchdog) => {
             cocpit::faults::watchdog::run(&journal).map_err(color_eyre::eyre::Report::msg)?;
             Ok(ExitCode::SUCCESS)

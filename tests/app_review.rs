@@ -271,3 +271,24 @@ fn the_review_checks_expected_against_observed() {
         ]
     );
 }
+
+#[test]
+fn report_on_the_drills_view_asks_for_the_shown_drills_report() {
+    use cocpit::app::reports::ReportEffect;
+    let mut c = console("ana@jump", true, true);
+    c.key(':');
+    type_text(&mut c, "report");
+    let fx = c.code(KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Report(ReportEffect {
+            kind: "drill".into(),
+            args: vec!["d0a1b2c3".into()],
+            format: "html".into(),
+        })],
+        "a read-only console makes reports too"
+    );
+    c.key(':');
+    type_text(&mut c, "report md weekly");
+    assert!(c.code(KeyCode::Enter).is_empty());
+}

@@ -25,7 +25,7 @@ const RULES: &[(&str, Allowed)] = &[
         "app",
         Allowed::Not(&[
             "faults", "journal", "runtime", "sources", "ui", "config", "spec", "plans", "ctk",
-            "timeline",
+            "timeline", "report",
         ]),
     ),
     // Drawing reads the state; it never reaches the I/O layers.
@@ -33,6 +33,7 @@ const RULES: &[(&str, Allowed)] = &[
         "ui",
         Allowed::Not(&[
             "runtime", "journal", "faults", "sources", "config", "plans", "ctk", "timeline",
+            "report",
         ]),
     ),
     // The file loader knows files and the domain, nothing that runs.
@@ -64,6 +65,12 @@ const RULES: &[(&str, Allowed)] = &[
     (
         "timeline",
         Allowed::Only(&["timeline", "domain", "journal"]),
+    ),
+    // Reports read the journal (and scenario and plan files) into
+    // documents; they run nothing and draw no screen.
+    (
+        "report",
+        Allowed::Only(&["report", "domain", "journal", "spec"]),
     ),
 ];
 

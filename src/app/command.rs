@@ -11,6 +11,11 @@ pub enum Command {
     Sort(String),
     Group(super::alarms::GroupBy),
     Resolved,
+    /// `:report [drill|proposal|incident] [md|html]`: of what is selected.
+    Report {
+        kind: Option<String>,
+        format: Option<String>,
+    },
     Help,
     Quit,
 }
@@ -34,6 +39,11 @@ const OTHERS: &[(&str, &str, &str)] = &[
     ),
     ("group", "alertname|service|none", "group the alarm table"),
     ("resolved", "", "show / hide resolved alarms"),
+    (
+        "report",
+        "[drill|proposal|incident] [html|md]",
+        "a report of what is selected (the drill shown, the scenario, the alarm)",
+    ),
     ("help", "", "key help"),
     ("q", "", "quit"),
     ("quit", "", "quit"),
@@ -45,6 +55,23 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         return Err("empty command".into());
     };
     let arg = words.next();
+    if name == "report" {
+        // Up to two words, in either order: a kind and a format.
+        let mut kind = None;
+        let mut format = None;
+        for w in arg.into_iter().chain(words) {
+            match w {
+                "drill" | "proposal" | "incident" if kind.is_none() => kind = Some(w.to_string()),
+                "html" | "md" if format.is_none() => format = Some(w.to_string()),
+                other => {
+                    return Err(format!(
+                        "report: {other:?}? usage: :report [drill|proposal|incident] [html|md]"
+                    ));
+                }
+            }
+        }
+        return Ok(Command::Report { kind, format });
+    }
     let view = View::ALL.iter().find(|v| v.aliases().contains(&name));
     let cmd = match (name, arg) {
         (_, None) if view.is_some() => Command::Goto(*view.unwrap_or(&View::Alarms)),
@@ -88,6 +115,10 @@ pub fn candidates(line: &str, themes: &[String], columns: &[&str]) -> Vec<String
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            "report" => ["drill", "proposal", "incident", "html", "md"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             _ => Vec::new(),
         };
         options
@@ -100,7 +131,8 @@ pub fn candidates(line: &str, themes: &[String], columns: &[&str]) -> Vec<String
             .iter()
             .filter(|(n, _, _)| n.starts_with(trimmed))
             .map(|(n, hint, _)| {
-                if hint.is_empty() {
+                // An optional argument (`[…]`) runs without one.
+                if hint.is_empty() || (hint.starts_with('[') && hint.ends_with(']')) {
                     n.to_string()
                 } else {
                     format!("{n} ")

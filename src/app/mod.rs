@@ -26,6 +26,7 @@ pub mod plans;
 pub mod presence;
 pub mod prompt;
 pub mod recording;
+pub mod reports;
 pub mod silences;
 pub mod sources;
 pub mod timeline;

@@ -70,6 +70,8 @@ pub enum Msg {
     Timeline(super::timeline::TimelineMsg),
     /// A Chaos Toolkit experiment run by the runtime reporting back.
     Drill(super::drills::DrillMsg),
+    /// A report `:report` asked for, written or not.
+    Report(super::reports::ReportMsg),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,4 +102,7 @@ pub enum Effect {
     Timeline(super::timeline::TimelineEffect),
     /// Run or stop a Chaos Toolkit experiment (answered with [`Msg::Drill`]).
     Drill(super::drills::DrillEffect),
+    /// Build a report from the journal and write it (answered with
+    /// [`Msg::Report`]).
+    Report(super::reports::ReportEffect),
 }

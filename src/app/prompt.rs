@@ -304,6 +304,7 @@ fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::Group(g) => alarms::set_group(state, g),
         Command::Resolved => return super::update::perform(state, Action::ToggleResolved),
+        Command::Report { kind, format } => return super::reports::request(state, kind, format),
         Command::Help => state.mode = Mode::Help { scroll: 0 },
         Command::Quit => return super::update::perform(state, Action::Quit),
     }

@@ -83,6 +83,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Recording(notice) => recording::on_notice(state, notice),
         Msg::Timeline(m) => timeline::on_msg(state, m),
         Msg::Drill(m) => drills::on_msg(state, m),
+        Msg::Report(m) => super::reports::on_msg(state, m),
     }
 }
 

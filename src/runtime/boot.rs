@@ -133,6 +133,8 @@ pub struct Booted {
     pub jobs: Option<crate::plans::Jobs>,
     /// `None` on a read-only console: it runs no experiment.
     pub experiments: Option<super::experiments::Experiments>,
+    /// Where `:report` reads scenarios and plans from.
+    pub reports: crate::report::cli::Env,
     /// The leader lock (held or waited for) when leadership is elected.
     pub lock: Option<LeaderLock>,
     /// Watching the plan directories (dropped: the watch stops).
@@ -420,6 +422,13 @@ impl Booted {
             faults,
             jobs,
             experiments,
+            reports: crate::report::cli::Env {
+                journal: opts.journal.clone(),
+                drill_dirs: opts.drills.dirs(),
+                drills_embedded: opts.drills.embedded.unwrap_or(!opts.live.is_live()),
+                plan_dirs: opts.plans.dirs(),
+                plans_embedded: plans_embedded(opts),
+            },
             lock,
             _plan_watch: plan_watch,
             demo_task,
@@ -436,6 +445,7 @@ impl Booted {
             faults: self.faults.as_ref(),
             plans: self.jobs.as_ref(),
             experiments: self.experiments.as_ref(),
+            reports: &self.reports,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Executors<'a> {
     pub plans: Option<&'a crate::plans::Jobs>,
     /// `None` on a read-only console: no experiment runs.
     pub experiments: Option<&'a super::experiments::Experiments>,
+    /// Where reports read from (a read-only console makes them too).
+    pub reports: &'a crate::report::cli::Env,
 }
 
 /// Why a read-only console does not do what it was asked.
@@ -87,6 +89,7 @@ pub fn run(effect: Effect, ex: &Executors<'_>, tx: &mpsc::Sender<Msg>) {
         },
         // Reads only: a read-only console travels and draws timelines too.
         Effect::Timeline(t) => crate::runtime::timeline::run(t, tx),
+        Effect::Report(r) => run_report(r, ex.reports.clone(), tx),
         Effect::Drill(d) => match ex.experiments {
             Some(x) => x.run(d, tx),
             None => tracing::warn!("{READ_ONLY}: experiment refused"),
@@ -151,4 +154,44 @@ pub async fn commit_now(writer: &Writer, events: Vec<NewEvent>) {
         Ok(Err(_)) => tracing::error!("journal writer stopped"),
         Err(_) => tracing::error!("journal commit timed out"),
     }
+}
+
+/// Build a report on a blocking thread and write it under the state
+/// directory's `reports/` (named after its kind and subject).
+fn run_report(
+    r: crate::app::reports::ReportEffect,
+    env: crate::report::cli::Env,
+    tx: &mpsc::Sender<Msg>,
+) {
+    use crate::app::reports::ReportMsg;
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let kind = r.kind.clone();
+        let answer = (|| -> Result<String, String> {
+            let format = crate::report::doc::Format::parse(&r.format)
+                .ok_or_else(|| format!("format {:?}: html or md", r.format))?;
+            let d = crate::report::cli::build(&env, &r.kind, &r.args, None)?;
+            let dir = crate::config::log_dir().join("reports");
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let subject: String = r
+                .args
+                .first()
+                .map(|a| {
+                    a.chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                        .take(40)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let path = dir.join(format!("{}-{subject}.{}", r.kind, format.as_str()));
+            std::fs::write(&path, crate::report::doc::render(&d, format))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(path.display().to_string())
+        })();
+        let msg = match answer {
+            Ok(path) => ReportMsg::Written { kind, path },
+            Err(why) => ReportMsg::Failed { kind, why },
+        };
+        let _ = tx.blocking_send(Msg::Report(msg));
+    });
 }

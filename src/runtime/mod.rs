@@ -90,6 +90,7 @@ pub async fn run(opts: Options) -> Result<()> {
         faults: b.faults.as_ref(),
         plans: b.jobs.as_ref(),
         experiments: b.experiments.as_ref(),
+        reports: &b.reports,
     };
     // What was typed while catching up is not lost: it goes to the real console.
     for msg in typed {
