@@ -82,7 +82,7 @@ pub fn drill(j: &Journal, id: &str, through: i64) -> Result<Doc, String> {
         .iter()
         .find(|e| e.subject == id && e.kind == EventKind::DrillStarted.as_str())
         .map(|e| (e.id, e.hash.clone()));
-    let faults = fault_spans(&events(j, Some("fault."), through)?, &v.faults);
+    let faults = fault_spans(&events(j, Some("fault."), through)?, Some(&v.faults));
     let mut blocks = vec![Block::KeyValues(vec![
         ("Drill".into(), v.id.clone()),
         ("Scenario".into(), v.scenario.clone()),
@@ -193,14 +193,19 @@ pub fn drill(j: &Journal, id: &str, through: i64) -> Result<Doc, String> {
     })
 }
 
-/// Each of `ids`' time in place: from `fault.active` to its end.
-fn fault_spans(
-    rows: &[Event],
-    ids: &[String],
-) -> BTreeMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
-    let wanted: BTreeSet<&String> = ids.iter().collect();
-    let mut out: BTreeMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = BTreeMap::new();
-    for e in rows.iter().filter(|e| wanted.contains(&e.subject)) {
+/// A fault's time in place: from `fault.active` to its end, if seen.
+type Span = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+type Spans = BTreeMap<String, Span>;
+
+/// The spans of the faults in `rows` (only those of `ids`, when given).
+fn fault_spans(rows: &[Event], ids: Option<&[String]>) -> Spans {
+    let wanted: Option<BTreeSet<&String>> = ids.map(|ids| ids.iter().collect());
+    let mut out = Spans::new();
+    for e in rows
+        .iter()
+        .filter(|e| e.kind.starts_with("fault."))
+        .filter(|e| wanted.as_ref().is_none_or(|w| w.contains(&e.subject)))
+    {
         let span = out.entry(e.subject.clone()).or_default();
         match EventKind::parse(&e.kind) {
             Some(EventKind::FaultActive) => span.0 = span.0.or(Some(e.ts)),
@@ -213,10 +218,7 @@ fn fault_spans(
     out
 }
 
-fn drill_chart(
-    v: &DrillView,
-    faults: &BTreeMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
-) -> Block {
+fn drill_chart(v: &DrillView, faults: &Spans) -> Block {
     let end = v
         .ended
         .unwrap_or_else(|| v.log.last().map_or(v.started, |(t, _)| *t));
@@ -530,22 +532,7 @@ pub fn incident(j: &Journal, fps: &[String], through: i64) -> Result<Doc, String
         }
     }
     // Faults in place at any time of the incident.
-    let fault_rows: Vec<&Event> = all
-        .iter()
-        .filter(|e| e.kind.starts_with("fault."))
-        .collect();
-    let mut spans: BTreeMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-        BTreeMap::new();
-    for e in &fault_rows {
-        let s = spans.entry(e.subject.clone()).or_default();
-        match EventKind::parse(&e.kind) {
-            Some(EventKind::FaultActive) => s.0 = s.0.or(Some(e.ts)),
-            Some(
-                EventKind::FaultRecovered | EventKind::FaultFailed | EventKind::FaultDismissed,
-            ) => s.1 = Some(e.ts),
-            _ => {}
-        }
-    }
+    let spans = fault_spans(&all, None);
     let involved: Vec<Vec<String>> = spans
         .iter()
         .filter_map(|(id, (from, to))| {
