@@ -62,10 +62,12 @@ pub enum EventKind {
     DrillFinished,
     DrillInterrupted,
     DrillAbortRequested,
+    /// An operator tagged an alarm with a failure mode (historical fault).
+    RiskTagged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 50] = [
+    pub const ALL: [EventKind; 51] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -116,6 +118,7 @@ impl EventKind {
         EventKind::DrillFinished,
         EventKind::DrillInterrupted,
         EventKind::DrillAbortRequested,
+        EventKind::RiskTagged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -170,6 +173,7 @@ impl EventKind {
             EventKind::DrillFinished => "drill.finished",
             EventKind::DrillInterrupted => "drill.interrupted",
             EventKind::DrillAbortRequested => "drill.abort_requested",
+            EventKind::RiskTagged => "risk.tagged",
         }
     }
 
