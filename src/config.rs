@@ -45,6 +45,33 @@ pub struct Config {
     /// Chaos drill scenarios (`docs/DRILLS.md`).
     #[serde(default)]
     pub drills: DrillsConfig,
+    /// The failure-mode library (`docs/RISK.md`).
+    #[serde(default)]
+    pub risk: RiskConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RiskConfig {
+    /// Directories of failure-mode files; default
+    /// `$XDG_CONFIG_HOME/cocpit/failure-modes/`.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Load the starter library (`fixtures/failure-modes/`) too; default:
+    /// only when the demo runs.
+    pub embedded: Option<bool>,
+}
+
+impl RiskConfig {
+    /// The directories to load, the default one when none is configured.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        if !self.dirs.is_empty() {
+            return self.dirs.clone();
+        }
+        dirs()
+            .map(|d| vec![d.config_dir().join("failure-modes")])
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -8,3 +8,4 @@ pub mod help;
 pub mod inject;
 pub mod note;
 pub mod silence;
+pub mod tag;
