@@ -332,16 +332,6 @@ fn detail_lines<'a>(state: &State, m: &FailureMode, c: &Coverage, st: &Styles) -
         )
     };
     l.push(gaps);
-    section(&mut l, "Conditions", st);
-    for x in &m.conditions {
-        l.push(Line::styled(format!("• {}", cell(x, 400)), st.text()));
-    }
-    section(&mut l, "Symptoms", st);
-    for x in &m.symptoms {
-        l.push(Line::styled(format!("• {}", cell(x, 400)), st.text()));
-    }
-    section(&mut l, "Impact", st);
-    l.push(Line::styled(cell(&m.impact, 400), st.text()));
     section(&mut l, "Detected by", st);
     if m.detect.is_empty() {
         l.push(Line::styled("✗ no alarm rule detects it", st.error()));
@@ -416,5 +406,15 @@ fn detail_lines<'a>(state: &State, m: &FailureMode, c: &Coverage, st: &Styles) -
             st.text(),
         ));
     }
+    section(&mut l, "Conditions", st);
+    for x in &m.conditions {
+        l.push(Line::styled(format!("• {}", cell(x, 400)), st.text()));
+    }
+    section(&mut l, "Symptoms", st);
+    for x in &m.symptoms {
+        l.push(Line::styled(format!("• {}", cell(x, 400)), st.text()));
+    }
+    section(&mut l, "Impact", st);
+    l.push(Line::styled(cell(&m.impact, 400), st.text()));
     l
 }
