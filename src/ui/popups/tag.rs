@@ -14,8 +14,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 pub fn render(frame: &mut Frame, area: Rect, p: &Picker, state: &State, st: &Styles) {
+    let choices = p.choices(state);
     let w = area.width.saturating_sub(4).min(76);
-    let h = area.height.saturating_sub(2).min(16);
+    // As tall as the choices (up to ten), the alarm, the input and the keys.
+    let h = (choices.len().clamp(1, 10) as u16 + 5).min(area.height.saturating_sub(2));
     let r = centered(area, w, h);
     let block = Block::bordered()
         .border_style(st.accent())
@@ -39,7 +41,6 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Picker, state: &State, st: &Sty
             Span::styled("▏", st.accent()),
         ]),
     ];
-    let choices = p.choices(state);
     let rows = (inner.height as usize).saturating_sub(3);
     if choices.is_empty() {
         lines.push(Line::styled("no failure mode matches", st.dim()));

@@ -30,6 +30,11 @@ fn pad(s: &str, w: usize) -> String {
     format!("{c}{}", " ".repeat(w.saturating_sub(n)))
 }
 
+/// A column `w` wide and the space after it.
+fn col(s: &str, w: usize) -> String {
+    format!("{} ", pad(s, w))
+}
+
 fn block<'a>(title: String, area: Rect, st: &Styles) -> Block<'a> {
     Block::bordered()
         .border_style(st.border())
@@ -167,29 +172,39 @@ fn matrix(frame: &mut Frame, area: Rect, state: &State, rows: &[Coverage], st: &
         return;
     }
     let w = inner.width as usize;
-    // RPN, DETECT, PLAN, DRILLED always; CATEGORY, APP and GAPS as room allows.
+    // RPN, ID, DETECT, PLAN, DRILLED always; CATEGORY, APP and GAPS as
+    // room allows. Every column but the last is followed by a space.
     let (rpn_w, det_w, plan_w, drill_w) = (4, 9, 11, 15);
     let fixed = rpn_w + det_w + plan_w + drill_w + 4;
-    let cat_w = if w >= fixed + 20 + 11 { 11 } else { 0 };
-    let app_w = if w >= fixed + 24 + cat_w + 10 + 16 {
+    let longest = rows.iter().map(|c| width(&c.id)).max().unwrap_or(8).min(30);
+    let cat_w = if w >= fixed + 1 + longest + 1 + 13 {
+        12
+    } else {
+        0
+    };
+    let app_w = if w >= fixed + 1 + longest + 1 + 13 + 10 + 16 {
         9
     } else {
         0
     };
-    let rest = w.saturating_sub(fixed + cat_w + app_w);
-    let longest = rows.iter().map(|c| width(&c.id)).max().unwrap_or(8);
-    let id_w = if rest >= 50 { longest.min(30) } else { rest };
+    let used = |x: usize| if x > 0 { x + 1 } else { 0 };
+    let rest = w.saturating_sub(fixed + used(cat_w) + used(app_w));
+    let id_w = if rest >= longest + 1 + 16 {
+        longest
+    } else {
+        rest.saturating_sub(1)
+    };
     let gaps_w = rest.saturating_sub(id_w + 1);
-    let mut heading = format!("{}{}", pad("RPN", rpn_w + 1), pad("ID", id_w + 1));
+    let mut heading = format!("{}{}", col("RPN", rpn_w), col("ID", id_w));
     if app_w > 0 {
-        heading.push_str(&pad("APP", app_w + 1));
+        heading.push_str(&col("APP", app_w));
     }
     if cat_w > 0 {
-        heading.push_str(&pad("CATEGORY", cat_w + 1));
+        heading.push_str(&col("CATEGORY", cat_w));
     }
-    heading.push_str(&pad("DETECT", det_w + 1));
-    heading.push_str(&pad("PLAN", plan_w + 1));
-    heading.push_str(&pad("DRILLED", drill_w + 1));
+    heading.push_str(&col("DETECT", det_w));
+    heading.push_str(&col("PLAN", plan_w));
+    heading.push_str(&col("DRILLED", drill_w));
     if gaps_w > 0 {
         heading.push_str("GAPS");
     }
@@ -211,13 +226,13 @@ fn matrix(frame: &mut Frame, area: Rect, state: &State, rows: &[Coverage], st: &
             on(rpn_style(c.rpn, st)),
         )];
         let id = format!("{}{}", if marked { "*" } else { "" }, c.id);
-        let idl = highlight(pad(&id, id_w + 1), needle, base, on(st.search_hit()));
+        let idl = highlight(col(&id, id_w), needle, base, on(st.search_hit()));
         spans.extend(idl.spans);
         if app_w > 0 {
-            spans.push(Span::styled(pad(&m.application, app_w + 1), base));
+            spans.push(Span::styled(col(&m.application, app_w), base));
         }
         if cat_w > 0 {
-            spans.push(Span::styled(pad(m.category.as_str(), cat_w + 1), base));
+            spans.push(Span::styled(col(m.category.as_str(), cat_w), base));
         }
         for (text, style, cw) in [
             {
@@ -233,7 +248,7 @@ fn matrix(frame: &mut Frame, area: Rect, state: &State, rows: &[Coverage], st: &
                 (t, s, drill_w)
             },
         ] {
-            spans.push(Span::styled(pad(&text, cw + 1), on(style)));
+            spans.push(Span::styled(col(&text, cw), on(style)));
         }
         if gaps_w > 0 {
             let gaps = gap_text(c);
