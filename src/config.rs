@@ -214,6 +214,25 @@ mod tests {
     }
 
     #[test]
+    fn risk_section() {
+        let c = Config::parse(
+            "[risk]\ndirs = [\"/srv/fm\"]\nembedded = true\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.risk.dirs(), vec![PathBuf::from("/srv/fm")]);
+        assert_eq!(c.risk.embedded, Some(true));
+        assert!(Config::parse("[risk]\ndir = 1\n", Path::new("c.toml")).is_err());
+        assert!(
+            Config::default()
+                .risk
+                .dirs()
+                .iter()
+                .all(|d| d.ends_with("failure-modes"))
+        );
+    }
+
+    #[test]
     fn live_sources() {
         let c = Config::parse(
             r#"

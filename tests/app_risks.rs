@@ -337,3 +337,35 @@ fn cocpit_check_reads_failure_modes() {
     .unwrap();
     assert_eq!(cocpit::plans::cli::check(&[bad]), 1);
 }
+
+#[test]
+fn tags_replay_from_a_real_journal_as_boot_reads_them() {
+    let mut a = console("ana@jump", false, Role::Operator);
+    a.journal(vec![alarm("PostgresPoolSaturated", "postgres", 0)]);
+    a.key('F');
+    a.typed("postgres-pool");
+    let fx = a.code(KeyCode::Enter);
+    let (_, tagged) = support::console::the_commit(&fx);
+
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("journal.db");
+    let j = cocpit::journal::Journal::open(&path).unwrap();
+    j.append(&[alarm("PostgresPoolSaturated", "postgres", 0)])
+        .unwrap();
+    j.append(&tagged).unwrap();
+    // Boot replays the tags through the kind index, like the drills.
+    let mut tags = cocpit::domain::risk::tags::Tags::default();
+    j.for_each_kind_prefix("risk.", |ev| tags.apply(ev))
+        .unwrap();
+    assert_eq!(tags.count("postgres-pool-saturation"), 1);
+    let t = &tags.of("postgres-pool-saturation")[0];
+    assert_eq!(
+        (t.alarm.as_str(), t.service.as_str(), t.by.as_str()),
+        ("PostgresPoolSaturated", "postgres", "ana@jump")
+    );
+    // The tailer's rows after that count once.
+    let mut b = console("bob@jump2", false, Role::Operator);
+    b.state.risks.tags = tags;
+    b.send(Msg::Events(j.read_after(0, 100).unwrap()));
+    assert_eq!(b.state.risks.tags.count("postgres-pool-saturation"), 1);
+}
