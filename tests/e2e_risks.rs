@@ -63,11 +63,19 @@ fn a_tag_is_journaled_shown_and_replayed_after_a_restart() {
         tags.push((ev.actor.clone(), ev.payload["mode"].clone()));
     })
     .unwrap();
-    assert_eq!(tags, [("e2e".to_string(), serde_json::json!("elb-certificate-expired"))]);
+    assert_eq!(
+        tags,
+        [(
+            "e2e".to_string(),
+            serde_json::json!("elb-certificate-expired")
+        )]
+    );
     drop(jr);
 
     let mut c = Console::start(home.path(), &args, COLS, ROWS);
-    c.wait_for("the console", Duration::from_secs(20), |s| s.contains("Alarms"));
+    c.wait_for("the console", Duration::from_secs(20), |s| {
+        s.contains("Alarms")
+    });
     let screen = open_mode(&mut c, "elb-certificate-expired");
     assert!(screen.contains("by e2e"), "{screen}");
     c.send("q");

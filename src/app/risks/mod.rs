@@ -277,17 +277,15 @@ fn start_drill(state: &mut State) -> Vec<Effect> {
     };
     let others = c.scenarios.len() - 1;
     let fx = drills::start_scenario(state, s);
-    if !fx.is_empty() {
-        state.view = super::View::Drills;
-        if others > 0 {
-            state.say(
-                Level::Info,
-                format!(
-                    "starting drill {} ({others} more scenario(s) in the Drills view)",
-                    inert(first)
-                ),
-            );
-        }
+    // The drills room shows the drill on its view once started.
+    if !fx.is_empty() && others > 0 {
+        state.say(
+            Level::Info,
+            format!(
+                "starting drill {} ({others} more scenario(s) in the Drills view)",
+                inert(first)
+            ),
+        );
     }
     fx
 }
