@@ -369,3 +369,30 @@ fn tags_replay_from_a_real_journal_as_boot_reads_them() {
     b.send(Msg::Events(j.read_after(0, 100).unwrap()));
     assert_eq!(b.state.risks.tags.count("postgres-pool-saturation"), 1);
 }
+
+#[test]
+fn a_click_selects_the_mode_drawn_there() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut c = console("ana@jump", false, Role::Operator);
+    c.send(Msg::Resize {
+        width: 120,
+        height: 40,
+    });
+    c.key('8');
+    let body = cocpit::app::layout::body(&c.state);
+    // Border, heading, then rows: the third row on screen.
+    c.send(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: body.x + 10,
+        row: body.y + 4,
+        modifiers: KeyModifiers::NONE,
+    }));
+    let third = cocpit::app::risks::rows(&c.state)[2].id.clone();
+    let screen = draw(&c.state, 120, 40);
+    let line = screen.lines().nth(body.y as usize + 4).unwrap_or_default();
+    assert!(line.contains(&third), "{line}");
+    assert_eq!(
+        cocpit::app::risks::selected(&c.state).map(|r| r.id),
+        Some(third)
+    );
+}
