@@ -269,6 +269,15 @@ fn a_tag_is_journaled_first_and_shows_on_a_second_console() {
     );
     assert!(screen.contains("ana@jump"), "{screen}");
 
+    // The alarm's detail pane names its failure modes, on both consoles.
+    b.key('1');
+    b.code(KeyCode::Enter);
+    let screen = draw(&b.state, 120, 40);
+    assert!(
+        screen.contains("failure modes") && screen.contains("inventory-crash-loop"),
+        "{screen}"
+    );
+
     // The same alarm, resolved, can be tagged again with another mode.
     let resolved = NewEvent::new(
         t(5),
