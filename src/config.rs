@@ -45,6 +45,33 @@ pub struct Config {
     /// Chaos drill scenarios (`docs/DRILLS.md`).
     #[serde(default)]
     pub drills: DrillsConfig,
+    /// The failure-mode library (`docs/RISK.md`).
+    #[serde(default)]
+    pub risk: RiskConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RiskConfig {
+    /// Directories of failure-mode files; default
+    /// `$XDG_CONFIG_HOME/cocpit/failure-modes/`.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Load the starter library (`fixtures/failure-modes/`) too; default:
+    /// only when the demo runs.
+    pub embedded: Option<bool>,
+}
+
+impl RiskConfig {
+    /// The directories to load, the default one when none is configured.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        if !self.dirs.is_empty() {
+            return self.dirs.clone();
+        }
+        dirs()
+            .map(|d| vec![d.config_dir().join("failure-modes")])
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -184,6 +211,25 @@ mod tests {
         assert_eq!(c.demo.seed, Some(7));
         let e = Config::parse("theme = \"x\"\ncolour = 1\n", Path::new("c.toml")).unwrap_err();
         assert!(e.0.contains("c.toml") && e.0.contains("line 2"), "{}", e.0);
+    }
+
+    #[test]
+    fn risk_section() {
+        let c = Config::parse(
+            "[risk]\ndirs = [\"/srv/fm\"]\nembedded = true\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.risk.dirs(), vec![PathBuf::from("/srv/fm")]);
+        assert_eq!(c.risk.embedded, Some(true));
+        assert!(Config::parse("[risk]\ndir = 1\n", Path::new("c.toml")).is_err());
+        assert!(
+            Config::default()
+                .risk
+                .dirs()
+                .iter()
+                .all(|d| d.ends_with("failure-modes"))
+        );
     }
 
     #[test]

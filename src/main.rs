@@ -459,6 +459,7 @@ fn console_options(g: &Global, cfg: &Config, journal: PathBuf) -> Result<Options
         mouse: cfg.mouse.unwrap_or(true),
         plans: cfg.plans.clone(),
         drills: cfg.drills.clone(),
+        risk: cfg.risk.clone(),
         drill: None,
         drill_file: None,
         experiment: None,

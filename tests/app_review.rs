@@ -220,7 +220,7 @@ fn findings_and_improvement_items_round_trip_and_the_list_moves_them_on() {
     assert_eq!(items[0]["owner"], "ana@jump");
 
     // The Improvements view: overdue (due before today, 2026-12-01).
-    c.key('8');
+    c.key('9');
     assert_eq!(c.state.view, View::Improvements);
     let item = cocpit::app::drills::review::selected_item(&c.state).unwrap();
     assert!(item.now.overdue(c.state.now.date_naive()));

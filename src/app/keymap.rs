@@ -13,11 +13,12 @@ pub enum View {
     Plans,
     Drills,
     Timeline,
+    Risks,
     Improvements,
 }
 
 impl View {
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Alarms,
         View::Monitor,
         View::Log,
@@ -25,6 +26,7 @@ impl View {
         View::Plans,
         View::Drills,
         View::Timeline,
+        View::Risks,
         View::Improvements,
     ];
 
@@ -37,6 +39,7 @@ impl View {
             View::Plans => "Plans",
             View::Drills => "Drills",
             View::Timeline => "Timeline",
+            View::Risks => "Risks",
             View::Improvements => "Improvements",
         }
     }
@@ -50,6 +53,7 @@ impl View {
             View::Plans => "plans",
             View::Drills => "drills",
             View::Timeline => "timeline",
+            View::Risks => "risks",
             View::Improvements => "improvements",
         }
     }
@@ -64,6 +68,7 @@ impl View {
             View::Plans => &["plans", "plan", "p", "runs"],
             View::Drills => &["drills", "drill", "d"],
             View::Timeline => &["timeline", "time", "t"],
+            View::Risks => &["risks", "risk", "r", "fmea"],
             View::Improvements => &["improvements", "improve", "items"],
         }
     }
@@ -78,6 +83,7 @@ impl View {
             View::Plans => "contingency plans, changes, inspections and their runs",
             View::Drills => "chaos drills: scenarios, the running drill, results",
             View::Timeline => "the fault timeline: faults, alarms, actions, runs, drills",
+            View::Risks => "failure modes: detection, plan and drill coverage by risk",
             View::Improvements => "improvement items from drill reviews: open, overdue, done",
         }
     }
@@ -170,6 +176,12 @@ pub enum Action {
     TimelineFollow,
     TimelineOpen,
     TimelineTravel,
+    /// Risks: a failure mode's detail, its plan, its drill.
+    RiskOpen,
+    RiskPlan,
+    RiskDrill,
+    /// Alarms: tag the alarm with a failure mode (a historical fault).
+    RiskTag,
 }
 
 /// Where a binding applies. Global bindings apply in every view unless the
@@ -293,6 +305,8 @@ impl Binding {
                 | Action::PlanRetry
                 | Action::PlanAbort
                 | Action::PlanRollback
+                | Action::RiskPlan
+                | Action::RiskDrill
         );
         !(session.readonly && self.writes)
             && (session.may_inject() || (self.action != Action::InjectFault && !drives))
@@ -326,9 +340,10 @@ pub const KEYMAP: &[Binding] = &[
         Action::Goto(View::Timeline),
         "timeline view",
     ),
+    bind(Global, &[k('8')], Action::Goto(View::Risks), "risks view"),
     bind(
         Global,
-        &[k('8')],
+        &[k('9')],
         Action::Goto(View::Improvements),
         "improvements view",
     ),
@@ -487,6 +502,12 @@ pub const KEYMAP: &[Binding] = &[
         "plans for this alarm (straight to the form when one applies)",
     )
     .hint("plans"),
+    write(
+        In(View::Alarms),
+        &[k('F')],
+        Action::RiskTag,
+        "tag the alarm (firing or resolved) with a failure mode",
+    ),
     bind(
         In(View::Plans),
         &[code(KeyCode::Enter)],
@@ -703,6 +724,27 @@ pub const KEYMAP: &[Binding] = &[
         "time travel: the alarm board as it was at the cursor (read-only; Esc: now)",
     )
     .hint("board then"),
+    bind(
+        In(View::Risks),
+        &[code(KeyCode::Enter)],
+        Action::RiskOpen,
+        "open / close the failure mode: conditions, symptoms, plan, drills, incidents",
+    )
+    .hint("open"),
+    write(
+        In(View::Risks),
+        &[k('p')],
+        Action::RiskPlan,
+        "run the mode's contingency plan (form, preview, confirm)",
+    )
+    .hint("plan"),
+    write(
+        In(View::Risks),
+        &[k('d')],
+        Action::RiskDrill,
+        "start the mode's drill scenario (preflight first)",
+    )
+    .hint("drill"),
     write(
         In(View::Faults),
         &[k('i')],

@@ -149,6 +149,9 @@ pub struct HeaderLayout {
     pub name: bool,
     /// Tabs other than the current one show only their number.
     pub compact: bool,
+    /// Tabs other than the current one without their trailing space (what
+    /// lets all eight names fit at 120 columns).
+    pub narrow: bool,
     /// Zero counts left out.
     pub nonzero_only: bool,
     /// The new-critical flash is shown (it outranks the name and the
@@ -168,10 +171,13 @@ pub fn flash_text(state: &State) -> Option<String> {
 
 pub const NAME: &str = " cocpit ";
 
-/// ` 1 Alarms `, or ` 1 ` when compact and not the current view.
-pub fn tab_label(i: usize, v: View, current: View, compact: bool) -> String {
+/// ` 1 Alarms `, or ` 1 ` when compact and not the current view, or
+/// ` 1 Alarms` when narrow and not the current view.
+pub fn tab_label(i: usize, v: View, current: View, compact: bool, narrow: bool) -> String {
     if compact && v != current {
         format!(" {} ", i + 1)
+    } else if narrow && v != current {
+        format!(" {} {}", i + 1, v.title())
     } else {
         format!(" {} {} ", i + 1, v.title())
     }
@@ -182,37 +188,40 @@ pub fn tab_label(i: usize, v: View, current: View, compact: bool) -> String {
 pub fn header_layout(state: &State, w: u16, one_line: bool) -> HeaderLayout {
     let flash_w = flash_text(state).map_or(0, |t| width(&t) + 1);
     let variants = [
-        (true, false, false, false),
-        (false, false, false, false),
-        (false, false, true, false),
-        (false, true, true, false),
-        (false, true, true, true),
+        (true, false, false, false, false),
+        (false, false, false, false, false),
+        (false, false, true, false, false),
+        (false, false, true, false, true),
+        (false, true, true, false, false),
+        (false, true, true, true, false),
     ];
     let fits = |l: &HeaderLayout| {
         let left = if l.name { width(NAME) } else { 0 }
             + View::ALL
                 .iter()
                 .enumerate()
-                .map(|(i, v)| width(&tab_label(i, *v, state.view, l.compact)))
+                .map(|(i, v)| width(&tab_label(i, *v, state.view, l.compact, l.narrow)))
                 .sum::<usize>();
         let flash = if l.flash { flash_w } else { 0 };
         let right = header_parts(state, l.nonzero_only, one_line, l.tight);
         left + 1 + flash + parts_width(&right) <= w as usize
     };
     let all = [flash_w > 0, false].into_iter().flat_map(|flash| {
-        variants
-            .into_iter()
-            .map(move |(name, compact, nonzero_only, tight)| HeaderLayout {
+        variants.into_iter().map(
+            move |(name, compact, nonzero_only, tight, narrow)| HeaderLayout {
                 name,
                 compact,
+                narrow,
                 nonzero_only,
                 flash,
                 tight,
-            })
+            },
+        )
     });
     let last = HeaderLayout {
         name: false,
         compact: true,
+        narrow: false,
         nonzero_only: true,
         flash: false,
         tight: true,
@@ -229,7 +238,7 @@ pub fn tabs(state: &State, w: u16) -> Vec<(View, Range<u16>)> {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let wd = width(&tab_label(i, *v, state.view, l.compact)) as u16;
+            let wd = width(&tab_label(i, *v, state.view, l.compact, l.narrow)) as u16;
             let r = x..x + wd;
             x += wd;
             (*v, r)

@@ -4,7 +4,8 @@
 //! tested by feeding messages.
 //!
 //! Each feature is a room: a folder holding its state, its messages and its
-//! handlers (`alarms`, `silences`, `sources`, `monitor`, `log`, `faults`).
+//! handlers (`alarms`, `silences`, `sources`, `monitor`, `log`, `faults`,
+//! `plans`, `drills`, `timeline`, `risks`).
 //! `update` only routes; the flow table (`flow`) holds every multi-step
 //! continuation; `list` and `form` are the pieces rooms share.
 
@@ -27,6 +28,7 @@ pub mod presence;
 pub mod prompt;
 pub mod recording;
 pub mod reports;
+pub mod risks;
 pub mod silences;
 pub mod sources;
 pub mod timeline;
@@ -128,6 +130,8 @@ pub enum Mode {
     Event(Box<log::EventView>),
     /// The plans room's parameter form or dry-run preview.
     Plans(Box<plans::Popup>),
+    /// `F`: the risks room's failure-mode picker for an alarm.
+    Risk(Box<risks::Picker>),
     /// The drills room's review form: a finding, an improvement item, an
     /// acceptance.
     Drills(Box<drills::review::Record>),
@@ -244,6 +248,8 @@ pub struct State {
     pub faults: faults::Faults,
     pub plans: plans::Plans,
     pub drills: drills::Drills,
+    /// The failure-mode library, its tags and the Risks view's list.
+    pub risks: risks::Risks,
     pub timeline: timeline::Timeline,
     pub ingest: Ingest,
     /// Whether this console runs the sources (one per journal does).
@@ -318,6 +324,7 @@ impl State {
             faults,
             plans: plans::Plans::new(init.plans, init.plan_runs),
             drills: drills::Drills::default(),
+            risks: risks::Risks::default(),
             timeline: timeline::Timeline::default(),
             ingest_leader: false,
             operators: presence::Operators::with(init.online),

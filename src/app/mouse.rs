@@ -110,12 +110,21 @@ fn click(state: &mut State, x: u16, y: u16) {
             let a = layout::drills(state);
             hit(a.list, true, state.drills.rows(), &state.drills.list)
         }
+        View::Risks if state.risks.open.is_none() => {
+            let table = layout::body(state);
+            hit(
+                table,
+                true,
+                super::risks::rows(state).len(),
+                &state.risks.list,
+            )
+        }
         View::Improvements => {
             let table = layout::body(state);
             let n = super::drills::review::item_rows(state);
             hit(table, true, n, &state.drills.items_list)
         }
-        View::Monitor | View::Plans | View::Timeline => None,
+        View::Monitor | View::Plans | View::Timeline | View::Risks => None,
     };
     if let Some(i) = row {
         let now = super::update::list_mut(state).selected as isize;

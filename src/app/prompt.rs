@@ -14,6 +14,7 @@ fn current_filter_text(state: &State) -> String {
         View::Log => state.log.list.filter.source.clone(),
         View::Plans => state.plans.list.filter.source.clone(),
         View::Drills => state.drills.list.filter.source.clone(),
+        View::Risks => state.risks.list.filter.source.clone(),
         View::Improvements => state.drills.items_list.filter.source.clone(),
         // The alarms on screen: the past board's while time travelling.
         _ => alarms::shown(state).0.list.filter.source.clone(),
@@ -92,6 +93,7 @@ fn set_filter(state: &mut State, f: Filter) {
         View::Log => log::set_filter(state, f),
         View::Plans => super::plans::set_filter(state, f),
         View::Drills => super::drills::set_filter(state, f),
+        View::Risks => super::risks::set_filter(state, f),
         View::Improvements => super::drills::review::set_items_filter(state, f),
         _ => alarms::set_filter(state, f),
     }

@@ -8,7 +8,7 @@ use super::list::{List, Sort};
 use super::sources::SourceMsg;
 use super::{
     Ask, Effect, Level, Mode, Msg, State, alarms, drills, faults, log, monitor, mouse, plans,
-    presence, prompt, recording, silences, sources, timeline,
+    presence, prompt, recording, risks, silences, sources, timeline,
 };
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind, Severity};
@@ -141,6 +141,7 @@ fn on_events(state: &mut State, events: &[Event]) -> Vec<Effect> {
         state.faults.ledger.apply(ev);
     }
     state.plans.apply(events);
+    state.risks.apply(events);
     presence::on_events(state, events);
     state.log.push(events, &state.board, &state.faults.ledger);
     timeline::on_events(state, events);
@@ -251,6 +252,7 @@ fn on_paste(state: &mut State, text: &str) {
             }
         }
         Mode::Plans(popup) => plans::form::on_paste(popup, text),
+        Mode::Risk(_) => risks::tag::on_paste(state, text),
         Mode::Drills(rec) => drills::review::on_paste(rec, text),
         Mode::Search { input, .. } => {
             input.insert_str(text);
@@ -276,6 +278,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Faults(_) => faults::form::on_key(state, key),
         Mode::Plans(_) => plans::form::on_key(state, key),
+        Mode::Risk(_) => risks::tag::on_key(state, key),
         Mode::Drills(_) => drills::review::on_key(state, key),
         Mode::Search { .. } => {
             prompt::on_search_key(state, key);
@@ -458,6 +461,12 @@ pub(crate) fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::TimelineFollow
         | Action::TimelineOpen
         | Action::TimelineTravel => return timeline::on_action(state, action),
+        Action::RiskTag if let Some(why) = state.recording.refusal() => {
+            state.say(Level::Error, format!("refused: {why}"));
+        }
+        Action::RiskOpen | Action::RiskPlan | Action::RiskDrill | Action::RiskTag => {
+            return risks::on_action(state, action);
+        }
     }
     // Arriving in the Timeline view loads its window.
     timeline::ensure_loaded(state)
@@ -474,6 +483,7 @@ pub(crate) fn list_mut(state: &mut State) -> &mut List {
         View::Plans if state.plans.pane == plans::Pane::Runs => &mut state.plans.runs_list,
         View::Plans => &mut state.plans.list,
         View::Drills | View::Timeline => &mut state.drills.list,
+        View::Risks => &mut state.risks.list,
         View::Improvements => &mut state.drills.items_list,
     }
 }
@@ -484,6 +494,7 @@ pub(crate) fn columns(view: View) -> (&'static [&'static str], Option<Sort>) {
         View::Alarms => (alarms::COLUMNS, Some(alarms::NATURAL)),
         View::Log => (log::COLUMNS, log::NATURAL),
         View::Faults => (faults::COLUMNS, None),
+        View::Risks => (risks::COLUMNS, Some(risks::NATURAL)),
         View::Monitor | View::Plans | View::Drills | View::Timeline | View::Improvements => {
             (&[], None)
         }
@@ -507,6 +518,10 @@ pub(crate) fn resorted(state: &mut State) {
                 .map_or("live first".into(), Sort::label);
             state.say(Level::Info, format!("sorted by {label}"));
         }
+        View::Risks => {
+            let label = state.risks.list.sort.map_or("risk".into(), Sort::label);
+            state.say(Level::Info, format!("sorted by {label}"));
+        }
         View::Monitor | View::Plans | View::Drills | View::Timeline | View::Improvements => {
             state.say(Level::Info, "this view has nothing to sort")
         }
@@ -524,6 +539,7 @@ fn rows(state: &State) -> usize {
         View::Plans => state.plans.rows().len(),
         View::Drills => state.drills.rows(),
         View::Timeline => 0,
+        View::Risks => risks::rows(state).len(),
         View::Improvements => drills::review::item_rows(state),
     }
 }
@@ -560,6 +576,7 @@ fn row_matches(state: &State, i: usize, q: &str) -> bool {
             .is_some_and(|p| plans::search_matches(p, q)),
         View::Drills => drills::search_matches(state, i, q),
         View::Timeline => false,
+        View::Risks => risks::search_matches(state, i, q),
         View::Improvements => drills::review::items_search(state, i, q),
     }
 }
@@ -637,6 +654,7 @@ fn toggle_mark(state: &mut State) {
             .collect(),
         View::Drills => drills::selected_key(state).into_iter().collect(),
         View::Timeline => Vec::new(),
+        View::Risks => risks::selected_key(state).into_iter().collect(),
         View::Improvements => drills::review::selected_item(state)
             .map(|i| i.now.item)
             .into_iter()
@@ -674,6 +692,7 @@ pub(crate) fn move_by(state: &mut State, delta: isize) {
         View::Plans => plans::move_by(state, delta),
         View::Drills => drills::move_by(state, delta),
         View::Timeline => timeline::move_by(state, delta),
+        View::Risks => risks::move_by(state, delta),
         View::Improvements => drills::review::move_items(state, delta),
     }
     after_move(state);
@@ -702,6 +721,7 @@ fn back(state: &mut State) {
         View::Plans => plans::back(state),
         View::Drills => drills::back(state),
         View::Timeline => timeline::back(state),
+        View::Risks => risks::back(state),
         View::Monitor | View::Faults | View::Improvements => false,
     };
     if !handled && state.view != View::Alarms {

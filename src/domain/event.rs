@@ -62,13 +62,15 @@ pub enum EventKind {
     DrillFinished,
     DrillInterrupted,
     DrillAbortRequested,
+    /// An operator tagged an alarm with a failure mode (historical fault).
+    RiskTagged,
     DrillFinding,
     DrillImprovement,
     DrillAccepted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 53] = [
+    pub const ALL: [EventKind; 54] = [
         EventKind::AlarmRaised,
         EventKind::AlarmUpdated,
         EventKind::AlarmResolved,
@@ -119,6 +121,7 @@ impl EventKind {
         EventKind::DrillFinished,
         EventKind::DrillInterrupted,
         EventKind::DrillAbortRequested,
+        EventKind::RiskTagged,
         EventKind::DrillFinding,
         EventKind::DrillImprovement,
         EventKind::DrillAccepted,
@@ -176,6 +179,7 @@ impl EventKind {
             EventKind::DrillFinished => "drill.finished",
             EventKind::DrillInterrupted => "drill.interrupted",
             EventKind::DrillAbortRequested => "drill.abort_requested",
+            EventKind::RiskTagged => "risk.tagged",
             EventKind::DrillFinding => "drill.finding",
             EventKind::DrillImprovement => "drill.improvement",
             EventKind::DrillAccepted => "drill.accepted",

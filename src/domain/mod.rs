@@ -14,6 +14,7 @@ pub mod labels;
 pub mod metric;
 pub mod plan;
 pub mod projection;
+pub mod risk;
 pub mod role;
 pub mod sanitize;
 pub mod severity;

@@ -605,6 +605,55 @@ fn due(env: &Env) -> Result<u8, String> {
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
+/// The failure-mode files among the checked ones: their plan links are
+/// checked when plan files were checked too (against those and the demo's
+/// plans), their scenario links likewise; ids must be unique across files.
+/// Returns how many modes are valid.
+fn check_modes(
+    files: &[&PathBuf],
+    plans: &BTreeMap<String, String>,
+    with_scenarios: bool,
+    scenarios: &std::collections::BTreeSet<String>,
+    errors: &mut Vec<String>,
+) -> usize {
+    use crate::domain::risk::validate::Known;
+    let demo = providers();
+    let mut plan_ids: std::collections::BTreeSet<String> = plans.keys().cloned().collect();
+    plan_ids.extend(spec::load_all(&[], true, &demo).plans.into_keys());
+    let mut drill_ids = scenarios.clone();
+    drill_ids.extend(
+        crate::spec::drills::load_all(&[], true, &demo)
+            .scenarios
+            .into_keys(),
+    );
+    let known = Known {
+        plans: (!plans.is_empty()).then_some(&plan_ids),
+        drills: with_scenarios.then_some(&drill_ids),
+    };
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut ok = 0;
+    for f in files {
+        match crate::spec::risk::load_file(f, known) {
+            Ok(modes) => {
+                for m in modes {
+                    if let Some(first) = seen.get(&m.id) {
+                        errors.push(format!(
+                            "{}: failure mode id {:?} is already used by {first}",
+                            f.display(),
+                            m.id
+                        ));
+                    } else {
+                        seen.insert(m.id.clone(), f.display().to_string());
+                        ok += 1;
+                    }
+                }
+            }
+            Err(es) => errors.extend(es.iter().map(|e| e.to_string())),
+        }
+    }
+    ok
+}
+
 /// `cocpit check PATH...`: every error as `file:line:column: message`;
 /// exit 1 on any error, 0 when every plan file is valid.
 pub fn check(paths: &[PathBuf]) -> u8 {
@@ -626,12 +675,22 @@ pub fn check(paths: &[PathBuf]) -> u8 {
     let mut ok = 0;
     let mut scenarios = 0;
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut scenario_ids = std::collections::BTreeSet::new();
+    // Failure modes link plans and scenarios: checked once those are known.
+    let mut mode_files = Vec::new();
     for f in &files {
-        // Drill scenarios live beside plans: a top-level `groups:` says so.
         let text = std::fs::read_to_string(f).unwrap_or_default();
+        if crate::spec::risk::looks_like(&text) {
+            mode_files.push(f);
+            continue;
+        }
+        // Drill scenarios live beside plans: a top-level `groups:` says so.
         if text.lines().any(|l| l.trim_end() == "groups:") {
             match crate::spec::drills::load_file(f, &providers) {
-                Ok(_) => scenarios += 1,
+                Ok(s) => {
+                    scenario_ids.insert(s.id);
+                    scenarios += 1;
+                }
                 Err(es) => errors.extend(es.iter().map(|e| e.to_string())),
             }
             continue;
@@ -652,15 +711,19 @@ pub fn check(paths: &[PathBuf]) -> u8 {
             Err(es) => errors.extend(es.iter().map(|e| e.to_string())),
         }
     }
+    let modes = check_modes(&mode_files, &ids, scenarios > 0, &scenario_ids, &mut errors);
     for e in &errors {
         println!("{}", inert(e));
     }
     if errors.is_empty() {
+        let mut said = format!("{ok} plans OK");
         if scenarios > 0 {
-            println!("{ok} plans OK, {scenarios} drill scenarios OK");
-        } else {
-            println!("{ok} plans OK");
+            said.push_str(&format!(", {scenarios} drill scenarios OK"));
         }
+        if !mode_files.is_empty() {
+            said.push_str(&format!(", {modes} failure modes OK"));
+        }
+        println!("{said}");
         0
     } else {
         eprintln!(

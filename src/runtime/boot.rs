@@ -70,6 +70,8 @@ pub struct Options {
     pub plans: crate::config::PlansConfig,
     /// Where drill scenarios come from (`[drills]`).
     pub drills: crate::config::DrillsConfig,
+    /// Where failure modes come from (`[risk]`).
+    pub risk: crate::config::RiskConfig,
     /// Start this drill scenario once the sources answer (`cocpit drill run`).
     pub drill: Option<String>,
     /// A scenario file named on the command line, loaded with the others.
@@ -108,6 +110,7 @@ impl Options {
             mouse: false,
             plans: Default::default(),
             drills: Default::default(),
+            risk: Default::default(),
             drill: None,
             drill_file: None,
             experiment: None,
@@ -259,6 +262,10 @@ impl Booted {
         journal
             .for_each_kind_prefix("drill.", |ev| drill_journal.apply(ev))
             .wrap_err("reading the drills from the journal")?;
+        let mut risk_tags = crate::domain::risk::tags::Tags::default();
+        journal
+            .for_each_kind_prefix("risk.", |ev| risk_tags.apply(ev))
+            .wrap_err("reading the failure-mode tags from the journal")?;
         drop(journal);
 
         let session = Session {
@@ -313,6 +320,10 @@ impl Booted {
         state.drills.autostart_rollbacks = opts.drill_rollbacks;
         state.drills.headless = opts.drill_headless;
         state.drills.auto_gates = opts.drill_yes;
+        state.risks = app::risks::Risks::new(
+            load_risk(opts, &state.plans.catalog, &state.drills.catalog),
+            risk_tags,
+        );
         app::update(&mut state, Msg::Events(recent), Utc::now());
         app::update(&mut state, Msg::IngestRole { leader }, Utc::now());
 
@@ -649,6 +660,37 @@ pub fn load_plans(opts: &Options) -> app::plans::Catalog {
     }
     app::plans::Catalog {
         plans: cat.plans.into_values().map(|l| l.plan).collect(),
+        errors: cat.errors.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+/// The failure-mode library: the starter library when the demo runs (or
+/// `embedded` says so), then the configured directories; plan and scenario
+/// links checked against what is loaded. Broken files are listed, never
+/// fatal.
+pub fn load_risk(
+    opts: &Options,
+    plans: &app::plans::Catalog,
+    drills: &app::drills::Catalog,
+) -> app::risks::Catalog {
+    let embedded = opts.risk.embedded.unwrap_or(!opts.live.is_live());
+    let plan_ids = plans.plans.iter().map(|p| p.id.clone()).collect();
+    let drill_ids = drills
+        .scenarios
+        .iter()
+        .map(|s| s.id.clone())
+        .chain(drills.experiments.iter().map(|e| e.id.clone()))
+        .collect();
+    let known = crate::domain::risk::validate::Known {
+        plans: Some(&plan_ids),
+        drills: Some(&drill_ids),
+    };
+    let cat = crate::spec::risk::load_all(&opts.risk.dirs(), embedded, known);
+    for e in &cat.errors {
+        tracing::warn!("failure mode: {e}");
+    }
+    app::risks::Catalog {
+        modes: cat.modes.into_values().map(|l| l.mode).collect(),
         errors: cat.errors.iter().map(|e| e.to_string()).collect(),
     }
 }

@@ -1,5 +1,5 @@
 //! One loader for every file users write — the demo scenario, plans and
-//! drill scenarios (failure modes next): YAML or TOML into typed structs
+//! drill scenarios and failure modes: YAML or TOML into typed structs
 //! (unknown fields refused by the structs' serde attributes), with errors
 //! that say `file:line:column: why`, and one walk over the embedded texts
 //! and the configured directories for every catalog ([`each_source`]).
@@ -7,6 +7,7 @@
 mod doc;
 pub mod drills;
 pub mod plans;
+pub mod risk;
 
 pub use doc::{Doc, SourceFile};
 

@@ -52,7 +52,7 @@ fn first_line<'a>(state: &State, st: &Styles, w: usize, one_line: bool) -> Line<
             st.on_bar(st.theme.accent).add_modifier(Modifier::BOLD),
         ));
     }
-    left.extend(tabs(state, st, l.compact));
+    left.extend(tabs(state, st, l.compact, l.narrow));
     let mut right = if l.flash {
         flash(state, st)
     } else {
@@ -119,7 +119,7 @@ pub(super) fn spans_width(spans: &[Span]) -> usize {
 
 /// ` 1 Alarms  2 Monitor  3 Log `, the current one highlighted; `compact`
 /// keeps only the numbers (and the current view's name).
-fn tabs<'a>(state: &State, st: &Styles, compact: bool) -> Vec<Span<'a>> {
+fn tabs<'a>(state: &State, st: &Styles, compact: bool, narrow: bool) -> Vec<Span<'a>> {
     View::ALL
         .iter()
         .enumerate()
@@ -129,7 +129,7 @@ fn tabs<'a>(state: &State, st: &Styles, compact: bool) -> Vec<Span<'a>> {
             } else {
                 st.header_bar()
             };
-            Span::styled(layout::tab_label(i, *v, state.view, compact), style)
+            Span::styled(layout::tab_label(i, *v, state.view, compact, narrow), style)
         })
         .collect()
 }

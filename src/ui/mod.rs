@@ -71,6 +71,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Search { input, .. } => views::prompt::search(frame, prompt, input, state, &st),
         Mode::Event(view) => popups::event::render(frame, body, view, &st),
         Mode::Ask(ask) => popups::confirm::ask(frame, area, ask, &st),
+        Mode::Risk(picker) => popups::tag::render(frame, area, picker, state, &st),
     }
 }
 
@@ -83,6 +84,7 @@ fn body_view(frame: &mut Frame, area: Rect, state: &State, st: &Styles) {
         View::Plans => views::plans::render(frame, area, state, st),
         View::Drills => views::drills::render(frame, area, state, st),
         View::Timeline => views::timeline::render(frame, area, state, st),
+        View::Risks => views::risks::render(frame, area, state, st),
         View::Improvements => views::improvements::render(frame, area, state, st),
     }
 }

@@ -401,7 +401,7 @@ fn snapshot_drills_reviewed() {
 fn snapshot_improvements() {
     snap("improvements", false, |s| {
         reviewed(s);
-        keys(s, "8");
+        keys(s, "9");
     });
 }
 
@@ -417,7 +417,7 @@ fn the_review_shows_expected_against_observed_and_who_accepted() {
     assert!(all.contains("fired at +9s"), "{all}");
     assert!(all.contains("ACCEPTED by carol"), "{all}");
     assert!(all.contains("Findings (1)"), "{all}");
-    keys(&mut s, "8");
+    keys(&mut s, "9");
     let all = text(draw(&s, 120, 40).backend().buffer());
     assert!(all.contains("2 open, 1 overdue"), "{all}");
     // Overdue first.

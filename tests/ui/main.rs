@@ -28,5 +28,6 @@ mod log;
 mod monitor;
 mod plans;
 mod popups;
+mod risks;
 mod screen;
 mod timeline;

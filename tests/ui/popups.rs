@@ -16,20 +16,21 @@ fn snapshot_help_readonly() {
     assert!(!all.contains("acknowledge"), "readonly help lists ack");
     assert!(all.contains("Read-only console"));
     let mut rw = state_with(false, 120, 40);
-    // The Alarms keys follow the global ones (seven views since Drills and
-    // Timeline).
-    keys(&mut rw, "?jjjj");
+    // The Alarms keys follow the global ones (nine views since Risks and
+    // Improvements).
+    keys(&mut rw, "?jjjjj");
     assert!(text(draw(&rw, 120, 40).backend().buffer()).contains("acknowledge alarm"));
 }
 
 #[test]
 fn observer_help_does_not_offer_injection() {
     let mut op = state_with(false, 120, 40);
-    keys(&mut op, "4?");
+    keys(&mut op, "4?j");
     assert!(text(draw(&op, 120, 40).backend().buffer()).contains("inject a fault"));
     let mut obs = state_with(false, 120, 40);
     obs.session.role = cocpit::app::Role::Observer;
-    keys(&mut obs, "4?");
+    // Scrolled as far as the operator's was: the line would be on screen.
+    keys(&mut obs, "4?j");
     let all = text(draw(&obs, 120, 40).backend().buffer());
     assert!(
         !all.contains("inject a fault"),

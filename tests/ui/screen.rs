@@ -185,7 +185,13 @@ fn tabs_are_drawn_where_a_click_finds_them() {
                         .collect();
                     assert_eq!(
                         drawn,
-                        layout::tab_label(i, v, state.view, drawn.trim().len() <= 1),
+                        layout::tab_label(
+                            i,
+                            v,
+                            state.view,
+                            drawn.trim().len() <= 1,
+                            !drawn.ends_with(' ')
+                        ),
                         "{w}x{h} flash={flash} {v:?}: {:?}",
                         text(buf).lines().next()
                     );

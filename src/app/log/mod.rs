@@ -100,6 +100,14 @@ fn about(ev: &Event, board: &AlarmBoard, ledger: &FaultLedger) -> String {
             None => String::new(),
         };
     }
+    if ev.kind.starts_with("risk.") {
+        // A tag keeps the alarm's name and service as they were.
+        let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
+        return match (s("alarm"), s("service")) {
+            (name, "") => name.to_string(),
+            (name, svc) => format!("{name} · {svc}"),
+        };
+    }
     if ev.kind.starts_with("fault.") {
         if let Some(t) = p
             .get("spec")
@@ -162,6 +170,10 @@ fn summarise(p: &serde_json::Value) -> String {
             (false, Some(p)) => format!("{owner} (taken from {p})"),
             (false, None) => owner.to_string(),
         };
+    }
+    // A failure-mode tag (`risk.tagged`); `operator.joined` has a `mode` too.
+    if let (Some(mode), Some(_)) = (text("mode"), text("alarm")) {
+        return format!("failure mode {mode}");
     }
     ["text", "comment", "reason", "description", "name"]
         .into_iter()
@@ -438,5 +450,8 @@ mod tests {
         assert_eq!(summarise(&json!({"text": "rolled back"})), "rolled back");
         assert_eq!(summarise(&json!({"owner": "bob"})), "bob");
         assert_eq!(summarise(&json!(null)), "");
+        let tag = json!({"mode": "redis-hot-key", "alarm": "RedisCpuHigh", "service": "redis", "by": "ana"});
+        assert_eq!(summarise(&tag), "failure mode redis-hot-key");
+        assert_eq!(summarise(&json!({"mode": "demo", "pid": 1})), "");
     }
 }

@@ -9,3 +9,4 @@ pub mod inject;
 pub mod note;
 pub mod record;
 pub mod silence;
+pub mod tag;

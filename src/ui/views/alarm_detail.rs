@@ -179,6 +179,15 @@ fn lines<'a>(alarm: &Alarm, state: &State, st: &Styles) -> Vec<Line<'a>> {
         st,
     ));
     out.push(field("notes", alarm.notes.to_string(), text, st));
+    let modes = state.risks.tags.modes_of(alarm.fingerprint());
+    if !modes.is_empty() {
+        out.push(field(
+            "failure modes",
+            inert(&modes.join(", ")).into_owned(),
+            text,
+            st,
+        ));
+    }
     out.push(field(
         "started",
         format!(

@@ -365,7 +365,7 @@ fn review_record<'a>(
     if !v.items.is_empty() {
         let today = state.now.date_naive();
         lines.push(Line::styled(
-            format!("Improvements ({}; 8 lists them all)", v.items.len()),
+            format!("Improvements ({}; 9 lists them all)", v.items.len()),
             st.heading(),
         ));
         for id in v.items.iter().rev().take(3) {

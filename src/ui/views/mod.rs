@@ -10,6 +10,7 @@ pub mod monitor;
 pub mod plans;
 pub mod plans_form;
 pub mod prompt;
+pub mod risks;
 pub mod targets;
 pub mod timeline;
 pub mod too_small;
