@@ -311,6 +311,8 @@ fn real_main() -> Result<ExitCode> {
                 drills_embedded: cfg.drills.embedded.unwrap_or(!live),
                 plan_dirs: cfg.plans.dirs(),
                 plans_embedded: cfg.plans.embedded.unwrap_or(!live),
+                risk_dirs: cfg.risk.dirs(),
+                risk_embedded: cfg.risk.embedded.unwrap_or(!live),
             };
             if kind == "verify" {
                 let Some(file) = args.first() else {

@@ -210,6 +210,8 @@ fn journal() -> (tempfile::TempDir, Env) {
         drills_embedded: true,
         plan_dirs: Vec::new(),
         plans_embedded: true,
+        risk_dirs: Vec::new(),
+        risk_embedded: true,
     };
     (dir, env)
 }
@@ -455,4 +457,43 @@ fn the_html_opens_in_a_headless_browser() {
 
 fn png_ok(p: &Path) -> bool {
     std::fs::read(p).is_ok_and(|b| b.len() > 10_000 && b.starts_with(b"\x89PNG"))
+}
+
+#[test]
+fn golden_risk_check_report() {
+    let (_d, env) = journal();
+    let md = report(&env, "risk", &[], Format::Markdown);
+    // The drilled demo mode is covered by the fixture's passed drill.
+    assert!(md.contains("| payments-slow-release |"), "{md}");
+    insta::assert_snapshot!("risk_md", md);
+}
+
+#[test]
+fn the_risk_check_says_what_changed_since_the_previous_report() {
+    let (_d, env) = journal();
+    let before = report(&env, "risk", &[], Format::Markdown);
+    let prev = env.journal.parent().unwrap().join("risk-before.md");
+    std::fs::write(&prev, &before).unwrap();
+    // An incident tagged with the blind spot since: its observed
+    // occurrence, so its RPN, goes up.
+    let tag = cocpit::domain::risk::tags::Tagged {
+        mode: "redis-latency-blind-spot".into(),
+        alarm: "RedisLatencyHigh".into(),
+        service: "redis".into(),
+        by: "ana@jump".into(),
+    };
+    Journal::open(&env.journal)
+        .unwrap()
+        .append(&[tag.to_new_event(t(1000), "feedfacefeedface")])
+        .unwrap();
+    let after = report(&env, "risk", &[prev.to_str().unwrap()], Format::Markdown);
+    assert!(after.contains("## What changed since row #29"), "{after}");
+    let line = after
+        .lines()
+        .find(|l| l.contains("redis-latency-blind-spot: gaps"))
+        .unwrap_or_else(|| panic!("{after}"));
+    assert!(line.contains("RPN 216 →"), "{line}");
+    // It verifies without the previous file: its stamp keeps the row.
+    std::fs::remove_file(&prev).unwrap();
+    assert_eq!(check(&env, &after).unwrap(), Check::Unedited);
 }

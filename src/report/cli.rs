@@ -16,6 +16,8 @@ pub struct Env {
     pub drills_embedded: bool,
     pub plan_dirs: Vec<PathBuf>,
     pub plans_embedded: bool,
+    pub risk_dirs: Vec<PathBuf>,
+    pub risk_embedded: bool,
 }
 
 /// The report kinds and what each takes.
@@ -75,6 +77,29 @@ pub fn build(env: &Env, kind: &str, args: &[String], through: Option<i64>) -> Re
             };
             kinds::incident(&j, args, through)
         }
+        "risk" => {
+            let j = open(env)?;
+            let through = match through {
+                Some(t) => t,
+                None => j.last_id().map_err(|e| e.to_string())?,
+            };
+            let since = match args.first() {
+                None => None,
+                Some(a) => Some(match a.strip_prefix("since=") {
+                    Some(n) => n
+                        .parse::<i64>()
+                        .map_err(|_| format!("report risk: {a:?}: since=ROW"))?,
+                    // A previous report: from the row it went up to.
+                    None => {
+                        let text = std::fs::read_to_string(a).map_err(|e| format!("{a}: {e}"))?;
+                        doc::parse_stamp(&text)?
+                            .through
+                            .ok_or_else(|| format!("{a}: its stamp names no row"))?
+                    }
+                }),
+            };
+            kinds::risk(&j, &library(env), through, since)
+        }
         other => Err(format!(
             "no report kind {other:?}; one of: {}",
             KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
@@ -112,6 +137,41 @@ fn proposal(env: &Env, id: &str) -> Result<Doc, String> {
         &text,
         &plans,
     ))
+}
+
+/// The failure modes, scenarios and plan ids as configured, and a hash of
+/// all of them (a report names it, so an edited library shows in verify).
+fn library(env: &Env) -> kinds::Library {
+    use sha2::Digest;
+    let providers = crate::domain::fault::catalog::names();
+    let scenarios: Vec<_> =
+        crate::spec::drills::load_all(&env.drill_dirs, env.drills_embedded, &providers)
+            .scenarios
+            .into_values()
+            .map(|l| l.scenario)
+            .collect();
+    let plans: std::collections::BTreeSet<String> =
+        crate::spec::plans::load_all(&env.plan_dirs, env.plans_embedded, &providers)
+            .plans
+            .into_keys()
+            .collect();
+    let known = crate::domain::risk::validate::Known {
+        plans: None,
+        drills: None,
+    };
+    let modes: Vec<_> = crate::spec::risk::load_all(&env.risk_dirs, env.risk_embedded, known)
+        .modes
+        .into_values()
+        .map(|l| l.mode)
+        .collect();
+    let mut h = sha2::Sha256::new();
+    h.update(format!("{modes:?}\n{scenarios:?}\n{plans:?}").as_bytes());
+    kinds::Library {
+        modes,
+        scenarios,
+        plans,
+        hash: hex::encode(h.finalize()),
+    }
 }
 
 /// `cocpit report KIND …`: write it; the exit code.

@@ -622,3 +622,242 @@ pub fn incident(j: &Journal, fps: &[String], through: i64) -> Result<Doc, String
         blocks,
     })
 }
+
+// ---- the risk check report ----
+
+/// What the risk check reads besides the journal: the failure-mode
+/// library, the scenarios and the plan ids.
+pub struct Library {
+    pub modes: Vec<crate::domain::risk::FailureMode>,
+    pub scenarios: Vec<Scenario>,
+    pub plans: BTreeSet<String>,
+    /// SHA-256 over everything above, as loaded.
+    pub hash: String,
+}
+
+/// How long after its last drill a mode counts as "drilled long ago".
+const STALE_DAYS: i64 = 90;
+
+fn coverage_at(
+    j: &Journal,
+    lib: &Library,
+    through: i64,
+) -> Result<(Vec<crate::domain::risk::coverage::Coverage>, Vec<Event>), String> {
+    use crate::domain::plan::runs::Runs;
+    use crate::domain::risk::tags::Tags;
+    let mut drills = Drills::default();
+    for e in events(j, Some("drill."), through)? {
+        drills.apply(&e);
+    }
+    let plan_rows = events(j, Some("plan."), through)?;
+    let mut runs = Runs::default();
+    for e in &plan_rows {
+        runs.apply(e);
+    }
+    let mut tags = Tags::default();
+    for e in events(j, Some("risk."), through)? {
+        tags.apply(&e);
+    }
+    let rows = crate::domain::risk::coverage::coverage(&crate::domain::risk::coverage::Inputs {
+        modes: &lib.modes,
+        plans: &lib.plans,
+        scenarios: &lib.scenarios,
+        drills: &drills,
+        runs: &runs,
+        tags: &tags,
+    });
+    Ok((rows, plan_rows))
+}
+
+/// The risk check report from the rows up to `through`; with `since`, what
+/// changed from the rows up to that row (a previous report's).
+pub fn risk(j: &Journal, lib: &Library, through: i64, since: Option<i64>) -> Result<Doc, String> {
+    use crate::domain::risk::coverage::{Fired, PlanResult, summary};
+    let (rows, plan_rows) = coverage_at(j, lib, through)?;
+    let last = row_mark(j, through)?;
+    let at = plan_rows
+        .last()
+        .map(|e| e.ts)
+        .into_iter()
+        .chain(events(j, Some("drill."), through)?.last().map(|e| e.ts))
+        .max();
+    let s = summary(&rows);
+    let mode = |i: usize| &lib.modes[i];
+    let mut blocks = vec![Block::KeyValues(vec![
+        ("Failure modes".into(), s.modes.to_string()),
+        ("Covered (no gap)".into(), s.covered.to_string()),
+        ("With a detection rule".into(), s.detected.to_string()),
+        ("With a loaded plan".into(), s.planned.to_string()),
+        ("Drilled".into(), s.drilled.to_string()),
+    ])];
+    blocks.push(Block::Heading("Top risks by RPN".into()));
+    blocks.push(Block::Table {
+        head: ["RPN", "mode", "application", "category", "gaps"]
+            .map(String::from)
+            .to_vec(),
+        rows: rows
+            .iter()
+            .take(10)
+            .map(|r| {
+                let m = mode(r.index);
+                vec![
+                    r.rpn.to_string(),
+                    format!("{} — {}", m.id, m.display_title()),
+                    m.application.clone(),
+                    m.category.as_str().to_string(),
+                    gaps_text(r),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Heading("Coverage matrix".into()));
+    blocks.push(Block::Table {
+        head: ["mode", "RPN", "detection", "plan", "drilled", "tagged"]
+            .map(String::from)
+            .to_vec(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let detection = match (r.detected(), r.fired) {
+                    (false, _) => "✗ none".to_string(),
+                    (true, Some(Fired::InTime)) => "✓ fired in its last drill".into(),
+                    (true, Some(Fired::Late)) => "✗ late in its last drill".into(),
+                    (true, Some(Fired::Missed)) => "✗ missed in its last drill".into(),
+                    (true, None) => format!("✓ {} rule(s)", r.detect),
+                };
+                let plan = match (&r.plan, r.plan_result) {
+                    (None, _) => "✗ none".to_string(),
+                    (Some((p, false)), _) => format!("✗ {p} (not loaded)"),
+                    (Some((p, true)), Some(PlanResult::Succeeded)) => {
+                        format!("✓ {p}: last run succeeded")
+                    }
+                    (Some((p, true)), Some(PlanResult::Failed)) => {
+                        format!("✗ {p}: last run failed")
+                    }
+                    (Some((p, true)), Some(PlanResult::Running)) => format!("✓ {p}: running"),
+                    (Some((p, true)), None) => format!("✓ {p}: never run"),
+                };
+                let drilled = match &r.last {
+                    Some(l) => format!(
+                        "{} {} ({})",
+                        mark(Some(
+                            l.verdict == crate::domain::drill::payloads::Verdict::Passed
+                        )),
+                        l.verdict.as_str(),
+                        l.ended.format("%Y-%m-%d")
+                    ),
+                    None if r.scenarios.is_empty() => "✗ no scenario".into(),
+                    None => "✗ never".into(),
+                };
+                vec![
+                    r.id.clone(),
+                    r.rpn.to_string(),
+                    detection,
+                    plan,
+                    drilled,
+                    r.tagged.to_string(),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Heading("Gaps".into()));
+    let ids = |f: &dyn Fn(&crate::domain::risk::coverage::Coverage) -> bool| -> String {
+        let v: Vec<&str> = rows
+            .iter()
+            .filter(|r| f(r))
+            .map(|r| r.id.as_str())
+            .collect();
+        if v.is_empty() {
+            "none".into()
+        } else {
+            v.join(", ")
+        }
+    };
+    let long_ago = |r: &crate::domain::risk::coverage::Coverage| matches!((&r.last, at), (Some(l), Some(at)) if (at - l.ended).num_days() > STALE_DAYS);
+    blocks.push(Block::KeyValues(vec![
+        ("No detection".into(), ids(&|r| !r.detected())),
+        ("No plan".into(), ids(&|r| !r.planned())),
+        ("Never drilled".into(), ids(&|r| !r.drilled())),
+        (
+            format!("Drilled over {STALE_DAYS} days ago"),
+            ids(&long_ago),
+        ),
+    ]));
+    blocks.push(Block::Heading("Inspection results".into()));
+    let mut latest: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    {
+        use crate::domain::plan::PlanKind;
+        let mut runs = crate::domain::plan::runs::Runs::default();
+        for e in &plan_rows {
+            runs.apply(e);
+        }
+        for r in runs.newest_first() {
+            if r.plan.kind == PlanKind::Inspection && !latest.contains_key(&r.plan.id) {
+                latest.insert(
+                    r.plan.id.clone(),
+                    vec![
+                        r.plan.id.clone(),
+                        when(r.started),
+                        r.state.label().to_string(),
+                    ],
+                );
+            }
+        }
+    }
+    blocks.push(Block::Table {
+        head: ["inspection", "last run", "result"]
+            .map(String::from)
+            .to_vec(),
+        rows: latest.into_values().collect(),
+    });
+    let mut args = Vec::new();
+    if let Some(since) = since {
+        args.push(format!("since={since}"));
+        let (before, _) = coverage_at(j, lib, since)?;
+        let was: BTreeMap<&str, &crate::domain::risk::coverage::Coverage> =
+            before.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut changes = Vec::new();
+        for r in &rows {
+            match was.get(r.id.as_str()) {
+                None => changes.push(format!("{}: new in the library", r.id)),
+                Some(b) if b.gaps != r.gaps || b.rpn != r.rpn => changes.push(format!(
+                    "{}: gaps {} → {}; RPN {} → {}",
+                    r.id,
+                    gaps_text(b),
+                    gaps_text(r),
+                    b.rpn,
+                    r.rpn
+                )),
+                Some(_) => {}
+            }
+        }
+        blocks.push(Block::Heading(format!("What changed since row #{since}")));
+        blocks.push(Block::List(changes));
+    }
+    Ok(Doc {
+        title: "Risk check report".into(),
+        stamp: Stamp {
+            kind: "risk".into(),
+            args,
+            first: None,
+            last,
+            source: Some((
+                "the failure-mode library, scenarios and plans".into(),
+                lib.hash.clone(),
+            )),
+        },
+        blocks,
+    })
+}
+
+fn gaps_text(r: &crate::domain::risk::coverage::Coverage) -> String {
+    if r.gaps.is_empty() {
+        "none".into()
+    } else {
+        r.gaps
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

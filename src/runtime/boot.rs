@@ -439,6 +439,8 @@ impl Booted {
                 drills_embedded: opts.drills.embedded.unwrap_or(!opts.live.is_live()),
                 plan_dirs: opts.plans.dirs(),
                 plans_embedded: plans_embedded(opts),
+                risk_dirs: opts.risk.dirs(),
+                risk_embedded: opts.risk.embedded.unwrap_or(!opts.live.is_live()),
             },
             lock,
             _plan_watch: plan_watch,
