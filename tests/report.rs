@@ -497,3 +497,22 @@ fn the_risk_check_says_what_changed_since_the_previous_report() {
     std::fs::remove_file(&prev).unwrap();
     assert_eq!(check(&env, &after).unwrap(), Check::Unedited);
 }
+
+#[test]
+fn golden_monthly_report() {
+    let (_d, env) = journal();
+    let md = report(&env, "monthly", &["2026-11"], Format::Markdown);
+    assert!(md.contains("- **Alarms raised:** 1"), "{md}");
+    assert!(md.contains("| rollback-payments | 1 | 1 | 100% |"), "{md}");
+    assert!(md.contains("| i1a2b3c4 |"), "the open item: {md}");
+    insta::assert_snapshot!("monthly_md", md);
+    // A shift of the morning: hourly buckets; nothing outside it counts.
+    let shift = report(
+        &env,
+        "monthly",
+        &["2026-11-20T08:00:00Z", "2026-11-20T09:00:05Z"],
+        Format::Markdown,
+    );
+    assert!(shift.contains("- **Alarms raised:** 0"), "{shift}");
+    assert!(shift.contains("Alarms raised per hour"), "{shift}");
+}

@@ -77,6 +77,15 @@ pub fn build(env: &Env, kind: &str, args: &[String], through: Option<i64>) -> Re
             };
             kinds::incident(&j, args, through)
         }
+        "monthly" => {
+            let (from, until) = super::monthly::range(args)?;
+            let j = open(env)?;
+            let through = match through {
+                Some(t) => t,
+                None => j.last_id().map_err(|e| e.to_string())?,
+            };
+            super::monthly::monthly(&j, from, until, args, through)
+        }
         "risk" => {
             let j = open(env)?;
             let through = match through {

@@ -7,4 +7,5 @@
 pub mod cli;
 pub mod doc;
 pub mod kinds;
+pub mod monthly;
 pub mod svg;
