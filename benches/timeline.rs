@@ -11,108 +11,23 @@
 //! Environment: `COCPIT_BENCH_EVENTS` (default 1,000,000), `TMPDIR` =
 //! where the scratch journal goes.
 
-use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use chrono::Duration as Span;
 use cocpit::app::timeline::{TimelineEffect, TimelineMsg};
 use cocpit::app::{Effect, Msg, RunMode, Session, State, update};
 use cocpit::domain::projection::Projection;
 use cocpit::domain::timeline::{Only, Window};
-use cocpit::domain::{AlarmBoard, EventKind, NewEvent};
+use cocpit::domain::{AlarmBoard, NewEvent};
 use cocpit::journal::{Journal, Scan};
 use cocpit::theme::Theme;
 use cocpit::timeline::read;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::json;
 use std::time::Instant;
 
-const FINGERPRINTS: usize = 2_000;
-
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap()
-}
-
-/// Row `i` of the journal, one a second: mostly alarm traffic, with an
-/// operator action, a fault, a plan run and a drill now and then.
-fn event(i: usize) -> NewEvent {
-    let ts = start() + Span::seconds(i as i64);
-    let fp = format!(
-        "{:016x}",
-        (i / 2 % FINGERPRINTS) as u64 * 0x9e37_79b9_7f4a_7c15
-    );
-    let ev = |actor: &str, kind, subject: &str, p| NewEvent::new(ts, actor, kind, subject, p);
-    let cycle = i % 1_000;
-    match cycle {
-        100 => ev("alice@jump1", EventKind::AlarmAcked, &fp, json!({})),
-        200 => ev(
-            "bob@jump2",
-            EventKind::AlarmNoteAdded,
-            &fp,
-            json!({"text": "looking"}),
-        ),
-        300 => ev(
-            "alice@jump1",
-            EventKind::FaultIntended,
-            &format!("f{i:07x}"),
-            json!({"spec": {"provider": "sim", "target": "sim:payments", "action": "latency"}}),
-        ),
-        301 => ev(
-            "alice@jump1",
-            EventKind::FaultActive,
-            &format!("f{:07x}", i - 1),
-            json!({"record": {}}),
-        ),
-        400 => ev(
-            "alice@jump1",
-            EventKind::FaultRecovered,
-            &format!("f{:07x}", i - 100),
-            json!({"trigger": "deadline"}),
-        ),
-        500 => ev(
-            "alice@jump1",
-            EventKind::PlanStepStarted,
-            "run-x",
-            json!({"run": format!("run-{i}"), "at": {"section": "steps", "index": 0}, "name": "restart"}),
-        ),
-        560 => ev(
-            "alice@jump1",
-            EventKind::PlanStepFinished,
-            "run-x",
-            json!({"run": format!("run-{}", i - 60), "at": {"section": "steps", "index": 0}, "name": "restart", "outcome": "ok"}),
-        ),
-        600 => ev(
-            "alice@jump1",
-            EventKind::DrillPhase,
-            "d-1",
-            json!({"drill": "d-1", "phase": "observe"}),
-        ),
-        700 => ev(
-            "alice@jump1",
-            EventKind::DrillPhase,
-            "d-1",
-            json!({"drill": "d-1", "phase": "recover"}),
-        ),
-        _ if i.is_multiple_of(2) => {
-            let severity = ["minor", "major", "critical"][i % 3];
-            let service = ["payments", "checkout", "search"][i % 3];
-            ev(
-                "source:alertmanager:prod",
-                EventKind::AlarmRaised,
-                &fp,
-                json!({"fingerprint": fp, "source": "alertmanager:prod", "name": "HighRequestLatency",
-                   "severity": severity,
-                   "labels": {"alertname": "HighRequestLatency", "service": service},
-                   "annotations": {"summary": "p99 above 2s"}, "starts_at": ts.to_rfc3339()}),
-            )
-        }
-        _ => ev(
-            "source:alertmanager:prod",
-            EventKind::AlarmResolved,
-            &fp,
-            json!({}),
-        ),
-    }
-}
+#[path = "fixture/mod.rs"]
+mod fixture;
+use fixture::{event, start};
 
 fn ms(d: std::time::Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
