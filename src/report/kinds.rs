@@ -439,11 +439,53 @@ fn text_of(v: &Value, key: &str) -> String {
 /// rows up to `through`.
 pub fn incident(j: &Journal, fps: &[String], through: i64) -> Result<Doc, String> {
     let wanted: BTreeSet<&String> = fps.iter().collect();
-    let all = events(j, None, through)?;
-    let alarm_rows: Vec<&Event> = all
-        .iter()
-        .filter(|e| e.kind.starts_with("alarm.") && wanted.contains(&e.subject))
-        .collect();
+    // Streamed, keeping only the rows about these alarms, their plan runs
+    // and the faults' spans: a big journal is never held whole.
+    let scan = |prefix: &'static str, keep: &mut dyn FnMut(&Event) -> bool| {
+        let mut out = Vec::new();
+        j.scan_events(
+            &Scan {
+                kind_prefix: Some(prefix),
+                through: Some(through),
+                ..Scan::default()
+            },
+            |e| {
+                if keep(e) {
+                    out.push(e.clone());
+                }
+            },
+        )
+        .map(|_| out)
+        .map_err(|e| e.to_string())
+    };
+    let alarm_rows = scan("alarm.", &mut |e| wanted.contains(&e.subject))?;
+    let mut kept_runs: BTreeSet<String> = BTreeSet::new();
+    let plan_rows = scan("plan.", &mut |e| match EventKind::parse(&e.kind) {
+        Some(EventKind::PlanRunStarted) if wanted.contains(&text_of(&e.payload, "alarm")) => {
+            kept_runs.insert(text_of(&e.payload, "run"));
+            true
+        }
+        Some(EventKind::PlanStepFinished | EventKind::PlanRunFinished) => {
+            kept_runs.contains(&text_of(&e.payload, "run"))
+        }
+        _ => false,
+    })?;
+    let fault_rows = scan("fault.", &mut |e| {
+        matches!(
+            EventKind::parse(&e.kind),
+            Some(
+                EventKind::FaultActive
+                    | EventKind::FaultRecovered
+                    | EventKind::FaultFailed
+                    | EventKind::FaultDismissed
+            )
+        )
+    })?;
+    let last = row_mark(j, through)?;
+    let last_ts = j
+        .read_after(through - 1, 1)
+        .ok()
+        .and_then(|v| v.first().map(|e| e.ts));
     let Some(first) = alarm_rows.first() else {
         return Err(format!(
             "no alarm {} on the journal",
@@ -483,11 +525,11 @@ pub fn incident(j: &Journal, fps: &[String], through: i64) -> Result<Doc, String
             detail,
         ]);
     }
-    let end = resolved.unwrap_or_else(|| all.last().map_or(start, |e| e.ts));
+    let end = resolved.or(last_ts).unwrap_or(start);
     // Plans run for these alarms, with their steps.
     let mut runs: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
     let mut run_outcome: BTreeMap<String, String> = BTreeMap::new();
-    for e in &all {
+    for e in &plan_rows {
         match EventKind::parse(&e.kind) {
             Some(EventKind::PlanRunStarted) => {
                 let alarm = text_of(&e.payload, "alarm");
@@ -532,7 +574,7 @@ pub fn incident(j: &Journal, fps: &[String], through: i64) -> Result<Doc, String
         }
     }
     // Faults in place at any time of the incident.
-    let spans = fault_spans(&all, None);
+    let spans = fault_spans(&fault_rows, None);
     let involved: Vec<Vec<String>> = spans
         .iter()
         .filter_map(|(id, (from, to))| {
@@ -616,7 +658,7 @@ pub fn incident(j: &Journal, fps: &[String], through: i64) -> Result<Doc, String
             kind: "incident".into(),
             args: fps.to_vec(),
             first: Some((first.id, first.hash.clone())),
-            last: row_mark(j, through)?,
+            last,
             source: None,
         },
         blocks,
