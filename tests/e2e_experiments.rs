@@ -62,15 +62,10 @@ fn wait_file(p: &Path, timeout: Duration) -> bool {
     false
 }
 
-#[test]
-fn drill_run_of_an_experiment_opens_the_console_with_it_running() {
-    let home = tempfile::tempdir().unwrap();
-    let marker = home.path().join("rolled-back");
-    let exp = experiment(home.path(), "short.json", 2, &marker);
-    let journal = home.path().join("j.db");
-    let out = home.path().join("ctk-journal.json");
-    let mut c = Console::start(
-        home.path(),
+/// `cocpit drill run EXP --journal-path OUT` as ana, in a 120×40 console.
+fn drill_run(home: &Path, journal: &Path, exp: &Path, out: &Path) -> Console {
+    Console::start(
+        home,
         &[
             "--journal",
             journal.to_str().unwrap(),
@@ -84,7 +79,17 @@ fn drill_run_of_an_experiment_opens_the_console_with_it_running() {
         ],
         120,
         40,
-    );
+    )
+}
+
+#[test]
+fn drill_run_of_an_experiment_opens_the_console_with_it_running() {
+    let home = tempfile::tempdir().unwrap();
+    let marker = home.path().join("rolled-back");
+    let exp = experiment(home.path(), "short.json", 2, &marker);
+    let journal = home.path().join("j.db");
+    let out = home.path().join("ctk-journal.json");
+    let mut c = drill_run(home.path(), &journal, &exp, &out);
     c.wait_for("the Drills view runs it", Duration::from_secs(30), |s| {
         s.contains("Chaos Toolkit experiment short") && s.contains("RUNNING")
     });
@@ -117,20 +122,7 @@ fn a_console_that_quits_mid_experiment_waits_for_its_rollbacks() {
     let exp = experiment(home.path(), "long.json", 300, &marker);
     let journal = home.path().join("j.db");
     let out = home.path().join("ctk-journal.json");
-    let mut c = Console::start(
-        home.path(),
-        &[
-            "--journal",
-            journal.to_str().unwrap(),
-            "drill",
-            "run",
-            exp.to_str().unwrap(),
-            "--journal-path",
-            out.to_str().unwrap(),
-        ],
-        120,
-        40,
-    );
+    let mut c = drill_run(home.path(), &journal, &exp, &out);
     c.wait_for("the method runs", Duration::from_secs(30), |s| {
         s.contains("phase: inject")
     });

@@ -44,6 +44,17 @@ fn open(env: &Env) -> Result<Journal, String> {
         .map_err(|e| format!("opening {}: {e}", env.journal.display()))
 }
 
+/// The journal and the row a report goes up to: `through`, else the
+/// newest row.
+fn open_through(env: &Env, through: Option<i64>) -> Result<(Journal, i64), String> {
+    let j = open(env)?;
+    let through = match through {
+        Some(t) => t,
+        None => j.last_id().map_err(|e| e.to_string())?,
+    };
+    Ok((j, through))
+}
+
 /// Build `kind` for `args` from the rows up to `through` (default: the
 /// newest row).
 pub fn build(env: &Env, kind: &str, args: &[String], through: Option<i64>) -> Result<Doc, String> {
@@ -59,39 +70,23 @@ pub fn build(env: &Env, kind: &str, args: &[String], through: Option<i64>) -> Re
         }
         "drill" => {
             let id = need_one()?;
-            let j = open(env)?;
-            let through = match through {
-                Some(t) => t,
-                None => j.last_id().map_err(|e| e.to_string())?,
-            };
+            let (j, through) = open_through(env, through)?;
             kinds::drill(&j, &id, through)
         }
         "incident" => {
             if args.is_empty() {
                 return Err(format!("report incident: which alarms? ({})", usage(kind)));
             }
-            let j = open(env)?;
-            let through = match through {
-                Some(t) => t,
-                None => j.last_id().map_err(|e| e.to_string())?,
-            };
+            let (j, through) = open_through(env, through)?;
             kinds::incident(&j, args, through)
         }
         "monthly" => {
             let (from, until) = super::monthly::range(args)?;
-            let j = open(env)?;
-            let through = match through {
-                Some(t) => t,
-                None => j.last_id().map_err(|e| e.to_string())?,
-            };
+            let (j, through) = open_through(env, through)?;
             super::monthly::monthly(&j, from, until, args, through)
         }
         "risk" => {
-            let j = open(env)?;
-            let through = match through {
-                Some(t) => t,
-                None => j.last_id().map_err(|e| e.to_string())?,
-            };
+            let (j, through) = open_through(env, through)?;
             let since = match args.first() {
                 None => None,
                 Some(a) => Some(match a.strip_prefix("since=") {

@@ -431,7 +431,8 @@ pub fn proposal(s: &Scenario, origin: &str, text: &str, plans: &[Plan]) -> Doc {
 
 // ---- the fault handling report ----
 
-fn text_of(v: &Value, key: &str) -> String {
+/// A string field of a payload (`""` when absent).
+pub(super) fn text_of(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
 }
 

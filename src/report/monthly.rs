@@ -6,7 +6,7 @@
 //! inspection results.
 
 use super::doc::{Block, Doc, Stamp};
-use super::kinds::row_mark;
+use super::kinds::{row_mark, text_of as text};
 use super::svg;
 use crate::domain::EventKind;
 use crate::domain::drill::drills::Drills;
@@ -82,8 +82,13 @@ struct Tally {
     drills: BTreeMap<String, u64>,
 }
 
-fn text(v: &Value, k: &str) -> String {
-    v.get(k).and_then(Value::as_str).unwrap_or("").to_string()
+/// A chart bucket's label: the hour (`20 09h`) or the day (`11-20`).
+fn bucket_label(t: DateTime<Utc>, hourly: bool) -> String {
+    if hourly {
+        t.format("%d %Hh").to_string()
+    } else {
+        t.format("%m-%d").to_string()
+    }
 }
 
 fn mean(xs: &[i64]) -> Option<i64> {
@@ -108,13 +113,7 @@ pub fn monthly(
     through: i64,
 ) -> Result<Doc, String> {
     let hourly = (until - from).num_hours() <= 48;
-    let bucket = |t: DateTime<Utc>| {
-        if hourly {
-            t.format("%d %Hh").to_string()
-        } else {
-            t.format("%m-%d").to_string()
-        }
-    };
+    let bucket = |t: DateTime<Utc>| bucket_label(t, hourly);
     let mut t = Tally::default();
     let mut drills = Drills::default();
     let path = j.path().to_path_buf();
@@ -304,13 +303,7 @@ fn document(
     } else {
         chrono::Duration::days(1)
     };
-    let label = |t: DateTime<Utc>| {
-        if hourly {
-            t.format("%d %Hh").to_string()
-        } else {
-            t.format("%m-%d").to_string()
-        }
-    };
+    let label = |t: DateTime<Utc>| bucket_label(t, hourly);
     let mut series: Vec<(String, u64)> = Vec::new();
     let mut at = from;
     while at < until && series.len() <= 62 {
@@ -350,11 +343,7 @@ fn document(
     blocks.push(Block::Heading("MTTA / MTTR trend".into()));
     let mut by_bucket: BTreeMap<String, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
     for l in &t.lives {
-        let key = if hourly {
-            l.raised.format("%d %Hh").to_string()
-        } else {
-            l.raised.format("%m-%d").to_string()
-        };
+        let key = bucket_label(l.raised, hourly);
         let e = by_bucket.entry(key).or_default();
         if let Some(a) = l.acked {
             e.0.push((a - l.raised).num_seconds());

@@ -20,6 +20,19 @@ struct Running {
     done: Option<std::thread::JoinHandle<()>>,
 }
 
+impl Running {
+    /// Stop it once: the first reason stays, a second stop would cut the
+    /// rollbacks short, so there is none.
+    fn stop(&self, reason: &str) {
+        if let Ok(mut w) = self.why.lock()
+            && w.is_none()
+        {
+            *w = Some(reason.to_string());
+            self.stop.send_modify(|n| *n = n.saturating_add(1));
+        }
+    }
+}
+
 pub struct Experiments {
     writer: Writer,
     /// Where an experiment's Chaos Toolkit journal goes unless its options
@@ -113,14 +126,8 @@ impl Experiments {
     /// (a second stop would cut them short, so there is none).
     fn stop(&self, drill: &str, reason: &str) {
         let m = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(r) = m.get(drill) else {
-            return;
-        };
-        if let Ok(mut w) = r.why.lock()
-            && w.is_none()
-        {
-            *w = Some(reason.to_string());
-            r.stop.send_modify(|n| *n = n.saturating_add(1));
+        if let Some(r) = m.get(drill) {
+            r.stop(reason);
         }
     }
 
@@ -130,12 +137,7 @@ impl Experiments {
         let handles: Vec<std::thread::JoinHandle<()>> = {
             let mut m = self.running.lock().unwrap_or_else(|e| e.into_inner());
             for r in m.values() {
-                if let Ok(mut w) = r.why.lock()
-                    && w.is_none()
-                {
-                    *w = Some(reason.to_string());
-                    r.stop.send_modify(|n| *n = n.saturating_add(1));
-                }
+                r.stop(reason);
             }
             m.values_mut().filter_map(|r| r.done.take()).collect()
         };

@@ -13,7 +13,6 @@ use super::Step;
 use crate::app::{Effect, Level, State, View, flow};
 use crate::domain::drill::payloads::{AbortRequested, DrillEvent, Started, Verdict};
 use crate::domain::experiment::Listed;
-use crate::domain::fault::fault_id;
 use crate::domain::sanitize::inert;
 use crate::domain::{Event, EventKind};
 
@@ -53,21 +52,7 @@ pub enum DrillMsg {
 /// Why this console may not start `e` now, if it may not.
 fn preflight(state: &State) -> Result<(), String> {
     super::may_start(state)?;
-    if let Some(id) = &state.drills.experiment {
-        return Err(format!("experiment {id} is still running here"));
-    }
-    if let Some(r) = &state.drills.driving {
-        return Err(format!("drill {} is still running here", r.id));
-    }
-    if let Some(d) = state.drills.journal.running().next() {
-        return Err(format!(
-            "drill {} ({}) is running on this journal, commanded by {}",
-            d.id,
-            inert(&d.title),
-            inert(&d.commander)
-        ));
-    }
-    Ok(())
+    super::run::nothing_running(state)
 }
 
 /// Start `e`: its `drill.started` as one commit; it runs once the journal
@@ -80,15 +65,7 @@ pub fn start_experiment(state: &mut State, e: Listed) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    let instance = state.faults.me.as_ref().map_or("", |m| m.instance.as_str());
-    let drill = format!(
-        "x{}",
-        fault_id(&format!(
-            "{}-{instance}-{}",
-            e.id,
-            state.now.timestamp_nanos_opt().unwrap_or(0)
-        ))
-    );
+    let drill = super::run::new_id(state, "x", &e.id);
     let me = state.session.operator.clone();
     let started = DrillEvent::Started(Started {
         drill: drill.clone(),

@@ -49,17 +49,7 @@ pub fn preflight(state: &State, s: &Scenario) -> Result<(), String> {
     if state.faults.me.is_none() {
         return Err("this console cannot inject faults (no owner identity)".into());
     }
-    if let Some(r) = &state.drills.driving {
-        return Err(format!("drill {} is still running here", r.id));
-    }
-    if let Some(d) = state.drills.journal.running().next() {
-        return Err(format!(
-            "drill {} ({}) is running on this journal, commanded by {}",
-            d.id,
-            inert(&d.title),
-            inert(&d.commander)
-        ));
-    }
+    nothing_running(state)?;
     if let Some(w) = &s.window
         && !w.allows(state.now)
     {
@@ -101,11 +91,32 @@ fn sources_up(state: &State) -> Result<(), String> {
     Ok(())
 }
 
-/// A new drill id: short, unique across consoles.
-fn new_id(state: &State, scenario: &str) -> String {
+/// One drill per journal: none commanded here, none running elsewhere (a
+/// scenario or an experiment).
+pub fn nothing_running(state: &State) -> Result<(), String> {
+    if let Some(id) = &state.drills.experiment {
+        return Err(format!("experiment {id} is still running here"));
+    }
+    if let Some(r) = &state.drills.driving {
+        return Err(format!("drill {} is still running here", r.id));
+    }
+    if let Some(d) = state.drills.journal.running().next() {
+        return Err(format!(
+            "drill {} ({}) is running on this journal, commanded by {}",
+            d.id,
+            inert(&d.title),
+            inert(&d.commander)
+        ));
+    }
+    Ok(())
+}
+
+/// A new drill id (`d…` for a scenario, `x…` for an experiment): short,
+/// unique across consoles.
+pub fn new_id(state: &State, prefix: &str, scenario: &str) -> String {
     let instance = state.faults.me.as_ref().map_or("", |m| m.instance.as_str());
     format!(
-        "d{}",
+        "{prefix}{}",
         fault_id(&format!(
             "{scenario}-{instance}-{}",
             state.now.timestamp_nanos_opt().unwrap_or(0)
@@ -120,7 +131,7 @@ pub fn start_scenario(state: &mut State, s: Scenario) -> Vec<Effect> {
         state.say(Level::Warn, format!("drill {} not started: {why}", s.id));
         return Vec::new();
     }
-    let id = new_id(state, &s.id);
+    let id = new_id(state, "d", &s.id);
     let mut run = DrillRun::new(
         s,
         Start {

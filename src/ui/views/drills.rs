@@ -429,20 +429,7 @@ fn phase_bar<'a>(d: &DrillView, w: usize, st: &Styles) -> Line<'a> {
     let short = w < 100;
     let mut spans = Vec::new();
     for p in Phase::ALL {
-        let name = if short {
-            match p {
-                Phase::Preflight => "pre",
-                Phase::SteadyBefore => "ss-before",
-                Phase::Inject => "inject",
-                Phase::Observe => "observe",
-                Phase::Respond => "respond",
-                Phase::Recover => "recover",
-                Phase::SteadyAfter => "ss-after",
-                Phase::Review => "review",
-            }
-        } else {
-            p.as_str()
-        };
+        let name = if short { short_phase(p) } else { p.as_str() };
         let done = p < d.phase || d.verdict.is_some();
         let current = p == d.phase && d.verdict.is_none();
         let (mark, style) = if current {
